@@ -1,0 +1,372 @@
+"""The one core behind both faces: prepare a call, read a response, map errors.
+
+Nothing here does I/O; :mod:`.connector` drives it with the async or the sync transport.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from .connection import Connection, RetryPolicy
+from .errors import (
+    APIStatusError,
+    ConnectorError,
+    InvalidInput,
+    InvalidResponse,
+    TransportError,
+    error_class_for,
+)
+from .operations import registry
+from .operations.base import Context, Operation, OperationInput, RequestSpec
+from .result import RateLimit, Result
+from .secrets import Redactor, SecretResolver, SecretStore, has_reference
+from .transport.azure import EntraTokenCommand
+from .transport.request import HttpRequest, HttpResponse
+from .transport.retry import RetryClock
+from .transport.target import Target, resolve_target
+from .usage import Usage
+
+log = logging.getLogger("openai_connector.http")
+MASKED_HEADERS = frozenset({"authorization", "api-key", "proxy-authorization", "cookie"})
+DEBUG_BODY_LIMIT = 4000
+
+
+@dataclass(slots=True)
+class Prepared:
+    operation: Operation
+    data: OperationInput
+    spec: RequestSpec | None
+    request: HttpRequest | None
+    policy: RetryPolicy
+
+
+def validation_error(exc: ValidationError, operation: Operation) -> InvalidInput:
+    errors = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in error["loc"]) or "input"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        errors.append({"field": where, "message": message, "type": error["type"]})
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return InvalidInput(
+        f"{operation.id}: {first['field']}: {first['message']}{more}",
+        field=first["field"],
+        errors=errors,
+        hint=f"see 'openai-connector operations show {operation.id}'",
+    )
+
+
+def _error_detail(body: Any) -> tuple[str | None, str | None]:
+    """The provider's error (message, code) from a body, if it has the usual shape."""
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            message = error.get("message")
+            code = error.get("code") or error.get("type")
+            return (
+                message if isinstance(message, str) else None,
+                code if isinstance(code, str) else None,
+            )
+    return None, None
+
+
+class Core:
+    """Shared state of one connector: connection, secrets, redaction, token cache."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        secrets: SecretStore | None = None,
+        debug: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.connection = connection
+        self.redactor = Redactor()
+        self.resolver = SecretResolver(secrets or SecretStore(), self.redactor)
+        self.context = Context(connection)
+        self.debug = debug
+        self.clock = clock
+        self.token_command = (
+            EntraTokenCommand(connection.azure_ad_token_command)
+            if connection.azure_ad_token_command
+            else None
+        )
+        self._static = (
+            not self.token_command
+            and not any(
+                has_reference(value) for value in connection.model_dump(mode="json").values()
+            )
+            and not any(has_reference(v) for v in connection.headers.values())
+        )
+        self._target: Target | None = None
+
+    # ---------------------------------------------------------------- preparing
+
+    def target(self) -> Target:
+        if self._target is not None:
+            return self._target
+        target = resolve_target(self.connection, self.resolver, self.token_command)
+        if self._static:
+            self._target = target
+        return target
+
+    def forget_token(self) -> None:
+        if self.token_command is not None:
+            self.token_command.invalidate()
+
+    def validate(self, operation: Operation, params: Any) -> OperationInput:
+        if isinstance(params, operation.input):
+            return params
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise InvalidInput(
+                f"{operation.id}: the input must be a mapping of field names to values",
+                field="input",
+            )
+        params = self.resolver.resolve(params)
+        try:
+            return operation.input.model_validate(params)
+        except ValidationError as exc:
+            raise validation_error(exc, operation) from None
+
+    def prepare(
+        self,
+        operation: str | Operation,
+        params: Any,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: float | None = None,
+    ) -> Prepared:
+        op = operation if isinstance(operation, Operation) else registry.get(operation)
+        data = self.validate(op, params)
+        op.check_provider(self.context)
+        policy = retry or self.connection.retry
+        if op.runner is not None:
+            return Prepared(op, data, None, None, policy)
+        spec = op.request(data, self.context)
+        if spec.retry is not None and retry is None:
+            policy = spec.retry
+        return Prepared(op, data, spec, self.http_request(spec, timeout or spec.timeout), policy)
+
+    def http_request(self, spec: RequestSpec, timeout: float | None = None) -> HttpRequest:
+        target = self.target()
+        headers = dict(target.headers)
+        content = spec.content
+        if spec.json is not None:
+            content = json.dumps(spec.json, ensure_ascii=False).encode()
+            headers["content-type"] = "application/json"
+        elif spec.multipart is not None:
+            from urllib3.filepost import encode_multipart_formdata
+
+            fields = {k: _form_value(v) for k, v in spec.multipart.items() if v is not None}
+            content, headers["content-type"] = encode_multipart_formdata(fields)
+        elif spec.content_type:
+            headers["content-type"] = spec.content_type
+        if spec.stream:
+            headers["accept"] = "text/event-stream"
+        query = None
+        if spec.query:
+            query = {k: _query_value(v) for k, v in spec.query.items()}
+        return HttpRequest(
+            spec.method,
+            target.url(spec.path, query),
+            headers,
+            content,
+            timeout or self.connection.timeout.total,
+            self.connection.timeout.connect,
+        )
+
+    # ----------------------------------------------------------------- reading
+
+    def result(
+        self, prepared: Prepared, response: HttpResponse, attempts: int, started: float
+    ) -> Result:
+        """The envelope for a response; raises InvalidResponse for a broken 2xx body."""
+        spec = prepared.spec
+        response_type = spec.response_type if spec else "json"
+        content = response.content
+        if self.redactor.in_bytes(content):
+            content = self.redactor.deep(content)
+        ok = 200 <= response.status < 300
+        content_type = response.headers.get("content-type", "")
+        body: Any
+        if response_type == "binary" and ok:
+            body = content
+        elif response_type == "text" and ok:
+            body = content.decode("utf-8", "replace")
+        elif not content:
+            body = None
+        elif "json" in content_type or (response_type == "json" and ok):
+            try:
+                body = json.loads(content)
+            except ValueError:
+                text = content.decode("utf-8", "replace")
+                if ok:
+                    raise InvalidResponse(
+                        f"{prepared.operation.id}: the server answered {response.status} "
+                        f"with a body that is not JSON: {text[:120]!r}",
+                        result=Result(
+                            response.status,
+                            response.headers,
+                            text,
+                            attempts=attempts,
+                            elapsed=self.clock() - started,
+                        ),
+                        attempts=attempts,
+                    ) from None
+                body = text
+        else:
+            body = content.decode("utf-8", "replace")
+        return Result(
+            response.status,
+            response.headers,
+            body,
+            usage=Usage.from_body(body) if ok else None,
+            attempts=attempts,
+            elapsed=self.clock() - started,
+            rate_limit=RateLimit.from_headers(response.headers),
+        )
+
+    def status_error(self, operation: Operation, result: Result) -> APIStatusError:
+        message, code = _error_detail(result.body)
+        cls = error_class_for(result.status, code)
+        hint = self._hint(result.status, code, message)
+        text = f"{operation.id}: HTTP {result.status}"
+        if code:
+            text += f" {code}"
+        if message:
+            text += f": {message}"
+        error = cls(self.redactor(text), result=result, hint=hint and self.redactor(hint))
+        return error
+
+    def _hint(self, status: int, code: str | None, message: str | None) -> str | None:
+        azure = self.connection.provider == "azure"
+        if azure and code == "DeploymentNotFound":
+            return (
+                "the model input names the Azure *deployment* (the name you gave it in "
+                "the Azure portal), not the model: check the deployment name"
+            )
+        if (
+            azure
+            and (code in ("BadRequest", "invalid_request_error") or status == 404)
+            and (message and "api version" in message.lower())
+        ):
+            return (
+                f"this connection uses api_version {self.connection.api_version}; the "
+                "feature needs a newer one (see the message), set api_version"
+            )
+        if status == 401:
+            return "check the API key (or token) of the connection"
+        if code == "insufficient_quota":
+            return "the account has no quota left: check billing; retrying will not help"
+        if status == 429:
+            return "rate limited: slow down or raise max_retries"
+        if status == 404 and code in (None, "model_not_found"):
+            return "check the model name and the base URL"
+        return None
+
+    # ---------------------------------------------------------------- retrying
+
+    def pause_after_status(self, prepared: Prepared, clock: RetryClock, result: Result) -> float:
+        """Seconds to wait before retrying an error status; raises the error to give up."""
+        if result.status == 401 and self.token_command is not None and clock.attempt == 1:
+            self.forget_token()  # an Entra ID token may have expired early: fetch a new one
+            return 0.0
+        code = error_code_of(result)
+        pause = clock.next_delay(status=result.status, headers=result.headers, error_code=code)
+        if pause is None:
+            raise self.status_error(prepared.operation, result)
+        log.info("retrying %s after HTTP %s in %.2f s", prepared.operation.id, result.status, pause)
+        return pause
+
+    def pause_after_error(
+        self, prepared: Prepared, clock: RetryClock, error: TransportError
+    ) -> float:
+        """Seconds to wait before retrying a transport error; raises it to give up."""
+        error.attempts = clock.attempt
+        pause = clock.next_delay(error=error)
+        if pause is None:
+            raise self.redact_error(error)
+        log.info("retrying %s after %s in %.2f s", prepared.operation.id, error.code, pause)
+        return pause
+
+    def start_attempt(self, prepared: Prepared, clock: RetryClock, per_attempt: float) -> None:
+        clock.attempt += 1
+        request = prepared.request
+        assert request is not None
+        request.timeout = clock.attempt_timeout(per_attempt)
+        if clock.attempt > 1 and self.token_command is not None:
+            request.headers.update(self.target().headers)
+        self.log_request(request, clock.attempt)
+
+    def redact_error(self, error: ConnectorError) -> ConnectorError:
+        error.redacted(self.redactor)
+        return error
+
+    # ---------------------------------------------------------------- logging
+
+    def log_request(self, request: HttpRequest, attempt: int) -> None:
+        if not self.debug and not log.isEnabledFor(logging.DEBUG):
+            return
+        headers = {k: ("***" if k in MASKED_HEADERS else v) for k, v in request.headers.items()}
+        body = (request.content or b"")[:DEBUG_BODY_LIMIT].decode("utf-8", "replace")
+        log.log(
+            logging.INFO if self.debug else logging.DEBUG,
+            "%s",
+            self.redactor(
+                f"request attempt={attempt} {request.method} {request.url} "
+                f"headers={json.dumps(headers)} body={body}"
+            ),
+        )
+
+    def log_response(
+        self,
+        request: HttpRequest,
+        status: int,
+        headers: dict[str, str],
+        content: bytes | None,
+        elapsed: float,
+    ) -> None:
+        if not self.debug and not log.isEnabledFor(logging.DEBUG):
+            return
+        body = (content or b"")[:DEBUG_BODY_LIMIT].decode("utf-8", "replace")
+        log.log(
+            logging.INFO if self.debug else logging.DEBUG,
+            "%s",
+            self.redactor(
+                f"response {status} {request.method} {request.url} in {elapsed * 1000:.1f} ms "
+                f"headers={json.dumps(headers)} body={body}"
+            ),
+        )
+
+
+def _form_value(value: Any) -> Any:
+    """Multipart values: files stay tuples; lists repeat the field; the rest become text."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return [_query_value(v) for v in value]
+    return value
+
+
+def error_code_of(result: Result) -> str | None:
+    return _error_detail(result.body)[1]

@@ -1,0 +1,1 @@
+"""The operations catalogue: one module per API area, gathered by :mod:`.registry`."""

@@ -1,0 +1,203 @@
+"""How an operation is declared: once, with everything the rest of the package derives from.
+
+An :class:`Operation` names its id (``area.verb`` as in OpenAI's API reference), its input
+model (pydantic, with the provider's documented limits), the HTTP method and paths for
+OpenAI and Azure, and optional hooks: a custom request builder, a response post-processor,
+a stream assembler, or (for operations made of several calls) a runner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import InvalidInput, UnsupportedOperation
+from ..transport.azure import version_at_least
+
+if TYPE_CHECKING:
+    from ..connection import Connection, RetryPolicy
+    from ..result import Result
+    from ..streaming import StreamAssembler
+
+ResponseType = Literal["json", "text", "binary"]
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+class OperationInput(BaseModel):
+    """Base of every input model: unknown fields are refused, never silently sent."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+def local(default: Any = None, description: str = "", **kwargs: Any) -> Any:
+    """A field that steers the connector and is not sent to the provider."""
+    return Field(default, description=description, json_schema_extra={"local": True}, **kwargs)
+
+
+def local_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("local")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What an operation may know about the connection it runs on."""
+
+    connection: Connection
+
+    @property
+    def provider(self) -> str:
+        return self.connection.provider
+
+    @property
+    def azure(self) -> bool:
+        return self.connection.provider == "azure"
+
+    def model(self, value: str | None, field_name: str = "model") -> str:
+        """The model (or Azure deployment) of a call, else the connection's default."""
+        chosen = value or self.connection.default_model
+        if not chosen:
+            what = "deployment name" if self.azure else "model"
+            raise InvalidInput(
+                f"{field_name}: no {what} given",
+                field=field_name,
+                hint=f"pass {field_name} or set default_model on the connection",
+            )
+        return chosen
+
+    def require_azure_version(self, feature: str, needed: str, field_name: str) -> None:
+        if self.azure and not version_at_least(self.connection.api_version, needed):
+            raise UnsupportedOperation(
+                f"{field_name}: {feature} needs Azure api_version {needed} or newer "
+                f"(this connection uses {self.connection.api_version})",
+                hint=f"set api_version to {needed} or later, or leave {field_name} out",
+            )
+
+
+@dataclass(slots=True)
+class RequestSpec:
+    """What an operation asks the transport to send (relative to the API root)."""
+
+    method: str
+    path: str
+    json: Any = None
+    query: dict[str, Any] | None = None
+    content: bytes | None = None
+    content_type: str | None = None
+    multipart: dict[str, Any] | None = None
+    """Form fields for a multipart upload; a file is a (filename, bytes, content type) tuple."""
+    stream: bool = False
+    response_type: ResponseType = "json"
+    retry: RetryPolicy | None = None
+    """A per-call retry policy (e.g. raw.request's own retry settings)."""
+    timeout: float | None = None
+
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+class Runner(Protocol):
+    """What a composite operation may call: other operations on the same connection."""
+
+    context: Context
+
+    async def call(self, operation: str, params: dict[str, Any]) -> Result: ...
+
+    async def call_streamed(self, operation: str, params: dict[str, Any]) -> Result: ...
+
+    def progress(self, event: dict[str, Any]) -> None:
+        """Report progress of a long wait (shown by the CLI on a terminal)."""
+
+
+Builder = Callable[[Any, Context], RequestSpec]
+PostProcessor = Callable[[Any, Any, Context], Any]
+Composite = Callable[[Runner, Any], Awaitable["Result"]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    summary: str
+    input: type[OperationInput]
+    method: str = "POST"
+    openai_path: str | None = None
+    azure_path: str | None = None
+    """Relative to {endpoint}/openai; None when Azure does not offer the operation."""
+    keywords: tuple[str, ...] = ()
+    build: Builder | None = None
+    post_process: PostProcessor | None = None
+    """(result, input, context) -> result, after a successful response."""
+    assembler: Callable[[], StreamAssembler] | None = None
+    runner: Composite | None = None
+    response_type: ResponseType = "json"
+    azure_note: str = "Azure OpenAI does not offer this operation"
+    docs: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def area(self) -> str:
+        return self.id.rsplit(".", 1)[0]
+
+    @property
+    def streams(self) -> bool:
+        return self.assembler is not None
+
+    def path_for(self, context: Context) -> str:
+        if context.azure:
+            if self.azure_path is None and self.runner is None:
+                raise UnsupportedOperation(
+                    f"{self.id}: {self.azure_note}",
+                    hint="use an OpenAI or OpenAI-compatible connection for it",
+                )
+            return self.azure_path or ""
+        if self.openai_path is None and self.runner is None:
+            raise UnsupportedOperation(f"{self.id} is only offered by Azure OpenAI")
+        return self.openai_path or ""
+
+    def check_provider(self, context: Context) -> None:
+        self.path_for(context)
+
+    def request(self, data: OperationInput, context: Context) -> RequestSpec:
+        """The request for validated input: the custom builder's, or the default rule.
+
+        Default: path parameters from the fields of the same name ({deployment} from
+        ``deployment`` or ``model``), then the other fields sent, except local ones, as a
+        JSON body (POST) or as query parameters (GET, DELETE).
+        """
+        if self.build is not None:
+            return self.build(data, context)
+        return default_request(self, data, context)
+
+
+def default_request(operation: Operation, data: OperationInput, context: Context) -> RequestSpec:
+    from ..transport.target import quote_path
+
+    template = operation.path_for(context)
+    values = data.model_dump(exclude_none=True, by_alias=True, mode="json")
+    for name in local_fields(type(data)):
+        values.pop(name, None)
+    path_values: dict[str, str] = {}
+    for name in PATH_PARAMETER.findall(template):
+        if name == "deployment":
+            value = values.pop("deployment", None) or values.get("model")
+            value = context.model(value, "model")
+            if context.azure:
+                values.pop("model", None)
+        else:
+            value = values.pop(name, None)
+            if value in (None, ""):
+                raise InvalidInput(f"{name}: required", field=name)
+        path_values[name] = quote_path(value)
+    path = template.format(**path_values) if path_values else template
+    if operation.method in ("GET", "DELETE"):
+        return RequestSpec(
+            operation.method, path, query=values or None, response_type=operation.response_type
+        )
+    return RequestSpec(operation.method, path, json=values, response_type=operation.response_type)

@@ -1,0 +1,377 @@
+"""Chat completions (``chat.create``), as the Camunda OpenAI connector defines it.
+
+The conversation is built from ``system``, ``history`` and ``prompt`` (appended as the last
+user message), or given whole as ``history``. Everything the Chat Completions API accepts
+is passed on; the limits it documents are checked before anything is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..constants import AZURE_FEATURE_VERSIONS, KNOWN_CHAT_MODELS, MAX_COMPLETION_TOKENS_PREFIXES
+from ..streaming import StreamChunk, parse_event
+from ..transport.sse import SseEvent
+from ..transport.target import quote_path
+from .base import Context, Operation, OperationInput, RequestSpec, local
+from .messages import ContentPart, Message, image_part, parse_history
+
+
+class JsonSchemaFormat(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
+    schema_: dict[str, Any] | None = Field(None, alias="schema")
+    description: str | None = None
+    strict: bool | None = None
+
+
+class ResponseFormat(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JsonSchemaFormat | None = None
+
+    @model_validator(mode="after")
+    def _schema_when_needed(self) -> ResponseFormat:
+        if self.type == "json_schema" and self.json_schema is None:
+            raise ValueError("type json_schema needs json_schema: {name, schema, strict}")
+        return self
+
+
+class FunctionDef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class Tool(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["function"] = "function"
+    function: FunctionDef
+
+
+def _two_decimals(value: float | None) -> float | None:
+    if value is not None and abs(value * 100 - round(value * 100)) > 1e-9:
+        raise ValueError("use at most two decimals (e.g. 0.7)")
+    return value
+
+
+class ChatInput(OperationInput):
+    model: str | None = Field(
+        None,
+        description="Model name, or on Azure the deployment name; default: the connection's",
+        json_schema_extra={"examples": list(KNOWN_CHAT_MODELS)},
+        validation_alias=AliasChoices("model", "deployment"),
+    )
+    prompt: str | list[ContentPart] | None = Field(
+        None, description="Appended to the conversation as the last user message"
+    )
+    system: str | None = Field(
+        None,
+        description="System message, placed first",
+        validation_alias=AliasChoices("system", "system_message", "systemMessage"),
+    )
+    history: list[Message] | None = Field(
+        None,
+        description="Earlier messages: a list of {role, content} or its JSON text",
+        validation_alias=AliasChoices("history", "messages", "chat_history", "chatHistory"),
+    )
+    images: list[str] | None = local(
+        None, "Image URLs or local image paths added to the prompt (vision)"
+    )
+    image_detail: Literal["auto", "low", "high"] | None = local(None, "Detail for images")
+    temperature: float | None = Field(None, ge=0, le=2, description="0 to 2, two decimals")
+    top_p: float | None = Field(None, ge=0, le=1)
+    n: int | None = Field(
+        None,
+        ge=1,
+        le=128,
+        description="How many choices to generate",
+        validation_alias=AliasChoices("n", "choices"),
+    )
+    max_tokens: int | None = Field(
+        None, ge=1, description="Sent as max_completion_tokens where the model requires it"
+    )
+    max_completion_tokens: int | None = Field(None, ge=1)
+    stop: str | list[str] | None = Field(None, description="Up to 4 stop sequences")
+    presence_penalty: float | None = Field(None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(None, ge=-2, le=2)
+    logit_bias: dict[str, int] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = Field(None, ge=0, le=20)
+    seed: int | None = None
+    user: str | None = None
+    response_format: ResponseFormat | None = None
+    tools: list[Tool] | None = Field(None, max_length=128)
+    tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    functions: list[FunctionDef] | None = Field(None, max_length=128)
+    function_call: Literal["none", "auto"] | dict[str, Any] | None = None
+    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+    store: bool | None = None
+    metadata: dict[str, str] | None = None
+    service_tier: str | None = None
+    data_sources: list[dict[str, Any]] | None = Field(
+        None, description="Azure: chat on your own data (Azure AI Search and others)"
+    )
+    stream: bool = local(False, "Stream the answer as it is generated")
+
+    _check_temperature = field_validator("temperature")(lambda cls, v: _two_decimals(v))
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _history_json(cls, value: Any) -> Any:
+        return parse_history(value)
+
+    @field_validator("stop")
+    @classmethod
+    def _at_most_four(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list) and not 1 <= len(value) <= 4:
+            raise ValueError("give 1 to 4 stop sequences")
+        return value
+
+    @field_validator("logit_bias")
+    @classmethod
+    def _bias_range(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        for token, bias in (value or {}).items():
+            if not -100 <= bias <= 100:
+                raise ValueError(f"bias for token {token} must be between -100 and 100")
+        return value
+
+    @field_validator("tool_choice", "function_call")
+    @classmethod
+    def _named_function(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            name = value.get("function", value).get("name")
+            if not isinstance(name, str) or not name:
+                raise ValueError("a forced choice names the function: {function: {name}}")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_say(self) -> ChatInput:
+        if self.prompt in (None, "", []) and not self.history:
+            raise ValueError("give a prompt or a chat history")
+        return self
+
+
+def _wants_max_completion_tokens(model: str) -> bool:
+    return model.startswith(MAX_COMPLETION_TOKENS_PREFIXES)
+
+
+def messages_of(data: ChatInput) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    if data.system:
+        messages.append({"role": "system", "content": data.system})
+    for message in data.history or ():
+        messages.append(message.model_dump(exclude_none=True, mode="json"))
+    if data.prompt not in (None, "", []) or data.images:
+        content: Any = data.prompt
+        if data.images:
+            parts: list[dict[str, Any]] = (
+                [{"type": "text", "text": data.prompt}] if isinstance(data.prompt, str) else []
+            )
+            if isinstance(data.prompt, list):
+                parts = [p.model_dump(mode="json") for p in data.prompt]
+            try:
+                parts += [image_part(image, data.image_detail) for image in data.images]
+            except ValueError as exc:
+                from ..errors import InvalidInput
+
+                raise InvalidInput(f"images: {exc}", field="images") from None
+            content = parts
+        elif isinstance(content, list):
+            content = [p.model_dump(mode="json") for p in content]
+        messages.append({"role": "user", "content": content})
+    return messages
+
+
+_CONVERSATION_FIELDS: set[str] = set(
+    {
+        "model",
+        "prompt",
+        "system",
+        "history",
+        "images",
+        "image_detail",
+        "stream",
+        "max_tokens",
+        "data_sources",
+    }
+)
+
+
+def _check_azure_features(
+    data: ChatInput, context: Context, messages: list[dict[str, Any]]
+) -> None:
+    for name in ("reasoning_effort", "store", "metadata"):
+        if getattr(data, name) is not None:
+            context.require_azure_version(name, AZURE_FEATURE_VERSIONS[name], name)
+    if any(m["role"] == "developer" for m in messages):
+        context.require_azure_version(
+            "a developer message", AZURE_FEATURE_VERSIONS["developer role"], "history"
+        )
+
+
+def build_chat(data: ChatInput, context: Context) -> RequestSpec:
+    model = context.model(data.model)
+    messages = messages_of(data)
+    body: dict[str, Any] = {} if context.azure else {"model": model}
+    body["messages"] = messages
+    body.update(
+        data.model_dump(exclude_none=True, exclude=_CONVERSATION_FIELDS, mode="json", by_alias=True)
+    )
+    if data.max_tokens is not None:
+        key = "max_completion_tokens" if _wants_max_completion_tokens(model) else "max_tokens"
+        body.setdefault(key, data.max_tokens)
+    if data.data_sources is not None:
+        if not context.azure:
+            from ..errors import UnsupportedOperation
+
+            raise UnsupportedOperation(
+                "data_sources: chat on your own data is an Azure OpenAI feature",
+                hint="use an azure connection, or leave data_sources out",
+            )
+        body["data_sources"] = data.data_sources
+    if context.azure:
+        _check_azure_features(data, context, messages)
+        path = f"/deployments/{quote_path(model)}/chat/completions"
+    else:
+        path = "/chat/completions"
+    if data.stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return RequestSpec("POST", path, json=body, stream=data.stream)
+
+
+class ChatStreamAssembler:
+    """Rebuilds a ``chat.completion`` body from ``chat.completion.chunk`` events."""
+
+    __slots__ = ("_choices", "_head", "_usage", "complete")
+
+    def __init__(self) -> None:
+        self.complete = False
+        self._head: dict[str, Any] = {}
+        self._choices: dict[int, dict[str, Any]] = {}
+        self._usage: Any = None
+
+    def add(self, event: SseEvent) -> StreamChunk | None:
+        if event.data == "[DONE]":
+            self.complete = True
+            return None
+        data = parse_event(event)
+        if "error" in data and "choices" not in data:
+            from ..errors import StreamInterrupted
+
+            error = data["error"] if isinstance(data["error"], dict) else {}
+            raise StreamInterrupted(
+                f"chat.create: the provider broke off the stream: {error.get('message', data)}"
+            )
+        if not self._head:
+            self._head = {k: data.get(k) for k in ("id", "created", "model")}
+            if data.get("system_fingerprint") is not None:
+                self._head["system_fingerprint"] = data["system_fingerprint"]
+        if data.get("usage"):
+            self._usage = data["usage"]
+        text = None
+        for choice in data.get("choices") or ():
+            index = choice.get("index", 0)
+            state = self._choices.get(index)
+            if state is None:
+                state = self._choices[index] = {"parts": [], "finish_reason": None, "message": {}}
+            delta = choice.get("delta") or {}
+            content = delta.get("content")
+            if content:
+                state["parts"].append(content)
+                if index == 0:
+                    text = content
+            if len(delta) > 1 or content is None:
+                self._merge(state["message"], delta)
+            if choice.get("finish_reason"):
+                state["finish_reason"] = choice["finish_reason"]
+            if choice.get("logprobs"):
+                state.setdefault("logprobs", []).extend(choice["logprobs"].get("content") or [])
+        return StreamChunk(data, text)
+
+    @staticmethod
+    def _merge(message: dict[str, Any], delta: dict[str, Any]) -> None:
+        for key, value in delta.items():
+            if key == "content" or value is None:
+                continue
+            if key == "tool_calls":
+                calls = message.setdefault("tool_calls", [])
+                for call in value:
+                    i = call.get("index", len(calls))
+                    while len(calls) <= i:
+                        calls.append(
+                            {
+                                "id": None,
+                                "type": "function",
+                                "function": {"name": "", "arguments": ""},
+                            }
+                        )
+                    target = calls[i]
+                    if call.get("id"):
+                        target["id"] = call["id"]
+                    function = call.get("function") or {}
+                    target["function"]["name"] += function.get("name") or ""
+                    target["function"]["arguments"] += function.get("arguments") or ""
+            elif key == "function_call":
+                call = message.setdefault("function_call", {"name": "", "arguments": ""})
+                call["name"] += value.get("name") or ""
+                call["arguments"] += value.get("arguments") or ""
+            elif isinstance(value, str) and isinstance(message.get(key), str):
+                message[key] += value
+            else:
+                message[key] = value
+
+    def body(self) -> dict[str, Any]:
+        choices = []
+        for index in sorted(self._choices):
+            state = self._choices[index]
+            message = {"role": "assistant", **state["message"]}
+            message["content"] = "".join(state["parts"]) if state["parts"] else None
+            choice: dict[str, Any] = {
+                "index": index,
+                "message": message,
+                "finish_reason": state["finish_reason"],
+                "logprobs": {"content": state["logprobs"]} if "logprobs" in state else None,
+            }
+            choices.append(choice)
+        body = {**self._head, "object": "chat.completion", "choices": choices}
+        if self._usage is not None:
+            body["usage"] = self._usage
+        return body
+
+
+CHAT_CREATE = Operation(
+    id="chat.create",
+    summary="Chat completion: send a conversation, get the model's answer",
+    input=ChatInput,
+    method="POST",
+    openai_path="/chat/completions",
+    azure_path="/deployments/{deployment}/chat/completions",
+    keywords=(
+        "chat",
+        "completion",
+        "gpt",
+        "prompt",
+        "message",
+        "conversation",
+        "vision",
+        "tools",
+        "function",
+        "json",
+        "stream",
+    ),
+    build=build_chat,
+    assembler=ChatStreamAssembler,
+)
+
+OPERATIONS = (CHAT_CREATE,)

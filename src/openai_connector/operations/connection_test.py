@@ -1,0 +1,112 @@
+"""``connection.test``: does this connection work, streaming included?
+
+Steps: list the models (OpenAI and compatible servers), a one-token chat, then the same
+chat streamed, so that a proxy that breaks streaming is caught at set-up time. The result's
+body lists each step; its status is 200 when every step passed, else the failing step's.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import Field
+
+from ..constants import DEFAULT_TEST_MODEL
+from ..errors import APIStatusError, ConnectorError
+from ..result import Result
+from .base import Operation, OperationInput, Runner
+
+
+class ConnectionTestInput(OperationInput):
+    model: str | None = Field(
+        None,
+        description="Model (Azure: deployment) for the chat steps; default: the connection's, "
+        "else the first listed model",
+    )
+
+
+async def _step(steps: list[dict[str, Any]], name: str, call: Any) -> Result | None:
+    started = time.perf_counter()
+    record: dict[str, Any] = {"step": name}
+    try:
+        result: Result = await call
+    except APIStatusError as exc:
+        record.update(ok=False, status=exc.status, error=exc.to_dict())
+        result = None  # type: ignore[assignment]
+    except ConnectorError as exc:
+        record.update(ok=False, status=None, error=exc.to_dict())
+        result = None  # type: ignore[assignment]
+    else:
+        record.update(ok=True, status=result.status)
+    record["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    steps.append(record)
+    return result
+
+
+async def run_connection_test(runner: Runner, data: ConnectionTestInput) -> Result:
+    context = runner.context
+    steps: list[dict[str, Any]] = []
+    model = data.model or context.connection.default_model
+    if context.azure:
+        steps.append(
+            {
+                "step": "models.list",
+                "ok": True,
+                "skipped": True,
+                "note": "the Azure data-plane API has no model list; the chat steps "
+                "check the deployment",
+            }
+        )
+    else:
+        listed = await _step(steps, "models.list", runner.call("models.list", {}))
+        if listed is None:
+            return _report(steps)
+        if model is None:
+            names = [
+                m.get("id") for m in (listed.body or {}).get("data") or [] if isinstance(m, dict)
+            ]
+            model = (
+                DEFAULT_TEST_MODEL
+                if DEFAULT_TEST_MODEL in names or not names or context.provider == "openai"
+                else names[0]
+            )
+    if model is None:
+        model = DEFAULT_TEST_MODEL
+    chat = {"model": model, "prompt": "Say OK.", "max_tokens": 1}
+    if await _step(steps, "chat.create", runner.call("chat.create", chat)) is None:
+        return _report(steps)
+    streamed = await _step(
+        steps, "chat.create (stream)", runner.call_streamed("chat.create", {**chat, "stream": True})
+    )
+    if streamed is not None and not streamed.extra.get("streamed", True):
+        steps[-1].update(
+            ok=False,
+            error={
+                "code": "not_streamed",
+                "message": "the server answered a streamed request with "
+                f"{streamed.headers.get('content-type')!r}, not text/event-stream: a proxy "
+                "or the server does not stream",
+            },
+        )
+    return _report(steps)
+
+
+def _report(steps: list[dict[str, Any]]) -> Result:
+    failed = next((s for s in steps if not s["ok"]), None)
+    if failed is None:
+        status = 200
+    else:  # a failed step that still got a 2xx (e.g. a stream that was not streamed) is a 502
+        status = failed["status"] if (failed.get("status") or 0) >= 400 else 502
+    return Result(status, {}, {"ok": failed is None, "steps": steps})
+
+
+CONNECTION_TEST = Operation(
+    id="connection.test",
+    summary="Check auth and reachability: list models, a one-token chat, a streamed one",
+    input=ConnectionTestInput,
+    keywords=("test", "check", "connection", "auth", "ping", "health", "setup"),
+    runner=run_connection_test,
+)
+
+OPERATIONS = (CONNECTION_TEST,)

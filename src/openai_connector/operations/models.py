@@ -1,0 +1,47 @@
+"""Models: list the models available, look one up, delete a fine-tuned one."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import Operation, OperationInput
+
+
+class ModelsListInput(OperationInput):
+    pass
+
+
+class ModelIdInput(OperationInput):
+    model: str = Field(description="Model id, e.g. gpt-4o-mini or ft:gpt-4o-mini:org::id")
+
+
+OPERATIONS = (
+    Operation(
+        id="models.list",
+        summary="List the models the key can use",
+        input=ModelsListInput,
+        method="GET",
+        openai_path="/models",
+        keywords=("models", "list", "available"),
+        azure_note="the Azure data-plane API (2024-10-21) has no model list; "
+        "deployments are managed in the Azure portal",
+    ),
+    Operation(
+        id="models.retrieve",
+        summary="Describe one model",
+        input=ModelIdInput,
+        method="GET",
+        openai_path="/models/{model}",
+        keywords=("model", "retrieve", "get", "describe"),
+        azure_note="the Azure data-plane API (2024-10-21) has no model lookup",
+    ),
+    Operation(
+        id="models.delete",
+        summary="Delete a fine-tuned model you own",
+        input=ModelIdInput,
+        method="DELETE",
+        openai_path="/models/{model}",
+        keywords=("model", "delete", "remove", "fine-tuned"),
+        azure_note="the Azure data-plane API (2024-10-21) cannot delete models",
+    ),
+)

@@ -1,0 +1,115 @@
+"""The envelope every call returns: ``{"status", "headers", "body"}``, plus what we measured."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .usage import Usage
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_DURATION_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float | None:
+    """OpenAI's reset durations ("1s", "6m0s", "20ms") in seconds."""
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text.strip():
+        return None
+    return sum(float(n) * _DURATION_SECONDS[u] for n, u in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """The ``x-ratelimit-*`` headers, parsed."""
+
+    limit_requests: int | None = None
+    limit_tokens: int | None = None
+    remaining_requests: int | None = None
+    remaining_tokens: int | None = None
+    reset_requests: float | None = None
+    reset_tokens: float | None = None
+
+    @classmethod
+    def from_headers(cls, headers: dict[str, str]) -> RateLimit | None:
+        if "x-ratelimit-remaining-requests" not in headers and (
+            "x-ratelimit-remaining-tokens" not in headers
+        ):
+            return None
+
+        def number(name: str) -> int | None:
+            value = headers.get(name)
+            return int(value) if value is not None and value.isdigit() else None
+
+        def duration(name: str) -> float | None:
+            value = headers.get(name)
+            return parse_duration(value) if value else None
+
+        return cls(
+            number("x-ratelimit-limit-requests"),
+            number("x-ratelimit-limit-tokens"),
+            number("x-ratelimit-remaining-requests"),
+            number("x-ratelimit-remaining-tokens"),
+            duration("x-ratelimit-reset-requests"),
+            duration("x-ratelimit-reset-tokens"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+@dataclass(slots=True)
+class Result:
+    """One call's outcome. ``body`` is the provider's JSON as sent, or text, or bytes."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+    usage: Usage | None = None
+    attempts: int = 1
+    elapsed: float = 0.0
+    rate_limit: RateLimit | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Operation-specific facts added by post-processing (e.g. files written)."""
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def envelope(self) -> dict[str, Any]:
+        """Exactly ``{"status", "headers", "body"}``."""
+        return {"status": self.status, "headers": self.headers, "body": self.body}
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "usage": self.usage.to_dict() if self.usage else None,
+            "attempts": self.attempts,
+            "elapsed_ms": round(self.elapsed * 1000, 3),
+            "rate_limit": self.rate_limit.to_dict() if self.rate_limit else None,
+            **self.extra,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The envelope with what we measured under ``meta``."""
+        data = self.envelope()
+        data["meta"] = self.meta()
+        return data
+
+    @property
+    def text(self) -> str | None:
+        """The answer's text for chat, completions and Responses bodies, else None."""
+        body = self.body
+        if not isinstance(body, dict):
+            return body if isinstance(body, str) else None
+        choices = body.get("choices")
+        if isinstance(choices, list) and choices:
+            first = choices[0]
+            message = first.get("message")
+            if isinstance(message, dict):
+                content = message.get("content")
+                return content if isinstance(content, str) else None
+            text = first.get("text")
+            return text if isinstance(text, str) else None
+        output_text = body.get("output_text")
+        return output_text if isinstance(output_text, str) else None

@@ -1,0 +1,9 @@
+"""Moving bytes: requests and responses, retries, server-sent events, Azure rules.
+
+Nothing here knows about operations; the async (aiohttp) and sync (urllib3) transports
+share :class:`HttpRequest` / :class:`HttpResponse` and the pure retry decisions.
+"""
+
+from .request import HttpRequest, HttpResponse
+
+__all__ = ["HttpRequest", "HttpResponse"]

@@ -1,0 +1,132 @@
+"""The sync transport, on urllib3: a pooled manager per connector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..connection import Network
+from ..constants import POOL_SIZE
+from ..errors import ConnectionFailed, RequestTimeout, TransportError
+from .request import HttpRequest, HttpResponse
+from .tls import ssl_context
+
+if TYPE_CHECKING:
+    import urllib3
+
+
+def _transport_error(exc: BaseException, request: HttpRequest) -> TransportError:
+    import urllib3.exceptions as ue
+
+    where = f"{request.method} {request.url.split('?', 1)[0]}"
+    timed_out = isinstance(exc, ue.TimeoutError | TimeoutError) or (
+        isinstance(exc, ue.ProtocolError | ue.MaxRetryError)
+        and isinstance(getattr(exc, "reason", None) or exc.__context__, TimeoutError)
+    )
+    if timed_out:
+        return RequestTimeout(
+            f"{where} did not complete within {request.timeout:g} s",
+            hint="raise the timeout or check the server",
+        )
+    reason = getattr(exc, "reason", None) or exc
+    return ConnectionFailed(
+        f"{where} failed: {type(reason).__name__}: {reason}",
+        hint="check the URL, proxy and network settings, and that the server is running",
+    )
+
+
+class Urllib3Stream:
+    __slots__ = ("_response", "headers", "request", "status")
+
+    def __init__(self, response: urllib3.BaseHTTPResponse, request: HttpRequest) -> None:
+        self._response = response
+        self.request = request
+        self.status = response.status
+        self.headers = {k.lower(): v for k, v in response.headers.items()}
+
+    def chunks(self) -> Iterator[bytes]:
+        import urllib3.exceptions as ue
+
+        try:
+            while True:
+                chunk = self._response.read1(65536)
+                if not chunk:
+                    return
+                yield chunk
+        except (ue.HTTPError, OSError) as exc:
+            raise _transport_error(exc, self.request) from None
+
+    def read(self) -> bytes:
+        import urllib3.exceptions as ue
+
+        try:
+            return self._response.read()
+        except (ue.HTTPError, OSError) as exc:
+            raise _transport_error(exc, self.request) from None
+
+    def close(self) -> None:
+        self._response.release_conn()
+
+
+class Urllib3Transport:
+    """Sends :class:`HttpRequest` with a pooled urllib3 manager (created on first use)."""
+
+    def __init__(self, network: Network | None = None, *, pool_size: int = POOL_SIZE) -> None:
+        self.network = network or Network()
+        self.pool_size = pool_size
+        self._pool: urllib3.PoolManager | None = None
+        self._timeouts: dict[tuple[float, float], Any] = {}
+
+    def _get_pool(self) -> urllib3.PoolManager:
+        if self._pool is None:
+            import urllib3
+
+            kwargs: dict[str, Any] = {"maxsize": self.pool_size, "retries": False}
+            context = ssl_context(self.network)
+            if context is not None:
+                kwargs["ssl_context"] = context
+            if self.network.proxy:
+                self._pool = urllib3.ProxyManager(self.network.proxy, **kwargs)
+            else:
+                self._pool = urllib3.PoolManager(**kwargs)
+        return self._pool
+
+    def _timeout(self, request: HttpRequest) -> Any:
+        key = (request.timeout, request.connect_timeout)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            import urllib3
+
+            timeout = urllib3.Timeout(connect=key[1], read=key[0])
+            self._timeouts[key] = timeout
+        return timeout
+
+    def _open(self, request: HttpRequest, preload: bool) -> urllib3.BaseHTTPResponse:
+        import urllib3.exceptions as ue
+
+        try:
+            return self._get_pool().request(
+                request.method,
+                request.url,
+                body=request.content,
+                headers=request.headers,
+                timeout=self._timeout(request),
+                preload_content=preload,
+                redirect=False,
+                retries=False,
+            )
+        except (ue.HTTPError, OSError) as exc:
+            raise _transport_error(exc, request) from None
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        response = self._open(request, preload=True)
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return HttpResponse(response.status, headers, response.data)
+
+    def open_stream(self, request: HttpRequest) -> Urllib3Stream:
+        return Urllib3Stream(self._open(request, preload=False), request)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.clear()
+            self._pool = None

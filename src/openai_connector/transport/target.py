@@ -1,0 +1,100 @@
+"""Where requests go and what they carry: a connection with its secrets resolved."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from ..connection import Connection
+from ..constants import OPENAI_BASE_URL, USER_AGENT
+from ..errors import ConfigError, ConnectorWarning
+from ..secrets import SecretResolver
+from .azure import API_PREFIX, EntraTokenCommand
+
+
+def _looks_like_azure_key(key: str) -> bool:
+    return len(key) == 32 and all(c in "0123456789abcdefABCDEF" for c in key)
+
+
+@dataclass(slots=True)
+class Target:
+    provider: str
+    base_url: str
+    """Up to the API root: .../v1 for OpenAI, {endpoint}/openai for Azure."""
+    headers: dict[str, str]
+    query: dict[str, str]
+    api_version: str
+
+    def url(self, path: str, query: dict[str, str] | None = None) -> str:
+        params = {**self.query, **query} if query else self.query
+        url = self.base_url + path
+        return f"{url}?{urlencode(params, doseq=True)}" if params else url
+
+
+def quote_path(value: object) -> str:
+    """A path parameter, URL-encoded so it cannot change the path."""
+    return quote(str(value), safe="")
+
+
+def resolve_target(
+    connection: Connection,
+    resolver: SecretResolver,
+    token_command: EntraTokenCommand | None,
+) -> Target:
+    """Resolve secrets and work out the base URL, auth headers and fixed query."""
+    headers = {"user-agent": USER_AGENT, "accept": "application/json"}
+    query: dict[str, str] = {}
+    api_key = resolver.resolve_secret(connection.api_key)
+    if connection.provider == "azure":
+        endpoint = resolver.resolve(connection.azure_endpoint).rstrip("/")
+        base_url = endpoint + API_PREFIX
+        query["api-version"] = connection.api_version
+        token = resolver.resolve_secret(connection.azure_ad_token)
+        if api_key:
+            if api_key.reveal().startswith("sk-"):
+                warnings.warn(
+                    "the api_key looks like an OpenAI key (sk-...) but the provider is azure",
+                    ConnectorWarning,
+                    stacklevel=4,
+                )
+            headers["api-key"] = api_key.reveal()
+        elif token:
+            headers["authorization"] = f"Bearer {token.reveal()}"
+        elif token_command is not None:
+            bearer = token_command.token()
+            resolver.redactor.add(bearer)
+            headers["authorization"] = f"Bearer {bearer}"
+        else:
+            raise ConfigError(
+                "the azure connection has no credentials",
+                hint="set api_key (AZURE_OPENAI_API_KEY), azure_ad_token "
+                "(AZURE_OPENAI_AD_TOKEN) or azure_ad_token_command",
+            )
+    else:
+        base_url = resolver.resolve(connection.base_url or OPENAI_BASE_URL).rstrip("/")
+        if api_key:
+            if connection.provider == "openai" and _looks_like_azure_key(api_key.reveal()):
+                warnings.warn(
+                    "the api_key looks like an Azure key (32 hex digits) but the provider "
+                    "is openai",
+                    ConnectorWarning,
+                    stacklevel=4,
+                )
+            headers["authorization"] = f"Bearer {api_key.reveal()}"
+        elif connection.provider == "openai":
+            raise ConfigError(
+                "the openai connection has no api_key",
+                hint="set OPENAI_API_KEY, pass --api-key, or use {{secrets.NAME}} in api_key",
+            )
+        if connection.organization:
+            headers["openai-organization"] = resolver.resolve(connection.organization)
+        if connection.project:
+            headers["openai-project"] = resolver.resolve(connection.project)
+    for name, value in connection.headers.items():
+        headers[name.lower()] = resolver.resolve(value)
+    for name, value in connection.query.items():
+        query[name] = resolver.resolve(value)
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"base URL {base_url!r} is not an http(s) URL", hint="fix base_url")
+    return Target(connection.provider, base_url, headers, query, connection.api_version)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from scripted_server import ScriptedServer
+
+
+@pytest.fixture(scope="session")
+def _server() -> Iterator[ScriptedServer]:
+    server = ScriptedServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(_server: ScriptedServer) -> Iterator[ScriptedServer]:
+    """The scripted local server, with a clean script and log for each test."""
+    _server.reset_state()
+    yield _server
+    _server.reset_state()
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Tests never pick up the developer's own keys or config file."""
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_ENDPOINT",
+        "OPENAI_API_VERSION",
+        "AZURE_OPENAI_AD_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_CONNECTOR_CONFIG", str(tmp_path / "no-config.toml"))
