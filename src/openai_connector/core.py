@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,13 +48,24 @@ class Prepared:
     policy: RetryPolicy
 
 
+_TYPE_TAG = re.compile(r"^(str|int|float|bool|bytes|none|dict|list|.*[\[\]-].*)$")
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    """A dotted field path, without the union member tags pydantic puts in ``loc``."""
+    parts = [str(p) for p in loc if isinstance(p, int) or not _TYPE_TAG.match(p)]
+    return ".".join(parts) or "input"
+
+
 def validation_error(exc: ValidationError, operation: Operation) -> InvalidInput:
     errors = []
     for error in exc.errors(include_url=False, include_input=False):
-        where = ".".join(str(part) for part in error["loc"]) or "input"
         message = str(error["msg"]).removeprefix("Value error, ")
-        errors.append({"field": where, "message": message, "type": error["type"]})
-    first = errors[0]
+        errors.append(
+            {"field": _field_path(error["loc"]), "message": message, "type": error["type"]}
+        )
+    # with unions, the deepest path is the member that came closest to matching
+    first = max(errors, key=lambda e: e["field"].count("."))
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return InvalidInput(
         f"{operation.id}: {first['field']}: {first['message']}{more}",
