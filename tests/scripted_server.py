@@ -151,6 +151,8 @@ class ScriptedServer:
             fut.result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
 
 def chat_body(text: str = "Hello!", *, model: str = "gpt-4o-mini", usage: bool = True) -> dict:

@@ -7,6 +7,7 @@ Both validate input, resolve secrets, build the request and read the response th
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -15,7 +16,7 @@ from pydantic import BaseModel
 
 from .connection import Connection, RetryPolicy
 from .core import Core, Prepared
-from .errors import ConnectorError, TransportError, UnsupportedOperation
+from .errors import ConnectionFailed, ConnectorError, TransportError, UnsupportedOperation
 from .operations import registry
 from .operations.base import Context, Operation, Progress
 from .result import Result
@@ -82,11 +83,16 @@ class AsyncConnector(_Face):
         self._sleep = sleep
 
     @classmethod
-    def _sharing(cls, core: Core, transport: AsyncTransport) -> AsyncConnector:
+    def _sharing(
+        cls,
+        core: Core,
+        transport: AsyncTransport,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> AsyncConnector:
         face = cls.__new__(cls)
         face._core = core
         face._transport = transport
-        face._sleep = asyncio.sleep
+        face._sleep = sleep
         return face
 
     async def __aenter__(self) -> AsyncConnector:
@@ -192,6 +198,12 @@ class _AsyncRunner:
         if self._progress is not None:
             self._progress(event)
 
+    async def sleep(self, seconds: float) -> None:
+        await self._connector._sleep(seconds)
+
+    def clock(self) -> float:
+        return self._connector._core.clock()
+
     async def call(self, operation: str, params: dict[str, Any]) -> Result:
         return await self._connector.run(operation, params)
 
@@ -241,6 +253,8 @@ class AsyncResultStream:
                         yield chunk
                 for chunk in state.flush():
                     yield chunk
+            except ConnectionFailed as exc:
+                raise state.interrupted(exc) from None
             finally:
                 await outcome.close()
             self.result = state.finish()
@@ -329,7 +343,7 @@ class Connector(_Face):
         from .transport.aio import AiohttpTransport
 
         transport = AiohttpTransport(self.connection.network)
-        twin = AsyncConnector._sharing(self._core, transport)
+        twin = AsyncConnector._sharing(self._core, transport, _awaitable_sleep(self._sleep))
         try:
             assert prepared.operation.runner is not None
             return await prepared.operation.runner(_AsyncRunner(twin, progress), prepared.data)
@@ -387,6 +401,19 @@ class Connector(_Face):
                 self._sleep(pause)
 
 
+def _awaitable_sleep(sleep: Callable[[float], Any]) -> Callable[[float], Awaitable[Any]]:
+    """The sync face's sleep for its composites' event loop (time.sleep becomes asyncio's)."""
+    if sleep is time.sleep:
+        return asyncio.sleep
+
+    async def pause(seconds: float) -> None:
+        outcome = sleep(seconds)
+        if inspect.isawaitable(outcome):
+            await outcome
+
+    return pause
+
+
 class ResultStream:
     """A streamed call: iterate for :class:`StreamChunk`; ``result`` holds the whole answer."""
 
@@ -430,6 +457,8 @@ class ResultStream:
                     state.check_deadline()
                 for chunk in state.flush():
                     yield chunk
+            except ConnectionFailed as exc:
+                raise state.interrupted(exc) from None
             finally:
                 outcome.close()
             self.result = state.finish()

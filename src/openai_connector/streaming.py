@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import InvalidResponse, RequestTimeout, StreamInterrupted
+from .errors import ConnectionFailed, InvalidResponse, RequestTimeout, StreamInterrupted
 from .result import RateLimit, Result
 from .transport.sse import SseDecoder, SseEvent
 from .usage import Usage
@@ -75,6 +75,7 @@ class StreamState:
         assert self.clock is not None
         from .transport.request import HttpResponse
 
+        self.log_response(status, headers, content)
         result = self._core.result(
             self._prepared,
             HttpResponse(status, headers, content),
@@ -85,9 +86,16 @@ class StreamState:
             result.extra["streamed"] = False
         return result
 
+    def log_response(self, status: int, headers: dict[str, str], content: bytes | None) -> None:
+        assert self.clock is not None and self._prepared.request is not None
+        self._core.log_response(
+            self._prepared.request, status, headers, content, self.clock.elapsed()
+        )
+
     def begin(self, status: int, headers: dict[str, str]) -> None:
         self._status = status
         self._headers = headers
+        self.log_response(status, headers, None)
 
     def feed(self, raw: bytes) -> list[StreamChunk]:
         add = self._assembler.add
@@ -111,6 +119,16 @@ class StreamState:
                 hint="raise the timeout, or check the server",
                 attempts=self.clock.attempt,
             )
+
+    def interrupted(self, error: ConnectionFailed) -> StreamInterrupted:
+        """The connection broke after the stream began: what arrived is not the answer."""
+        assert self.clock is not None
+        return StreamInterrupted(
+            f"{self._prepared.operation.id}: the connection broke off mid-stream "
+            f"({error.message}); the answer is incomplete",
+            hint="retry the call; if it keeps happening, a proxy may be cutting streams",
+            attempts=self.clock.attempt,
+        )
 
     def finish(self) -> Result:
         assert self.clock is not None

@@ -19,9 +19,13 @@ def _transport_error(exc: BaseException, request: HttpRequest) -> TransportError
     import urllib3.exceptions as ue
 
     where = f"{request.method} {request.url.split('?', 1)[0]}"
-    timed_out = isinstance(exc, ue.TimeoutError | TimeoutError) or (
-        isinstance(exc, ue.ProtocolError | ue.MaxRetryError)
-        and isinstance(getattr(exc, "reason", None) or exc.__context__, TimeoutError)
+    # NewConnectionError (refused, no such host) subclasses ConnectTimeoutError in urllib3 2
+    timed_out = not isinstance(exc, ue.NewConnectionError) and (
+        isinstance(exc, ue.TimeoutError | TimeoutError)
+        or (
+            isinstance(exc, ue.ProtocolError | ue.MaxRetryError)
+            and isinstance(getattr(exc, "reason", None) or exc.__context__, TimeoutError)
+        )
     )
     if timed_out:
         return RequestTimeout(
