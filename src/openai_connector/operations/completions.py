@@ -1,0 +1,191 @@
+"""Legacy text completions (``completions.create``): a prompt in, its continuation out.
+
+The limits the Completions API documents are checked before anything is sent. A streamed
+call is rebuilt into the ``text_completion`` body a plain call returns, with the usage of
+the stream's last chunk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+
+from ..errors import StreamInterrupted
+from ..streaming import StreamChunk, parse_event
+from ..transport.sse import SseEvent
+from ..transport.target import quote_path
+from .base import Context, Operation, OperationInput, RequestSpec, local
+
+LEGACY_COMPLETION_MODELS = ("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002")
+
+Prompt = str | list[str] | list[int] | list[list[int]]
+
+
+class CompletionsInput(OperationInput):
+    model: str | None = Field(
+        None,
+        description="Model name, or on Azure the deployment name; default: the connection's",
+        json_schema_extra={"examples": list(LEGACY_COMPLETION_MODELS)},
+        validation_alias=AliasChoices("model", "deployment"),
+    )
+    prompt: Prompt = Field(
+        description="The text to continue: a string, a list of strings, or token arrays"
+    )
+    suffix: str | None = Field(None, description="Text that comes after the completion")
+    max_tokens: int | None = Field(None, ge=0, description="Most tokens to generate")
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, ge=0, le=1)
+    n: int | None = Field(None, ge=1, le=128, description="Completions per prompt")
+    stop: str | list[str] | None = Field(None, description="Up to 4 stop sequences")
+    logprobs: int | None = Field(
+        None, ge=0, le=5, description="Log probabilities of the most likely tokens (0 to 5)"
+    )
+    echo: bool | None = Field(None, description="Return the prompt with the completion")
+    best_of: int | None = Field(
+        None, ge=0, le=20, description="Candidates generated server-side; at least n"
+    )
+    presence_penalty: float | None = Field(None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(None, ge=-2, le=2)
+    logit_bias: dict[str, int] | None = Field(None, description="Token id -> bias from -100 to 100")
+    seed: int | None = None
+    user: str | None = None
+    stream: bool = local(False, "Stream the completion as it is generated")
+
+    @field_validator("prompt")
+    @classmethod
+    def _some_prompt(cls, value: Prompt) -> Prompt:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("give a prompt: a string or a non-empty list")
+            if any(isinstance(item, list) and not item for item in value):
+                raise ValueError("token arrays must not be empty")
+        return value
+
+    @field_validator("stop")
+    @classmethod
+    def _at_most_four(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list) and not 1 <= len(value) <= 4:
+            raise ValueError("give 1 to 4 stop sequences")
+        return value
+
+    @field_validator("logit_bias")
+    @classmethod
+    def _bias_range(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        for token, bias in (value or {}).items():
+            if not -100 <= bias <= 100:
+                raise ValueError(f"bias for token {token} must be between -100 and 100")
+        return value
+
+    @model_validator(mode="after")
+    def _best_of_rules(self) -> CompletionsInput:
+        if self.best_of is not None:
+            if self.best_of < (self.n or 1):
+                raise ValueError(f"best_of ({self.best_of}) must be at least n ({self.n or 1})")
+            if self.stream and self.best_of > 1:
+                raise ValueError("best_of above 1 cannot be streamed; leave stream off")
+        return self
+
+
+_NOT_SENT_AS_IS = {"model", "stream"}
+
+
+def build_completions(data: CompletionsInput, context: Context) -> RequestSpec:
+    model = context.model(data.model)
+    body: dict[str, Any] = {} if context.azure else {"model": model}
+    body.update(data.model_dump(exclude_none=True, exclude=_NOT_SENT_AS_IS, mode="json"))
+    if data.stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    path = f"/deployments/{quote_path(model)}/completions" if context.azure else "/completions"
+    return RequestSpec("POST", path, json=body, stream=data.stream)
+
+
+class CompletionsStreamAssembler:
+    """Rebuilds a ``text_completion`` body from the streamed ``text_completion`` chunks."""
+
+    __slots__ = ("_choices", "_head", "_usage", "complete")
+
+    def __init__(self) -> None:
+        self.complete = False
+        self._head: dict[str, Any] = {}
+        self._choices: dict[int, dict[str, Any]] = {}
+        self._usage: Any = None
+
+    def add(self, event: SseEvent) -> StreamChunk | None:
+        if event.data == "[DONE]":
+            self.complete = True
+            return None
+        data = parse_event(event)
+        if not isinstance(data, dict):
+            return StreamChunk(data)
+        if "error" in data and "choices" not in data:
+            error = data["error"] if isinstance(data["error"], dict) else {}
+            raise StreamInterrupted(
+                "completions.create: the provider broke off the stream: "
+                f"{error.get('message', data)}"
+            )
+        if not self._head:
+            self._head = {k: data.get(k) for k in ("id", "created", "model")}
+        if data.get("system_fingerprint") is not None:
+            self._head["system_fingerprint"] = data["system_fingerprint"]
+        if data.get("usage"):
+            self._usage = data["usage"]
+        text = None
+        for choice in data.get("choices") or ():
+            index = choice.get("index", 0)
+            state = self._choices.setdefault(index, {"parts": [], "finish_reason": None})
+            piece = choice.get("text")
+            if piece:
+                state["parts"].append(piece)
+                if index == 0:
+                    text = piece
+            if choice.get("finish_reason"):
+                state["finish_reason"] = choice["finish_reason"]
+            if choice.get("logprobs"):
+                merged = state.setdefault("logprobs", {})
+                for key, values in choice["logprobs"].items():
+                    if isinstance(values, list):
+                        merged.setdefault(key, []).extend(values)
+        return StreamChunk(data, text)
+
+    def body(self) -> dict[str, Any]:
+        choices = [
+            {
+                "index": index,
+                "text": "".join(state["parts"]),
+                "logprobs": state.get("logprobs"),
+                "finish_reason": state["finish_reason"],
+            }
+            for index, state in sorted(self._choices.items())
+        ]
+        body = {**self._head, "object": "text_completion", "choices": choices}
+        if self._usage is not None:
+            body["usage"] = self._usage
+        return body
+
+
+COMPLETIONS_CREATE = Operation(
+    id="completions.create",
+    summary="Legacy text completion: continue a prompt (gpt-3.5-turbo-instruct, davinci-002)",
+    input=CompletionsInput,
+    method="POST",
+    openai_path="/completions",
+    azure_path="/deployments/{deployment}/completions",
+    keywords=(
+        "completion",
+        "complete",
+        "text",
+        "prompt",
+        "legacy",
+        "instruct",
+        "davinci",
+        "suffix",
+        "logprobs",
+        "stream",
+    ),
+    build=build_completions,
+    assembler=CompletionsStreamAssembler,
+)
+
+OPERATIONS = (COMPLETIONS_CREATE,)
