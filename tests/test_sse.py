@@ -1,0 +1,128 @@
+"""Server-sent events decoding, however the bytes are split on the way."""
+
+from __future__ import annotations
+
+import pytest
+
+from openai_connector.transport.sse import SseDecoder, SseEvent
+
+STREAM = (
+    b": keep-alive comment\r\n"
+    b"\r\n"
+    b"event: response.created\r\n"
+    b'data: {"a": 1}\r\n'
+    b"\r\n"
+    b"data: first line\r\n"
+    b"data: second line\r\n"
+    b"id: 7\r\n"
+    b"retry: 1000\r\n"
+    b"\r\n"
+    b"data:no space\r\n"
+    b"data:  two spaces\r\n"
+    b"\r\n"
+    b"data: caf\xc3\xa9 \xe2\x9c\x93\r\n"
+    b"\r\n"
+    b"data: [DONE]\r\n"
+    b"\r\n"
+)
+EXPECTED = [
+    SseEvent('{"a": 1}', "response.created"),
+    SseEvent("first line\nsecond line"),
+    SseEvent("no space\n two spaces"),
+    SseEvent("café ✓"),
+    SseEvent("[DONE]"),
+]
+
+
+def decode(pieces: list[bytes]) -> list[SseEvent]:
+    decoder = SseDecoder()
+    events: list[SseEvent] = []
+    for piece in pieces:
+        events.extend(decoder.feed(piece))
+    events.extend(decoder.flush())
+    return events
+
+
+def test_whole_stream_at_once() -> None:
+    assert decode([STREAM]) == EXPECTED
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_every_line_ending(newline: bytes) -> None:
+    assert decode([STREAM.replace(b"\r\n", newline)]) == EXPECTED
+
+
+def test_split_at_every_single_position() -> None:
+    for cut in range(1, len(STREAM)):
+        assert decode([STREAM[:cut], STREAM[cut:]]) == EXPECTED, cut
+
+
+def test_split_at_every_pair_of_positions_with_bare_cr_line_ends() -> None:
+    stream = STREAM.replace(b"\r\n", b"\r")
+    for first in range(1, len(stream), 7):
+        for second in range(first + 1, len(stream)):
+            pieces = [stream[:first], stream[first:second], stream[second:]]
+            assert decode(pieces) == EXPECTED, (first, second)
+
+
+def test_one_byte_at_a_time() -> None:
+    assert decode([STREAM[i : i + 1] for i in range(len(STREAM))]) == EXPECTED
+
+
+def test_split_between_cr_and_lf_does_not_make_an_empty_line() -> None:
+    decoder = SseDecoder()
+    assert decoder.feed(b"data: one\r") == []
+    assert decoder.feed(b"\ndata: two\r") == []
+    # a trailing CR may be the first half of CRLF: the event is out once that is known
+    events = decoder.feed(b"\n\r") + decoder.feed(b"\n")
+    assert events == [SseEvent("one\ntwo")]
+    assert decoder.flush() == []
+
+
+def test_utf8_split_inside_a_character() -> None:
+    data = "data: 日本語\n\n".encode()
+    for cut in range(1, len(data)):
+        assert decode([data[:cut], data[cut:]]) == [SseEvent("日本語")]
+
+
+def test_comments_and_unknown_fields_are_ignored() -> None:
+    assert decode([b": ping\n\n: another\nfoo: bar\n\n"]) == []
+
+
+def test_event_name_applies_to_its_event_only() -> None:
+    events = decode([b"event: error\ndata: x\n\ndata: y\n\n"])
+    assert events == [SseEvent("x", "error"), SseEvent("y", None)]
+
+
+def test_event_without_data_is_not_dispatched() -> None:
+    assert decode([b"event: lonely\n\ndata: z\n\n"]) == [SseEvent("z")]
+
+
+def test_empty_data_line_is_an_event_with_empty_data() -> None:
+    assert decode([b"data:\n\n"]) == [SseEvent("")]
+    assert decode([b"data\n\n"]) == []  # a field name without colon is not data: ignored
+
+
+def test_flush_dispatches_what_the_stream_ended_with() -> None:
+    decoder = SseDecoder()
+    assert decoder.feed(b"data: tail") == []
+    assert decoder.flush() == [SseEvent("tail")]
+    assert decoder.flush() == []
+    decoder = SseDecoder()
+    assert decoder.feed(b"data: a\ndata: b\n") == []
+    assert decoder.flush() == [SseEvent("a\nb")]
+
+
+def test_flush_of_a_clean_stream_gives_nothing() -> None:
+    decoder = SseDecoder()
+    assert decoder.feed(b"data: a\n\n") == [SseEvent("a")]
+    assert decoder.flush() == []
+
+
+def test_many_events_in_one_chunk_and_one_event_over_many_chunks() -> None:
+    chunk = b"".join(f"data: {n}\n\n".encode() for n in range(100))
+    assert [e.data for e in decode([chunk])] == [str(n) for n in range(100)]
+    big = "x" * 100_000
+    data = f"data: {big}\n\n".encode()
+    pieces = [data[i : i + 4096] for i in range(0, len(data), 4096)]
+    assert decode(pieces) == [SseEvent(big)]
