@@ -1,0 +1,192 @@
+"""Files: upload (multipart), list, retrieve, delete, and download a file's content.
+
+``files.content`` answers with the raw bytes: they are written to ``output`` (the result then
+lists the path in ``extra["files"]``), returned as text with ``as_text``, or returned as bytes.
+Azure's 2024-10-21 data-plane (inference) API has no files endpoints, so these operations
+fail on Azure connections before anything is sent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from ..result import Result
+from ..transport.target import quote_path
+from .base import Context, Operation, OperationInput, RequestSpec, local
+from .uploads import UploadSource, check_source, read_upload
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+"""OpenAI's limit for one uploaded file."""
+PURPOSES = ("fine-tune", "batch", "assistants", "vision", "user_data", "evals")
+AZURE_NOTE = (
+    "the Azure data-plane inference API (2024-10-21) has no files endpoints; "
+    "upload files in Azure AI Foundry or use an OpenAI connection"
+)
+
+
+class ExpiresAfter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    anchor: Literal["created_at"] = "created_at"
+    seconds: int = Field(ge=3600, le=2592000, description="3600 (1 hour) to 2592000 (30 days)")
+
+
+class UploadInput(OperationInput):
+    file: UploadSource = Field(
+        description="Path of the file to upload, a data: URL (base64), or its bytes"
+    )
+    purpose: Literal["fine-tune", "batch", "assistants", "vision", "user_data", "evals"] = Field(
+        description="What the file is for: " + ", ".join(PURPOSES)
+    )
+    filename: str | None = Field(
+        None,
+        min_length=1,
+        max_length=255,
+        validate_default=True,
+        description="Name sent with the file; default: the path's name (needed for bytes)",
+    )
+    expires_after: ExpiresAfter | None = Field(
+        None, description="Expiry policy: {anchor: created_at, seconds}"
+    )
+
+    @field_validator("file")
+    @classmethod
+    def _readable(cls, value: UploadSource) -> UploadSource:
+        return check_source(value, MAX_UPLOAD_BYTES)
+
+    @field_validator("filename")
+    @classmethod
+    def _named(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and isinstance(info.data.get("file"), bytes):
+            raise ValueError("needed when file is given as bytes (its extension tells the format)")
+        return value
+
+
+def build_upload(data: UploadInput, context: Context) -> RequestSpec:
+    form: dict[str, Any] = {
+        "purpose": data.purpose,
+        "file": read_upload(
+            data.file, "file", filename=data.filename, default_name="upload.jsonl"
+        ).part(),
+    }
+    if data.expires_after is not None:
+        form["expires_after[anchor]"] = data.expires_after.anchor
+        form["expires_after[seconds]"] = data.expires_after.seconds
+    del context
+    return RequestSpec("POST", "/files", multipart=form)
+
+
+class ListInput(OperationInput):
+    purpose: str | None = Field(None, min_length=1, description="Only files with this purpose")
+    limit: int | None = Field(None, ge=1, le=10000, description="1 to 10,000 (default 10,000)")
+    order: Literal["asc", "desc"] | None = Field(None, description="By created_at")
+    after: str | None = Field(None, min_length=1, description="Cursor: a file id from a page")
+
+
+class FileIdInput(OperationInput):
+    file_id: str = Field(
+        min_length=1,
+        description="The file's id (file-...)",
+        validation_alias=AliasChoices("file_id", "id"),
+    )
+
+
+class ContentInput(FileIdInput):
+    output: str | None = local(
+        None, "Write the content to this file (folders are created); the result lists it"
+    )
+    as_text: bool = local(False, "Return the content as text (UTF-8) instead of bytes")
+
+    @field_validator("output")
+    @classmethod
+    def _file_path(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or Path(value).expanduser().is_dir()):
+            raise ValueError(f"{value!r} must be a file path, not a folder")
+        return value
+
+    @field_validator("as_text")
+    @classmethod
+    def _one_destination(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("output"):
+            raise ValueError("give output or as_text, not both")
+        return value
+
+
+def build_content(data: ContentInput, context: Context) -> RequestSpec:
+    del context
+    return RequestSpec(
+        "GET",
+        f"/files/{quote_path(data.file_id)}/content",
+        response_type="text" if data.as_text else "binary",
+    )
+
+
+def save_content(result: Result, data: ContentInput, context: Context) -> Result:
+    """Write downloaded bytes to ``output``; the body then says where and how much."""
+    del context
+    if data.output is None or not isinstance(result.body, bytes):
+        return result
+    target = Path(data.output).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(result.body)
+    partial.replace(target)
+    result.extra.setdefault("files", []).append(str(target))
+    result.body = {"file_id": data.file_id, "path": str(target), "bytes": len(result.body)}
+    return result
+
+
+OPERATIONS = (
+    Operation(
+        id="files.upload",
+        summary="Upload a file (fine-tuning data, batch input, assistants, vision, user data)",
+        input=UploadInput,
+        method="POST",
+        openai_path="/files",
+        keywords=("file", "upload", "jsonl", "fine-tune", "batch", "multipart", "attach"),
+        build=build_upload,
+        azure_note=AZURE_NOTE,
+    ),
+    Operation(
+        id="files.list",
+        summary="List uploaded files, optionally by purpose",
+        input=ListInput,
+        method="GET",
+        openai_path="/files",
+        keywords=("files", "list", "uploaded"),
+        azure_note=AZURE_NOTE,
+    ),
+    Operation(
+        id="files.retrieve",
+        summary="Describe one uploaded file",
+        input=FileIdInput,
+        method="GET",
+        openai_path="/files/{file_id}",
+        keywords=("file", "retrieve", "get", "describe", "status"),
+        azure_note=AZURE_NOTE,
+    ),
+    Operation(
+        id="files.delete",
+        summary="Delete an uploaded file",
+        input=FileIdInput,
+        method="DELETE",
+        openai_path="/files/{file_id}",
+        keywords=("file", "delete", "remove"),
+        azure_note=AZURE_NOTE,
+    ),
+    Operation(
+        id="files.content",
+        summary="Download a file's content: to a file, as text or as bytes",
+        input=ContentInput,
+        method="GET",
+        openai_path="/files/{file_id}/content",
+        keywords=("file", "content", "download", "results", "output", "save"),
+        build=build_content,
+        post_process=save_content,
+        response_type="binary",
+        azure_note=AZURE_NOTE,
+    ),
+)
