@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 
-from ..errors import StreamInterrupted
+from ..errors import InvalidInput, StreamInterrupted
 from ..streaming import StreamChunk, parse_event
 from ..transport.sse import SseEvent
 from ..transport.target import quote_path
@@ -77,20 +77,25 @@ class CompletionsInput(OperationInput):
                 raise ValueError(f"bias for token {token} must be between -100 and 100")
         return value
 
-    @model_validator(mode="after")
-    def _best_of_rules(self) -> CompletionsInput:
-        if self.best_of is not None:
-            if self.best_of < (self.n or 1):
-                raise ValueError(f"best_of ({self.best_of}) must be at least n ({self.n or 1})")
-            if self.stream and self.best_of > 1:
-                raise ValueError("best_of above 1 cannot be streamed; leave stream off")
-        return self
+    @field_validator("best_of")
+    @classmethod
+    def _at_least_n(cls, value: int | None, info: ValidationInfo) -> int | None:
+        n = info.data.get("n") or 1
+        if value is not None and value < n:
+            raise ValueError(f"best_of ({value}) must be at least n ({n})")
+        return value
 
 
 _NOT_SENT_AS_IS = {"model", "stream"}
 
 
 def build_completions(data: CompletionsInput, context: Context) -> RequestSpec:
+    if data.stream and (data.best_of or 0) > 1:
+        raise InvalidInput(
+            "completions.create: best_of: above 1 it cannot be streamed",
+            field="best_of",
+            hint="leave best_of out (or 1) to stream, or do not stream",
+        )
     model = context.model(data.model)
     body: dict[str, Any] = {} if context.azure else {"model": model}
     body.update(data.model_dump(exclude_none=True, exclude=_NOT_SENT_AS_IS, mode="json"))
