@@ -172,6 +172,8 @@ class Core:
     def http_request(self, spec: RequestSpec, timeout: float | None = None) -> HttpRequest:
         target = self.target()
         headers = dict(target.headers)
+        if spec.headers:
+            headers.update({k.lower(): v for k, v in spec.headers.items()})
         content = spec.content
         if spec.json is not None:
             content = json.dumps(spec.json, ensure_ascii=False).encode()
@@ -195,6 +197,7 @@ class Core:
             content,
             timeout or self.connection.timeout.total,
             self.connection.timeout.connect,
+            debug=spec.debug,
         )
 
     # ----------------------------------------------------------------- reading
@@ -327,12 +330,13 @@ class Core:
     # ---------------------------------------------------------------- logging
 
     def log_request(self, request: HttpRequest, attempt: int) -> None:
-        if not self.debug and not log.isEnabledFor(logging.DEBUG):
+        debug = self.debug or request.debug
+        if not debug and not log.isEnabledFor(logging.DEBUG):
             return
         headers = {k: ("***" if k in MASKED_HEADERS else v) for k, v in request.headers.items()}
         body = (request.content or b"")[:DEBUG_BODY_LIMIT].decode("utf-8", "replace")
         log.log(
-            logging.INFO if self.debug else logging.DEBUG,
+            logging.INFO if debug else logging.DEBUG,
             "%s",
             self.redactor(
                 f"request attempt={attempt} {request.method} {request.url} "
@@ -348,11 +352,12 @@ class Core:
         content: bytes | None,
         elapsed: float,
     ) -> None:
-        if not self.debug and not log.isEnabledFor(logging.DEBUG):
+        debug = self.debug or request.debug
+        if not debug and not log.isEnabledFor(logging.DEBUG):
             return
         body = (content or b"")[:DEBUG_BODY_LIMIT].decode("utf-8", "replace")
         log.log(
-            logging.INFO if self.debug else logging.DEBUG,
+            logging.INFO if debug else logging.DEBUG,
             "%s",
             self.redactor(
                 f"response {status} {request.method} {request.url} in {elapsed * 1000:.1f} ms "

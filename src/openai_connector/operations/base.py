@@ -98,6 +98,11 @@ class RequestSpec:
     retry: RetryPolicy | None = None
     """A per-call retry policy (e.g. raw.request's own retry settings)."""
     timeout: float | None = None
+    headers: dict[str, str] | None = None
+    """Extra request headers (raw.request); the connection's auth headers cannot be replaced."""
+    debug: bool = False
+    """Log this call's request and response (redacted) even when the connector is not in
+    debug mode."""
 
 
 Progress = Callable[[dict[str, Any]], None]
@@ -114,6 +119,12 @@ class Runner(Protocol):
 
     def progress(self, event: dict[str, Any]) -> None:
         """Report progress of a long wait (shown by the CLI on a terminal)."""
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait between polls with the connector's (injectable) sleep."""
+
+    def clock(self) -> float:
+        """The connector's (injectable) monotonic clock, in seconds."""
 
 
 Builder = Callable[[Any, Context], RequestSpec]

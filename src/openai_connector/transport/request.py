@@ -17,6 +17,8 @@ class HttpRequest:
     timeout: float = 600.0
     """Seconds for this attempt, first byte sent to last byte read."""
     connect_timeout: float = 10.0
+    debug: bool = False
+    """Log this request and its response even when the connector is not in debug mode."""
 
 
 @dataclass(slots=True)
