@@ -1,0 +1,400 @@
+"""The catalogue of operations: list, keyword search, input schema and a generated example.
+
+Everything here is derived from the registry (:mod:`.operations.registry`), so a new
+operation shows up in ``openai-connector operations``, in ``operations search`` and in the
+docs table without being listed anywhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .operations.registry import get, operations
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .operations.base import Operation
+
+COMPOSITE = "(composite)"
+"""Shown instead of a path for operations made of several calls."""
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP_WORDS = frozenset(
+    {"a", "an", "and", "as", "by", "for", "from", "in", "is", "it", "of", "on", "or", "the", "to"}
+)
+# How much a query word counts when it hits each part of an operation.
+WEIGHTS = {"id": 4.0, "keywords": 3.0, "summary": 2.0, "fields": 1.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One operation as the catalogue shows it."""
+
+    id: str
+    summary: str
+    method: str | None
+    """None for a composite operation (several calls)."""
+    openai_path: str | None
+    azure_path: str | None
+    streams: bool
+    composite: bool
+    keywords: tuple[str, ...]
+    fields: tuple[str, ...]
+
+    @classmethod
+    def of(cls, op: Operation) -> Entry:
+        composite = op.runner is not None
+        return cls(
+            id=op.id,
+            summary=op.summary,
+            method=None if composite else op.method,
+            openai_path=op.openai_path or (COMPOSITE if composite else None),
+            azure_path=op.azure_path or (COMPOSITE if composite else None),
+            streams=op.streams,
+            composite=composite,
+            keywords=tuple(op.keywords),
+            fields=tuple(op.input.model_fields),
+        )
+
+
+def entries() -> list[Entry]:
+    """Every operation, sorted by id."""
+    return [Entry.of(op) for op in operations().values()]
+
+
+# ------------------------------------------------------------------- search
+
+
+def _stem(word: str) -> str:
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case word stems of ``text``, stop words left out."""
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP_WORDS]
+
+
+def _hits(word: str, tokens: Iterable[str]) -> float:
+    """1 for an exact hit, 0.5 when one is a prefix of the other (3+ letters), else 0."""
+    best = 0.0
+    for token in tokens:
+        if token == word:
+            return 1.0
+        shorter, longer = sorted((word, token), key=len)
+        if len(shorter) >= 3 and longer.startswith(shorter):
+            best = 0.5
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entry: Entry
+    score: float
+    matched: int
+    """How many of the query's words hit this operation."""
+
+
+def search(query: str | Iterable[str]) -> list[Match]:
+    """Operations ranked by how well they match the query's words, best first.
+
+    A word counts for each part it hits: the id (weight 4), the keywords (3), the summary (2)
+    and the input field names (1). Operations hit by more of the words come first, then
+    those with the higher score; operations hit by no word are left out.
+    """
+    text = query if isinstance(query, str) else " ".join(query)
+    wanted = list(dict.fromkeys(words_of(text)))
+    found: list[Match] = []
+    for entry in entries():
+        parts = {
+            "id": words_of(entry.id),
+            "keywords": words_of(" ".join(entry.keywords)),
+            "summary": words_of(entry.summary),
+            "fields": words_of(" ".join(entry.fields)),
+        }
+        score = 0.0
+        matched = 0
+        for word in wanted:
+            gained = sum(WEIGHTS[name] * _hits(word, tokens) for name, tokens in parts.items())
+            if gained:
+                matched += 1
+                score += gained
+        if matched:
+            found.append(Match(entry, score, matched))
+    found.sort(key=lambda m: (-m.matched, -m.score, m.entry.id))
+    return found
+
+
+# ------------------------------------------------------------- schema, example
+
+
+def input_schema(op: Operation) -> dict[str, Any]:
+    """The JSON Schema of an operation's input (validation mode, field aliases)."""
+    from pydantic.json_schema import GenerateJsonSchema
+
+    class _Lenient(GenerateJsonSchema):
+        def handle_invalid_for_json_schema(self, schema: Any, error_info: str) -> Any:
+            return {}
+
+    return op.input.model_json_schema(schema_generator=_Lenient)
+
+
+def describe(operation_id: str) -> dict[str, Any]:
+    """Everything ``operations show`` prints for one operation."""
+    op = get(operation_id)
+    entry = Entry.of(op)
+    data: dict[str, Any] = {
+        "id": op.id,
+        "summary": op.summary,
+        "method": entry.method,
+        "paths": {
+            "openai": op.openai_path,
+            "azure": op.azure_path,
+        },
+        "composite": entry.composite,
+        "streams": op.streams,
+        "keywords": list(op.keywords),
+    }
+    if op.azure_path is None and not entry.composite:
+        data["azure_note"] = op.azure_note
+    if op.docs:
+        data["docs"] = op.docs
+    data["input_schema"] = input_schema(op)
+    example, valid = example_input(op)
+    data["example_input"] = example
+    data["example_validates"] = valid
+    data["command"] = f"openai-connector run {op.id} --input example.json"
+    return data
+
+
+# Plausible values for fields by name (the Appian "generate example expression").
+_NAMED: dict[str, Any] = {
+    "model": "gpt-4o-mini",
+    "deployment": "gpt-4o-mini",
+    "prompt": "Write a haiku about the sea.",
+    "system": "You are a helpful assistant.",
+    "instruction": "Fix the spelling mistakes.",
+    "instructions": "Answer in one sentence.",
+    "input": "The quick brown fox jumps over the lazy dog.",
+    "text": "The quick brown fox jumps over the lazy dog.",
+    "content": "Hello!",
+    "role": "user",
+    "user": "user-1234",
+    "name": "example",
+    "suffix": "custom",
+    "language": "en",
+    "voice": "alloy",
+    "purpose": "fine-tune",
+    "url": "https://example.com/image.png",
+    "path": "/chat/completions",
+    "method": "POST",
+    "file": "path/to/file.jsonl",
+    "image": "path/to/image.png",
+    "mask": "path/to/mask.png",
+    "audio": "path/to/audio.mp3",
+    "file_id": "file-abc123",
+    "training_file": "file-abc123",
+    "validation_file": "file-def456",
+    "input_file_id": "file-abc123",
+    "output_file_id": "file-def456",
+    "batch_id": "batch_abc123",
+    "response_id": "resp_abc123",
+    "fine_tuning_job_id": "ftjob-abc123",
+    "job_id": "ftjob-abc123",
+    "after": "cursor-abc123",
+    "endpoint": "/v1/chat/completions",
+    "completion_window": "24h",
+    "output": "out/data.jsonl",
+    "output_path": "out/result.bin",
+    "output_dir": "out",
+    "directory": "out",
+    "folder": "out",
+    "base_name": "image",
+    "n": 1,
+    "max_tokens": 256,
+    "max_completion_tokens": 256,
+    "max_output_tokens": 256,
+    "seed": 42,
+    "temperature": 0.7,
+    "top_p": 0.9,
+    "dimensions": 256,
+    "limit": 20,
+    "timeout": 30,
+    "concurrency": 8,
+    "interval": 10,
+    "poll_interval": 10,
+    "speed": 1.0,
+}
+
+
+def _enum_candidates(values: list[Any], name: str) -> list[Any]:
+    hinted = _NAMED.get(name)
+    return [hinted, *[v for v in values if v != hinted]] if hinted in values else list(values)
+
+
+class _ExampleMaker:
+    """Candidate values for a JSON Schema, most plausible first."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.defs: dict[str, Any] = schema.get("$defs", {})
+
+    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = {
+                **self.defs.get(schema["$ref"].rsplit("/", 1)[-1], {}),
+                **{k: v for k, v in schema.items() if k != "$ref"},
+            }
+        return schema
+
+    def candidates(self, schema: dict[str, Any], name: str, depth: int = 0) -> list[Any]:
+        schema = self.resolve(schema)
+        found: list[Any] = []
+        for key in ("examples",):
+            if isinstance(schema.get(key), list):
+                found += [v for v in schema[key] if v is not None]
+        if "const" in schema:
+            return [schema["const"]]
+        if "enum" in schema:
+            return found + _enum_candidates(schema["enum"], name)
+        if schema.get("default") is not None:
+            found.append(schema["default"])
+        for key in ("anyOf", "oneOf", "allOf"):
+            for branch in schema.get(key, ()):
+                if self.resolve(branch).get("type") != "null":
+                    found += self.candidates(branch, name, depth)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), None)
+        maker = getattr(self, f"_{kind}", None) if isinstance(kind, str) else None
+        if maker is not None:
+            found += maker(schema, name, depth)
+        elif not found and kind is None and depth < 4:
+            found.append(_NAMED.get(name, "example"))
+        unique: list[Any] = []
+        for value in found:
+            if value not in unique:
+                unique.append(value)
+        return unique
+
+    def _string(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        if schema.get("format") == "date-time":
+            return ["2024-01-01T00:00:00Z"]
+        if schema.get("format") in ("uri", "url"):
+            return ["https://example.com/resource"]
+        value = _NAMED.get(name)
+        if not isinstance(value, str):
+            value = "example"
+            if name.endswith("_id"):
+                value = f"{name.removesuffix('_id')}-abc123"
+            elif name.endswith(("_path", "_file")):
+                value = f"path/to/{name}"
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        if len(value) < low:
+            value = value + "x" * (low - len(value))
+        if high is not None:
+            value = value[:high]
+        return [value]
+
+    def _integer(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        hinted = _NAMED.get(name)
+        base = hinted if isinstance(hinted, int) and not isinstance(hinted, bool) else 1
+        return [self._clamp(int(base), schema, whole=True), self._clamp(1, schema, whole=True)]
+
+    def _number(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        hinted = _NAMED.get(name)
+        base = hinted if isinstance(hinted, int | float) and not isinstance(hinted, bool) else 0.5
+        return [self._clamp(base, schema, whole=False)]
+
+    @staticmethod
+    def _clamp(value: float, schema: dict[str, Any], *, whole: bool) -> Any:
+        step = 1 if whole else 0.1
+        if "minimum" in schema:
+            value = max(value, schema["minimum"])
+        if "exclusiveMinimum" in schema:
+            value = max(value, schema["exclusiveMinimum"] + step)
+        if "maximum" in schema:
+            value = min(value, schema["maximum"])
+        if "exclusiveMaximum" in schema:
+            value = min(value, schema["exclusiveMaximum"] - step)
+        return int(value) if whole else round(float(value), 2)
+
+    def _boolean(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        return [False, True]
+
+    def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        if depth > 4:
+            return [[]]
+        items = schema.get("items") or {}
+        singular = name.removesuffix("s") if name.endswith("s") else name
+        count = max(1, schema.get("minItems", 1))
+        if schema.get("maxItems") is not None:
+            count = min(count, schema["maxItems"])
+        return [[value] * count for value in self.candidates(items, singular, depth + 1)[:3]]
+
+    def _object(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        properties: dict[str, Any] = schema.get("properties") or {}
+        if not properties:
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict) and extra:
+                values = self.candidates(extra, "value", depth + 1)
+                return [{"key": values[0]}] if values else [{}]
+            return [{"key": "value"}]
+        if depth > 4:
+            return [{}]
+        required = [k for k in properties if k in schema.get("required", ())]
+        common = [k for k in properties if k in ("content", "text", "type", "url", "name")]
+        options: list[list[str]] = [
+            list(dict.fromkeys(required + common)),
+            required,
+            list(properties),
+        ]
+        if depth == 0:
+            options = [list(properties)]
+        found = []
+        for keys in options:
+            value = {}
+            for key in keys:
+                candidates = self.candidates(properties[key], key, depth + 1)
+                if candidates:
+                    value[key] = candidates[0]
+            if value not in found:
+                found.append(value)
+        return found
+
+
+def example_input(op: Operation) -> tuple[dict[str, Any], bool]:
+    """An input with every field filled with a plausible value, and whether it validates.
+
+    Each field gets the most plausible candidate (documented examples, then a value that
+    fits its name and type); while the input model refuses a field, that field moves on to
+    its next candidate.
+    """
+    from pydantic import ValidationError
+
+    schema = input_schema(op)
+    maker = _ExampleMaker(schema)
+    properties: dict[str, Any] = schema.get("properties", {})
+    choices = {key: maker.candidates(prop, key, 1) or [None] for key, prop in properties.items()}
+    picked = dict.fromkeys(choices, 0)
+    for _ in range(32):
+        example = {key: choices[key][picked[key]] for key in choices}
+        try:
+            op.input.model_validate(example)
+        except ValidationError as exc:
+            failing = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+            moved = False
+            for key in failing & set(choices):
+                if picked[key] + 1 < len(choices[key]):
+                    picked[key] += 1
+                    moved = True
+            if not moved:
+                return example, False
+        else:
+            return example, True
+    return {key: choices[key][picked[key]] for key in choices}, False

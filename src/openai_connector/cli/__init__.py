@@ -1,0 +1,1 @@
+"""The openai-connector command line (see main.py)."""

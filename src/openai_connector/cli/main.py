@@ -1,0 +1,245 @@
+"""The ``openai-connector`` command: wiring of options to commands.
+
+Only click is imported here; each command imports what it needs when it runs, so
+``openai-connector --help`` answers without loading pydantic, aiohttp or the operations.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .. import __version__
+from .run import OperationGroup
+
+if TYPE_CHECKING:
+    from .session import CliOptions
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  2  user error: bad option or input, configuration, missing secret
+  3  the provider answered with an error status (the envelope is in the error)
+  4  no (complete) response: connection refused, timeout, stream cut off
+"""
+
+# Connection flags: (flag, setting, type, help). Any value may hold {{secrets.NAME}}.
+CONNECTION_FLAGS: tuple[tuple[str, str, Any, str], ...] = (
+    ("--provider", "provider", click.Choice(["openai", "azure", "compatible"]), "Provider."),
+    ("--base-url", "base_url", None, "OpenAI or compatible server URL, e.g. http://host/v1."),
+    ("--endpoint", "endpoint", None, "Azure endpoint: https://RESOURCE.openai.azure.com."),
+    ("--api-key", "api_key", None, "API key; prefer '{{secrets.NAME}}'."),
+    ("--api-version", "api_version", None, "Azure api-version, e.g. 2024-10-21."),
+    ("--organization", "organization", None, "OpenAI organization id."),
+    ("--project", "project", None, "OpenAI project id."),
+    ("--default-model", "default_model", None, "Model (Azure: deployment) when none given."),
+    ("--timeout", "timeout", click.FloatRange(min=0, min_open=True), "Seconds per attempt."),
+    ("--max-retries", "max_retries", click.IntRange(min=0), "Retries after a failure."),
+)
+
+
+def _connection_options(function: Any) -> Any:
+    for flag, setting, kind, text in reversed(CONNECTION_FLAGS):
+        metavar = None if kind is not None else "TEXT"
+        function = click.option(flag, setting, type=kind, metavar=metavar, help=text)(function)
+    return function
+
+
+def _overrides(values: dict[str, Any]) -> dict[str, Any]:
+    overrides = {setting: values.pop(setting) for _, setting, _, _ in CONNECTION_FLAGS}
+    if overrides.get("timeout") is not None:
+        overrides["timeout"] = {"total": overrides["timeout"]}
+    if overrides.get("max_retries") is not None:
+        overrides["retry"] = {"max_retries": overrides.pop("max_retries")}
+    return {k: v for k, v in overrides.items() if v is not None}
+
+
+@click.group("openai-connector", context_settings=CONTEXT, epilog=EXIT_CODES)
+@click.version_option(__version__, "--version", prog_name="openai-connector")
+@click.option("--connection", "-c", metavar="NAME", help="Connection (profile) in the config file.")
+@click.option("--config", metavar="FILE", help="Config file (TOML) with connections and secrets.")
+@click.option("--debug", is_flag=True, help="Log requests and responses to stderr (redacted).")
+@click.option("--json", "as_json", is_flag=True, help="Result and errors as JSON on stdout.")
+@click.option("--text", is_flag=True, help="Print just the answer's text.")
+@click.option(
+    "--result-expression",
+    metavar="EXPR",
+    help="JMESPath over {status, headers, body} giving a mapping to print, "
+    "e.g. '{answer: body.choices[0].message.content}'.",
+)
+@click.option("--result-variable", metavar="NAME", help="Print {NAME: the envelope}.")
+@_connection_options
+@click.pass_context
+def cli(ctx: click.Context, /, **values: Any) -> None:
+    """Call OpenAI, Azure OpenAI or any OpenAI-compatible server.
+
+    The connection comes from the flags below, else the profile in the config file, else
+    the environment (OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_API_KEY,
+    AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION ...). Any value may be '{{secrets.NAME}}'.
+    The result is printed as JSON: {status, headers, body, meta}.
+    """
+    from .session import CliOptions
+
+    overrides = _overrides(values)
+    if values["text"] and (values["result_expression"] or values["result_variable"]):
+        raise click.UsageError(
+            "--text and --result-expression/--result-variable exclude each other"
+        )
+    ctx.obj = CliOptions(
+        connection=values["connection"],
+        config=values["config"],
+        debug=values["debug"],
+        json=values["as_json"],
+        text=values["text"],
+        result_expression=values["result_expression"],
+        result_variable=values["result_variable"],
+        overrides=overrides,
+    )
+
+
+def _run(options: CliOptions, operation_id: str, params: dict[str, Any], stream: bool) -> None:
+    from .session import Session
+
+    Session(options).run(
+        operation_id, {k: v for k, v in params.items() if v is not None}, stream=stream
+    )
+
+
+def _schema_format(value: str) -> dict[str, Any]:
+    """A JSON-schema response_format from a file holding a schema (or {name, schema, strict})."""
+    from .options import json_or_file
+
+    data = json_or_file(value, "--json-schema")
+    if not isinstance(data, dict):
+        raise click.BadParameter("must hold a JSON Schema object", param_hint="--json-schema")
+    if isinstance(data.get("schema"), dict) and "name" in data:
+        return {"type": "json_schema", "json_schema": data}
+    title = str(data.get("title") or Path(value).stem or "answer")
+    name = re.sub(r"[^a-zA-Z0-9_-]", "_", title)[:64]
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": data, "strict": True}}
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.option("--prompt", "-p", metavar="TEXT", help="The user message; - reads stdin.")
+@click.option("--system", "-s", metavar="TEXT", help="System message, placed first.")
+@click.option(
+    "--history", metavar="FILE|JSON", help="Earlier messages: JSON list of {role, content}."
+)
+@click.option("--model", "-m", metavar="NAME", help="Model, or on Azure the deployment name.")
+@click.option("--temperature", "-t", type=float, help="0 to 2, at most two decimals.")
+@click.option("--n", type=int, help="How many choices to generate.")
+@click.option("--max-tokens", type=int, help="Upper bound for the answer's tokens.")
+@click.option("--stream", is_flag=True, help="Print the answer as it is generated.")
+@click.option("--json-schema", metavar="FILE", help="Answer as JSON following this schema.")
+@click.option("--image", "images", multiple=True, metavar="URL|PATH", help="Image to look at.")
+@click.pass_obj
+def chat(options: CliOptions, /, **values: Any) -> None:
+    """Send a prompt (and a conversation) to a chat model; print the answer."""
+    from .options import json_or_file
+
+    if values["prompt"] == "-":
+        values["prompt"] = sys.stdin.read()
+    if values["history"] is not None:
+        values["history"] = json_or_file(values["history"], "--history")
+    schema = values.pop("json_schema")
+    if schema is not None:
+        values["response_format"] = _schema_format(schema)
+    values["images"] = list(values["images"]) or None
+    stream = values.pop("stream")
+    _run(options, "chat.create", values, stream)
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    required=True,
+    metavar="TEXT",
+    help="Text to check (repeatable).",
+)
+@click.option(
+    "--model",
+    "-m",
+    metavar="NAME",
+    help="omni-moderation-latest (default) or text-moderation-latest.",
+)
+@click.pass_obj
+def moderate(options: CliOptions, inputs: tuple[str, ...], model: str | None) -> None:
+    """Check text against OpenAI's usage policies."""
+    text: str | list[str] = inputs[0] if len(inputs) == 1 else list(inputs)
+    _run(options, "moderation.create", {"input": text, "model": model}, False)
+
+
+@cli.command("test-connection", epilog=EXIT_CODES)
+@click.option("--model", "-m", metavar="NAME", help="Model (Azure: deployment) for the chat steps.")
+@click.pass_obj
+def test_connection(options: CliOptions, model: str | None) -> None:
+    """Check auth and reachability (models, a chat, a streamed chat)."""
+    _run(options, "connection.test", {"model": model}, False)
+
+
+@cli.group(cls=OperationGroup, epilog=EXIT_CODES)
+def run() -> None:
+    """Run any operation; its options come from its input model.
+
+    Give the input as options (see 'openai-connector run OPERATION --help'), as JSON with
+    --input FILE (or - for stdin), or both (options override the file).
+    """
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def operations(ctx: click.Context) -> None:
+    """List operations; 'search' and 'show' find and describe them."""
+    if ctx.invoked_subcommand is None:
+        from .. import catalogue
+
+        _print_entries(ctx.obj, catalogue.entries())
+
+
+def _print_entries(options: CliOptions, entries: list[Any]) -> None:
+    from .output import dumps, table
+
+    if options.json:
+        click.echo(dumps([{k: getattr(e, k) for k in e.__slots__} for e in entries]))
+        return
+    headers = ("ID", "METHOD", "OPENAI PATH", "AZURE PATH", "SUMMARY")
+    rows = [(e.id, e.method, e.openai_path, e.azure_path, e.summary) for e in entries]
+    click.echo(table(headers, rows))
+
+
+@operations.command()
+@click.argument("words", nargs=-1, required=True)
+@click.pass_obj
+def search(options: CliOptions, words: tuple[str, ...]) -> None:
+    """Operations matching WORDS, best first (id, keywords, summary, fields)."""
+    from .. import catalogue
+
+    matches = catalogue.search(words)
+    if not matches:
+        click.echo(f"no operation matches {' '.join(words)!r}", err=True)
+        raise click.exceptions.Exit(1)
+    _print_entries(options, [m.entry for m in matches])
+
+
+@operations.command()
+@click.argument("operation_id", metavar="ID")
+@click.pass_obj
+def show(options: CliOptions, operation_id: str) -> None:
+    """Describe one operation: method, paths, input JSON Schema and an example input."""
+    from .. import catalogue
+    from .session import Session
+
+    session = Session(options)
+    with session.guarded():
+        session.output.json(catalogue.describe(operation_id))
+
+
+def main() -> None:
+    cli(prog_name="openai-connector")

@@ -1,0 +1,97 @@
+"""What the command line prints, and the one place it is printed from.
+
+Every string goes through the connector's :class:`~openai_connector.secrets.Redactor` on its
+way out, so a secret never reaches the terminal, not even in an error or a debug dump.
+Results and machine-readable errors go to standard output; messages, warnings, progress
+and debug logs go to standard error.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ..errors import ConnectorError
+    from ..secrets import Redactor
+
+NONE = "—"
+"""Shown in a table cell that has no value."""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return {"bytes": len(value), "base64": base64.b64encode(value).decode()}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return str(value)
+
+
+def dumps(data: Any) -> str:
+    """JSON text for anything a result may hold (bytes as base64, paths as text)."""
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
+    """Columns padded to their widest cell; the last column is left as is."""
+    cells = [list(headers), *[[NONE if c is None else str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers) - 1)]
+    lines = []
+    for row in cells:
+        padded = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+class Output:
+    """Prints through a redactor; the redactor may grow while the command runs."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+
+    def _clean(self, data: Any) -> Any:
+        return self.redactor.deep(data) if self.redactor else data
+
+    def json(self, data: Any, *, err: bool = False) -> None:
+        click.echo(self.redactor(dumps(self._clean(data))), err=err)
+
+    def text(self, text: str, *, err: bool = False, nl: bool = True) -> None:
+        click.echo(self.redactor(text), err=err, nl=nl)
+
+    def raw(self, data: bytes) -> None:
+        """Bytes as they are (e.g. a downloaded file piped to another program)."""
+        click.echo(self._clean(data), nl=False)
+
+    def piece(self, text: str, *, err: bool = False) -> None:
+        """A piece of streamed text, shown at once."""
+        stream = sys.stderr if err else sys.stdout
+        stream.write(self.redactor(text))
+        stream.flush()
+
+    def warning(self, message: str) -> None:
+        self.text("warning: " + " ".join(message.split()), err=True)
+
+    def error(self, error: ConnectorError, *, as_json: bool = False, details: bool = False) -> None:
+        """One line (and a hint) on stderr; the error's data as JSON when asked for.
+
+        With ``as_json`` the data goes to stdout (where a result would have gone), so a
+        script reads either a result or an error from the same place.
+        """
+        self.text(f"error: {error.message}", err=True)
+        if error.hint:
+            self.text(f"hint: {error.hint}", err=True)
+        if as_json:
+            self.json(error.to_dict())
+        elif details:
+            self.json(error.to_dict(), err=True)

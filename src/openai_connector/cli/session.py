@@ -1,0 +1,284 @@
+"""One command-line invocation: build the connector, run an operation, print, exit.
+
+Exit codes: 0 ok, 2 user error (bad input, configuration, missing secret; also click's usage
+errors), 3 the provider answered with an error status, 4 no (complete) response arrived,
+1 anything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import ConfigError, ConnectorError, ConnectorWarning
+from ..secrets import Redactor, has_reference
+from .output import Output
+
+if TYPE_CHECKING:
+    from ..config import ConfigFile
+    from ..connector import Connector
+    from ..mapping import ResultMapping
+    from ..result import Result
+
+DEBUG_LOGGER = "openai_connector.http"
+CREDENTIAL_FLAGS = ("api_key", "azure_ad_token")
+CONNECTION_ENV = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_ENDPOINT",
+    "AZURE_OPENAI_AD_TOKEN",
+)
+INTERRUPTED = 130
+
+
+@dataclass
+class CliOptions:
+    """The global options, given before the command."""
+
+    connection: str | None = None
+    config: str | None = None
+    debug: bool = False
+    json: bool = False
+    text: bool = False
+    result_expression: str | None = None
+    result_variable: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """Connection settings from the connection flags (None when not given)."""
+
+
+def exit_code_for(code: str | None) -> int:
+    """The exit code of the error class with this machine-readable ``code`` (3 if unknown)."""
+    pending: list[type[ConnectorError]] = [ConnectorError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return cls.exit_code
+        pending.extend(cls.__subclasses__())
+    return 3
+
+
+class _RedactingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    def __init__(self, output: Output) -> None:
+        super().__init__(sys.stderr)
+        self._output = output
+        self.setFormatter(logging.Formatter("debug: %(message)s"))
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._output.redactor(super().format(record))
+
+
+class Session:
+    """Runs one command with the global options; every exit goes through :meth:`guarded`."""
+
+    def __init__(self, options: CliOptions) -> None:
+        self.options = options
+        self._literals = [
+            value
+            for key in CREDENTIAL_FLAGS
+            if isinstance(value := options.overrides.get(key), str) and not has_reference(value)
+        ]
+        self.output = Output(Redactor(self._literals))
+
+    # ------------------------------------------------------------ guarding
+
+    @contextmanager
+    def guarded(self) -> Iterator[None]:
+        """Warnings as one line, debug logs, and errors turned into messages and exit codes."""
+        handler = logger = None
+        level = logging.NOTSET
+        if self.options.debug:
+            logger = logging.getLogger(DEBUG_LOGGER)
+            handler = _RedactingHandler(self.output)
+            level = logger.level
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ConnectorWarning)
+            original = warnings.showwarning
+
+            def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+                if issubclass(category, ConnectorWarning):
+                    self.output.warning(str(message))
+                else:
+                    original(message, category, *args, **kwargs)
+
+            warnings.showwarning = show
+            try:
+                yield
+            except ConnectorError as exc:
+                exc.redacted(self.output.redactor)
+                self.output.error(exc, as_json=self.options.json, details=self.options.debug)
+                raise click.exceptions.Exit(exc.exit_code) from None
+            except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+                raise
+            except KeyboardInterrupt:
+                self.output.text("interrupted", err=True)
+                raise click.exceptions.Exit(INTERRUPTED) from None
+            except Exception as exc:
+                self._unexpected(exc)
+                raise click.exceptions.Exit(1) from None
+            finally:
+                if logger is not None and handler is not None:
+                    logger.removeHandler(handler)
+                    logger.setLevel(level)
+
+    def _unexpected(self, exc: Exception) -> None:
+        self.output.text(f"error: unexpected failure: {type(exc).__name__}: {exc}", err=True)
+        if self.options.debug:
+            self.output.text("".join(traceback.format_exception(exc)).rstrip(), err=True)
+        else:
+            self.output.text("hint: this is a bug; --debug shows the traceback", err=True)
+
+    # ------------------------------------------------------------ connecting
+
+    def mapping(self) -> ResultMapping | None:
+        """The result mapping of --result-expression/--result-variable, checked now."""
+        opts = self.options
+        if opts.result_expression is None and opts.result_variable is None:
+            return None
+        from ..mapping import ResultMapping
+
+        return ResultMapping.compile(
+            result_variable=opts.result_variable, result_expression=opts.result_expression
+        )
+
+    def _check_configured(self, config: ConfigFile) -> None:
+        """Say what to set when nothing at all says which server to call."""
+        opts = self.options
+        if opts.connection or config.default_connection:
+            return
+        if any(opts.overrides.get(k) for k in ("provider", "base_url", "endpoint", "api_key")):
+            return
+        if any(os.environ.get(name) for name in CONNECTION_ENV):
+            return
+        from ..config import default_config_path
+
+        where = config.path or default_config_path()
+        raise ConfigError(
+            "no connection is configured: set OPENAI_API_KEY (for api.openai.com) or "
+            "OPENAI_BASE_URL (for an OpenAI-compatible server), or AZURE_OPENAI_ENDPOINT "
+            "and AZURE_OPENAI_API_KEY (for Azure OpenAI)",
+            hint=f"or pass --api-key / --base-url, or define a connection in {where}",
+        )
+
+    def connector(self) -> Connector:
+        from ..config import build_connection, load_config
+        from ..connector import Connector
+
+        opts = self.options
+        config = load_config(opts.config)
+        self._check_configured(config)
+        connection = build_connection(opts.overrides, profile=opts.connection, config=config)
+        connector = Connector(connection, secrets=config.secret_store(), debug=opts.debug)
+        redactor = connector.redactor
+        for value in [*self._literals, connection.api_key, connection.azure_ad_token]:
+            if value and not has_reference(value):
+                redactor.add(value)
+        self.output.redactor = redactor
+        if opts.debug:
+            self.output.text(f"debug: connection {connection.public()}", err=True)
+        return connector
+
+    # ------------------------------------------------------------- running
+
+    def run(self, operation_id: str, params: dict[str, Any], *, stream: bool = False) -> None:
+        """Run an operation, print its result, and exit with its code."""
+        code = 0
+        with self.guarded():
+            mapping = self.mapping()
+            with self.connector() as connector:
+                if stream:
+                    result = self._stream(connector, operation_id, params, mapping)
+                else:
+                    result = self._run(connector, operation_id, params)
+                code = self.render(operation_id, result, mapping, streamed=stream)
+        if code:
+            raise click.exceptions.Exit(code)
+
+    def _run(self, connector: Connector, operation_id: str, params: dict[str, Any]) -> Result:
+        from .progress import ProgressLine
+
+        progress = ProgressLine.for_terminal(sys.stderr, self.output.redactor)
+        try:
+            return connector.run(operation_id, params, progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
+
+    def _stream(
+        self,
+        connector: Connector,
+        operation_id: str,
+        params: dict[str, Any],
+        mapping: ResultMapping | None,
+    ) -> Result:
+        """Print text as it arrives: on stdout, or on stderr when stdout gets JSON."""
+        aside = self.options.json or mapping is not None
+        stream = connector.stream(operation_id, params)
+        printed = False
+        for chunk in stream:
+            if chunk.text:
+                self.output.piece(chunk.text, err=aside)
+                printed = True
+        result = stream.result
+        assert result is not None
+        if not printed and result.ok and result.text:
+            self.output.piece(result.text, err=aside)  # the server did not stream
+            printed = True
+        if printed:
+            self.output.piece("\n", err=aside)
+        return result
+
+    def render(
+        self,
+        operation_id: str,
+        result: Result,
+        mapping: ResultMapping | None,
+        *,
+        streamed: bool = False,
+    ) -> int:
+        """Print a result as the options ask; return the exit code."""
+        opts = self.options
+        out = self.output
+        if mapping is not None:
+            out.json(mapping.apply(result))
+        elif streamed:
+            if opts.json:
+                out.json(result.to_dict())
+        elif opts.text and not opts.json:
+            text = result.text
+            if text is not None:
+                out.text(text)
+            elif isinstance(result.body, bytes):
+                out.raw(result.body)
+            else:
+                out.json(result.body)
+        else:
+            out.json(result.to_dict())
+        return 0 if result.ok else self._failure(operation_id, result)
+
+    def _failure(self, operation_id: str, result: Result) -> int:
+        """A result that is not a success (a composite's): say why, pick the exit code."""
+        body = result.body
+        steps = body.get("steps") if isinstance(body, dict) else None
+        if isinstance(steps, list):
+            failed = next((s for s in steps if isinstance(s, dict) and not s.get("ok")), {})
+            error = failed.get("error") or {}
+            self.output.text(
+                f"error: {operation_id} failed at step {failed.get('step')}: "
+                f"{error.get('message', 'see the result')}",
+                err=True,
+            )
+            return exit_code_for(error.get("code"))
+        self.output.text(f"error: {operation_id} answered HTTP {result.status}", err=True)
+        return 3
