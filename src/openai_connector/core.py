@@ -181,7 +181,12 @@ class Core:
         elif spec.multipart is not None:
             from urllib3.filepost import encode_multipart_formdata
 
-            fields = {k: _form_value(v) for k, v in spec.multipart.items() if v is not None}
+            fields = [
+                (name, _form_value(item))
+                for name, value in spec.multipart.items()
+                if value is not None
+                for item in (value if isinstance(value, list) else [value])
+            ]
             content, headers["content-type"] = encode_multipart_formdata(fields)
         elif spec.content_type:
             headers["content-type"] = spec.content_type
@@ -372,7 +377,7 @@ def _form_value(value: Any) -> Any:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, dict | list):
+    if isinstance(value, dict):
         return json.dumps(value)
     return str(value)
 

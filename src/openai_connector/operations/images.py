@@ -1,0 +1,497 @@
+"""Images: generate from a prompt, edit with an optional mask, make variations.
+
+The limits depend on the model, and are checked before anything is sent:
+
+=================  ======  ========  =====================================  ===============
+model              prompt  n         size                                   quality
+=================  ======  ========  =====================================  ===============
+dall-e-2           1000    1 to 10   256x256, 512x512, 1024x1024            standard
+dall-e-3           4000    1         1024x1024, 1792x1024, 1024x1792        standard, hd
+gpt-image-1 (...)  32000   1 to 10   auto, 1024x1024, 1536x1024, 1024x1536  low/medium/high
+gpt-image-2        32000   1 to 10   auto or WIDTHxHEIGHT (multiples of 16)  low/medium/high
+=================  ======  ========  =====================================  ===============
+
+(``auto`` quality is accepted for every model.) Without a model, OpenAI generates with
+dall-e-2, or with a GPT image model when a GPT-only option (background, moderation,
+output_format, output_compression) is given. Other model names (OpenAI-compatible servers)
+get only the general limits. On Azure (api 2024-10-21) the dall-e-3 limits apply, and only
+generation is offered.
+
+Images that come back as base64 (``response_format: b64_json``; GPT image models always) are
+written to ``output_dir`` as ``output_name`` + extension (``image.png``), or numbered from 1
+when there are several (``image1.png``, ``image2.png``); existing files are replaced. The
+result lists the absolute paths in ``extra["files"]``. The body stays exactly as the provider
+sent it unless ``keep_b64`` is false, which drops each ``b64_json`` from the body.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, field_validator
+
+from ..errors import InvalidInput, InvalidResponse
+from ..result import Result
+from ..transport.target import quote_path
+from .base import Context, Operation, OperationInput, RequestSpec, local, local_fields
+from .uploads import Upload, UploadSource, check_source, png_size, read_upload
+
+MB = 1024 * 1024
+DALL_E_FILE_LIMIT = 4 * MB
+GPT_IMAGE_FILE_LIMIT = 50 * MB
+MAX_EDIT_IMAGES = 16
+SIZE_PATTERN = r"^(auto|\d{2,5}x\d{2,5})$"
+GPT_ONLY = ("background", "moderation", "output_format", "output_compression", "input_fidelity")
+EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
+AZURE_NOTE = (
+    "Azure OpenAI's 2024-10-21 API offers image generation only (no edits or variations); "
+    "use an OpenAI connection for it"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRules:
+    """What one image model accepts."""
+
+    label: str
+    prompt_max: int
+    n_max: int
+    sizes: tuple[str, ...] | None
+    """None: any WIDTHxHEIGHT with both sides multiples of 16 (gpt-image-2)."""
+    qualities: tuple[str, ...]
+    style: bool = False
+    response_format: bool = True
+    gpt_options: bool = False
+    images_max: int = 1
+    file_limit: int = DALL_E_FILE_LIMIT
+
+
+DALL_E_2 = ImageRules(
+    "dall-e-2", 1000, 10, ("256x256", "512x512", "1024x1024"), ("standard", "auto")
+)
+DALL_E_3 = ImageRules(
+    "dall-e-3",
+    4000,
+    1,
+    ("1024x1024", "1792x1024", "1024x1792"),
+    ("standard", "hd", "auto"),
+    style=True,
+)
+GPT_IMAGE = ImageRules(
+    "the GPT image models",
+    32000,
+    10,
+    ("auto", "1024x1024", "1536x1024", "1024x1536"),
+    ("low", "medium", "high", "auto"),
+    response_format=False,
+    gpt_options=True,
+    images_max=MAX_EDIT_IMAGES,
+    file_limit=GPT_IMAGE_FILE_LIMIT,
+)
+GPT_IMAGE_2 = replace(GPT_IMAGE, label="gpt-image-2", sizes=None)
+AZURE = replace(DALL_E_3, label="Azure OpenAI (api 2024-10-21)", qualities=("standard", "hd"))
+
+
+def rules_for(model: str | None) -> ImageRules | None:
+    """The rules of a known model family; None for names this package does not know."""
+    name = (model or "").lower()
+    if name.startswith("dall-e-2"):
+        return DALL_E_2
+    if name.startswith("dall-e-3"):
+        return DALL_E_3
+    if name.startswith("gpt-image-2"):
+        return GPT_IMAGE_2
+    if name.startswith(("gpt-image", "chatgpt-image")):
+        return GPT_IMAGE
+    return None
+
+
+def _free_size_problem(size: str) -> str | None:
+    if size == "auto":
+        return None
+    width, height = (int(side) for side in size.split("x"))
+    if width % 16 or height % 16:
+        return "width and height must be multiples of 16"
+    if max(width, height) > 3 * min(width, height):
+        return "the aspect ratio must be between 1:3 and 3:1"
+    if max(width, height) > 3840 or width * height > 3840 * 2160:
+        return "the largest size is 3840x2160"
+    return None
+
+
+def limit_problems(data: Any, rules: ImageRules) -> list[tuple[str, str]]:
+    """(field, message) for every value ``rules`` refuses."""
+    label = rules.label
+    problems: list[tuple[str, str]] = []
+    prompt = getattr(data, "prompt", None)
+    if prompt is not None and len(prompt) > rules.prompt_max:
+        problems.append(
+            ("prompt", f"{label} takes at most {rules.prompt_max} characters, not {len(prompt)}")
+        )
+    if data.n is not None and data.n > rules.n_max:
+        many = "1 image" if rules.n_max == 1 else f"{rules.n_max} images"
+        problems.append(("n", f"{label} makes at most {many} per call"))
+    if data.size is not None:
+        if rules.sizes is not None and data.size not in rules.sizes:
+            problems.append(("size", f"{label} makes {', '.join(rules.sizes)}"))
+        elif rules.sizes is None and (why := _free_size_problem(data.size)):
+            problems.append(("size", f"{label}: {why}"))
+    quality = getattr(data, "quality", None)
+    if quality is not None and quality not in rules.qualities:
+        problems.append(("quality", f"{label} takes quality {', '.join(rules.qualities)}"))
+    if getattr(data, "style", None) is not None and not rules.style:
+        problems.append(("style", f"only dall-e-3 takes a style, not {label}"))
+    if data.response_format is not None and not rules.response_format:
+        problems.append(
+            ("response_format", f"{label} always return b64_json: leave response_format out")
+        )
+    if not rules.gpt_options:
+        for name in GPT_ONLY:
+            if getattr(data, name, None) is not None:
+                problems.append((name, f"only the GPT image models take {name}, not {label}"))
+    return problems
+
+
+def refuse(operation: str, problems: list[tuple[str, str]], hint: str | None = None) -> None:
+    """Raise InvalidInput naming the first problem's field (all are in ``errors``)."""
+    if not problems:
+        return
+    field, message = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    raise InvalidInput(
+        f"{operation}: {field}: {message}{more}",
+        field=field,
+        errors=[{"field": f, "message": m} for f, m in problems],
+        hint=hint,
+    )
+
+
+# ---------------------------------------------------------------- inputs
+
+
+class _ImageInput(OperationInput):
+    """What every image operation shares: the output options."""
+
+    model_config = ConfigDict(ser_json_bytes="base64")
+
+    model: str | None = Field(
+        None,
+        description="dall-e-2, dall-e-3, gpt-image-1 ...; on Azure the deployment name",
+        json_schema_extra={"examples": ["dall-e-3", "dall-e-2", "gpt-image-1"]},
+    )
+    n: int | None = Field(None, ge=1, le=10, description="How many images: 1 to 10 (dall-e-3: 1)")
+    response_format: Literal["url", "b64_json"] | None = Field(
+        None, description="url (valid for 60 minutes) or b64_json (written to files)"
+    )
+    user: str | None = Field(None, description="Your end user's id, for abuse monitoring")
+    output_dir: str = local(".", "Folder for images returned as b64_json (created if missing)")
+    output_name: str = local(
+        "image", "Base name of the written images: name.png, or name1.png, name2.png ..."
+    )
+    keep_b64: bool = local(True, "Keep b64_json in the body (false: only the files hold them)")
+
+    @field_validator("output_name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        suffix = Path(value).suffix.lower()
+        stem = Path(value).stem if suffix in (".png", ".jpg", ".jpeg", ".webp") else value
+        if not stem.strip() or stem in (".", "..") or re.search(r"[/\\]", stem):
+            raise ValueError("give a plain file name without folders (use output_dir for those)")
+        return stem
+
+
+class _GptOptions(_ImageInput):
+    quality: Literal["standard", "hd", "low", "medium", "high", "auto"] | None = Field(
+        None, description="dall-e-3: standard or hd; GPT image models: low, medium, high"
+    )
+    background: Literal["transparent", "opaque", "auto"] | None = Field(
+        None, description="GPT image models only"
+    )
+    output_format: Literal["png", "jpeg", "webp"] | None = Field(
+        None, description="GPT image models only (default png)"
+    )
+    output_compression: int | None = Field(
+        None, ge=0, le=100, description="GPT image models, jpeg or webp: 0 to 100 (%)"
+    )
+
+
+class GenerateInput(_GptOptions):
+    prompt: str = Field(
+        min_length=1,
+        max_length=32000,
+        description="What to draw: up to 1000 characters (dall-e-2), 4000 (dall-e-3), "
+        "32000 (GPT image models)",
+    )
+    size: str | None = Field(
+        None,
+        pattern=SIZE_PATTERN,
+        description="dall-e-2: 256x256, 512x512, 1024x1024; dall-e-3: 1024x1024, 1792x1024, "
+        "1024x1792; GPT image models: auto, 1024x1024, 1536x1024, 1024x1536",
+    )
+    style: Literal["vivid", "natural"] | None = Field(None, description="dall-e-3 only")
+    moderation: Literal["low", "auto"] | None = Field(None, description="GPT image models only")
+
+
+def _check_image(value: UploadSource) -> UploadSource:
+    return check_source(value, GPT_IMAGE_FILE_LIMIT)
+
+
+class EditInput(_GptOptions):
+    image: UploadSource | list[UploadSource] = Field(
+        description="The image to edit: a path, a data: URL or bytes (GPT image models: "
+        "a list of up to 16)"
+    )
+    mask: UploadSource | None = Field(
+        None,
+        description="PNG whose transparent areas show where to edit; same size as the image",
+    )
+    prompt: str = Field(
+        min_length=1,
+        max_length=32000,
+        description="The edit: up to 1000 characters (dall-e-2), 32000 (GPT image models)",
+    )
+    size: str | None = Field(None, pattern=SIZE_PATTERN, description="As for images.generate")
+    input_fidelity: Literal["high", "low"] | None = Field(
+        None, description="GPT image models: how closely to keep the input's features"
+    )
+
+    @field_validator("image")
+    @classmethod
+    def _images(cls, value: UploadSource | list[UploadSource]) -> Any:
+        if isinstance(value, list):
+            if not 1 <= len(value) <= MAX_EDIT_IMAGES:
+                raise ValueError(f"give 1 to {MAX_EDIT_IMAGES} images")
+            return [_check_image(item) for item in value]
+        return _check_image(value)
+
+    @field_validator("mask")
+    @classmethod
+    def _mask(cls, value: UploadSource | None) -> UploadSource | None:
+        return None if value is None else check_source(value, DALL_E_FILE_LIMIT)
+
+
+class VariationInput(_ImageInput):
+    image: UploadSource = Field(
+        description="Square PNG under 4 MB: a path, a data: URL or bytes",
+    )
+    size: Literal["256x256", "512x512", "1024x1024"] | None = Field(
+        None, description="256x256, 512x512 or 1024x1024"
+    )
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: UploadSource) -> UploadSource:
+        return check_source(value, DALL_E_FILE_LIMIT)
+
+
+# --------------------------------------------------------------- requests
+
+
+def _fields(data: _ImageInput, *, exclude: set[str]) -> dict[str, Any]:
+    skip = set(local_fields(type(data))) | exclude
+    return data.model_dump(exclude_none=True, exclude=skip, mode="json")
+
+
+def build_generate(data: GenerateInput, context: Context) -> RequestSpec:
+    if context.azure:
+        refuse("images.generate", limit_problems(data, AZURE), hint="Azure runs dall-e-3")
+        deployment = context.model(data.model)
+        body = _fields(data, exclude={"model"})
+        return RequestSpec(
+            "POST", f"/deployments/{quote_path(deployment)}/images/generations", json=body
+        )
+    rules = rules_for(data.model)
+    if data.model is None and context.provider == "openai":
+        gpt = any(getattr(data, name, None) is not None for name in GPT_ONLY)
+        rules = GPT_IMAGE if gpt else DALL_E_2
+    if rules is not None:
+        refuse("images.generate", limit_problems(data, rules))
+    return RequestSpec("POST", "/images/generations", json=_fields(data, exclude=set()))
+
+
+def _image_name(field: str, index: int | None, content: bytes | None) -> str:
+    """``image.png``, ``image2.jpg``, ``mask.png``: the name of an image sent without one."""
+    kind = "png"
+    if content is not None and content.startswith(b"\xff\xd8\xff"):
+        kind = "jpg"
+    elif content is not None and content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        kind = "webp"
+    return f"{field}{'' if index is None else index}.{kind}"
+
+
+def _read_image(value: UploadSource, field: str, index: int | None = None) -> Upload:
+    if isinstance(value, str) and value.startswith("data:"):
+        # the data: URL's type gives the extension
+        return read_upload(value, field, default_name=f"{field}{'' if index is None else index}")
+    content = value if isinstance(value, bytes) else None
+    return read_upload(value, field, default_name=_image_name(field, index, content))
+
+
+def _dall_e_file_problems(field: str, upload: Upload) -> list[tuple[str, str]]:
+    size = png_size(upload.content)
+    if size is None:
+        return [(field, "dall-e-2 takes a PNG image")]
+    if size[0] != size[1]:
+        return [(field, f"dall-e-2 takes a square image, not {size[0]}x{size[1]}")]
+    return []
+
+
+def _file_problems(
+    images: list[Upload], mask: Upload | None, rules: ImageRules | None
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if rules is not None:
+        if len(images) > rules.images_max:
+            problems.append(("image", f"{rules.label} edits one image at a time"))
+        for upload in images:
+            if len(upload.content) > rules.file_limit:
+                limit = rules.file_limit // MB
+                problems.append(("image", f"{rules.label} takes images under {limit} MB"))
+            if rules is DALL_E_2:
+                problems += _dall_e_file_problems("image", upload)
+    if mask is not None:
+        mask_size = png_size(mask.content)
+        image_size = png_size(images[0].content)
+        if mask_size is None:
+            problems.append(("mask", "the mask must be a PNG image"))
+        elif image_size is not None and mask_size != image_size:
+            problems.append(
+                (
+                    "mask",
+                    f"the mask is {mask_size[0]}x{mask_size[1]}, the image "
+                    f"{image_size[0]}x{image_size[1]}: they must be the same size",
+                )
+            )
+    return problems
+
+
+def build_edit(data: EditInput, context: Context) -> RequestSpec:
+    rules = rules_for(data.model)
+    if rules is DALL_E_3:
+        refuse(
+            "images.edit", [("model", "dall-e-3 cannot edit images: use dall-e-2 or gpt-image-1")]
+        )
+    if rules is not None:
+        refuse("images.edit", limit_problems(data, rules))
+    sources = data.image if isinstance(data.image, list) else [data.image]
+    several = isinstance(data.image, list)
+    images = [
+        _read_image(source, "image", index + 1 if several else None)
+        for index, source in enumerate(sources)
+    ]
+    mask = _read_image(data.mask, "mask") if data.mask is not None else None
+    refuse("images.edit", _file_problems(images, mask, rules))
+    form: dict[str, Any] = _fields(data, exclude={"image", "mask"})
+    if several:
+        form["image[]"] = [upload.part() for upload in images]
+    else:
+        form["image"] = images[0].part()
+    if mask is not None:
+        form["mask"] = mask.part()
+    del context
+    return RequestSpec("POST", "/images/edits", multipart=form)
+
+
+def build_variation(data: VariationInput, context: Context) -> RequestSpec:
+    rules = rules_for(data.model) or (DALL_E_2 if data.model is None else None)
+    if rules is not None and rules is not DALL_E_2:
+        refuse("images.variation", [("model", "only dall-e-2 makes variations")])
+    if rules is not None:
+        refuse("images.variation", limit_problems(data, rules))
+    image = _read_image(data.image, "image")
+    refuse("images.variation", _file_problems([image], None, DALL_E_2))
+    form: dict[str, Any] = _fields(data, exclude={"image"})
+    form["image"] = image.part()
+    del context
+    return RequestSpec("POST", "/images/variations", multipart=form)
+
+
+# ---------------------------------------------------------------- results
+
+
+def save_images(result: Result, data: _ImageInput, context: Context) -> Result:
+    """Write base64 images to files; list their paths in ``extra["files"]``."""
+    del context
+    body = result.body
+    items = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        return result
+    encoded = [
+        item["b64_json"]
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("b64_json"), str)
+    ]
+    if not encoded:
+        return result
+    images: list[bytes] = []
+    for text in encoded:
+        try:
+            images.append(base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError):
+            raise InvalidResponse(
+                "images: the provider sent b64_json that is not valid base64", result=result
+            ) from None
+    output_format = body.get("output_format") or getattr(data, "output_format", None)
+    extension = EXTENSIONS.get(output_format or "png", "png")
+    folder = Path(data.output_dir).expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[str] = []
+    for number, image in enumerate(images, start=1):
+        suffix = "" if len(images) == 1 else str(number)
+        path = folder / f"{data.output_name}{suffix}.{extension}"
+        path.write_bytes(image)
+        paths.append(str(path))
+    result.extra.setdefault("files", []).extend(paths)
+    if not data.keep_b64:
+        result.body = {
+            **body,
+            "data": [
+                {k: v for k, v in item.items() if k != "b64_json"}
+                if isinstance(item, dict)
+                else item
+                for item in items
+            ],
+        }
+    return result
+
+
+OPERATIONS = (
+    Operation(
+        id="images.generate",
+        summary="Generate images from a prompt (DALL-E, GPT image models); base64 ones to files",
+        input=GenerateInput,
+        method="POST",
+        openai_path="/images/generations",
+        azure_path="/deployments/{deployment}/images/generations",
+        keywords=("image", "images", "generate", "draw", "picture", "dall-e", "create", "png"),
+        build=build_generate,
+        post_process=save_images,
+    ),
+    Operation(
+        id="images.edit",
+        summary="Edit an image (with an optional mask) from a prompt",
+        input=EditInput,
+        method="POST",
+        openai_path="/images/edits",
+        keywords=("image", "edit", "mask", "inpaint", "modify", "picture", "multipart"),
+        build=build_edit,
+        post_process=save_images,
+        azure_note=AZURE_NOTE,
+    ),
+    Operation(
+        id="images.variation",
+        summary="Make variations of a square PNG image (dall-e-2)",
+        input=VariationInput,
+        method="POST",
+        openai_path="/images/variations",
+        keywords=("image", "variation", "variations", "similar", "picture", "multipart"),
+        build=build_variation,
+        post_process=save_images,
+        azure_note=AZURE_NOTE,
+    ),
+)
