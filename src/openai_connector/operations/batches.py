@@ -1,0 +1,175 @@
+"""Batches (the Batch API): create, retrieve, list, cancel, and wait with download.
+
+``batches.wait`` polls ``batches.retrieve`` until the batch is completed, failed, expired or
+cancelled, then downloads its output file and error file (when there are any) with
+``files.content`` into a chosen folder; the result lists their paths in ``extra["files"]``.
+Azure's 2024-10-21 data-plane (inference) API has no batches: these operations fail on Azure
+connections before anything is sent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+
+from ..errors import UnsupportedOperation
+from ..result import Result
+from ..transport.target import quote_path
+from .base import Operation, OperationInput, Runner, local
+from .fine_tuning import check_metadata
+from .jsonl import BatchEndpoint
+from .polling import Poll, poll_until
+
+AZURE_NOTE = (
+    "the Azure data-plane inference API (2024-10-21) has no batches; "
+    "use Azure AI Foundry or an OpenAI connection"
+)
+TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
+BATCH_ID = Field(
+    min_length=1,
+    description="The batch's id (batch_...)",
+    validation_alias=AliasChoices("batch_id", "id"),
+)
+
+
+class OutputExpiresAfter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    anchor: Literal["created_at"] = "created_at"
+    seconds: int = Field(ge=3600, le=2592000, description="3600 (1 hour) to 2592000 (30 days)")
+
+
+class CreateInput(OperationInput):
+    input_file_id: str = Field(
+        min_length=1, description="Id of an uploaded batch file (purpose batch, JSON Lines)"
+    )
+    endpoint: BatchEndpoint = Field(
+        "/v1/chat/completions", description="The endpoint every request of the file calls"
+    )
+    completion_window: Literal["24h"] = Field("24h", description='Only "24h" is offered')
+    metadata: dict[str, str] | None = Field(None, description="Up to 16 key-value pairs")
+    output_expires_after: OutputExpiresAfter | None = Field(
+        None, description="Expiry of the output and error files: {anchor, seconds}"
+    )
+
+    _metadata = field_validator("metadata")(lambda cls, v: check_metadata(v))
+
+
+class BatchIdInput(OperationInput):
+    batch_id: str = BATCH_ID
+
+
+class ListInput(OperationInput):
+    after: str | None = Field(None, min_length=1, description="Cursor: a batch id from a page")
+    limit: int | None = Field(None, ge=1, le=100, description="1 to 100 (default 20)")
+
+
+class WaitInput(BatchIdInput):
+    poll_interval: float = local(10.0, "Seconds between polls", gt=0, le=3600)
+    timeout: float | None = local(
+        None, "Give up after this many seconds (the batch keeps running)", gt=0
+    )
+    output_dir: str = local(".", "Folder for the output and error files (created if needed)")
+    download: bool = local(True, "Download the output and error files when the batch ends")
+
+    @field_validator("output_dir")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        path = Path(value).expanduser()
+        if not value.strip() or (path.exists() and not path.is_dir()):
+            raise ValueError(f"{value!r} is not a folder")
+        return value
+
+
+def _progress(body: dict[str, Any]) -> dict[str, Any]:
+    counts = body.get("request_counts") or {}
+    return {
+        "id": body.get("id"),
+        "status": body.get("status"),
+        "completed": counts.get("completed"),
+        "failed": counts.get("failed"),
+        "total": counts.get("total"),
+        "errors": body.get("errors"),
+    }
+
+
+async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
+    """Poll until the batch ends, then download what it produced."""
+    if runner.context.azure:
+        raise UnsupportedOperation(f"batches.wait: {AZURE_NOTE}")
+    result = await poll_until(
+        runner,
+        Poll(
+            operation="batches.wait",
+            retrieve="batches.retrieve",
+            params={"batch_id": data.batch_id},
+            what=f"batch {data.batch_id}",
+            terminal=TERMINAL,
+            interval=data.poll_interval,
+            timeout=data.timeout,
+            progress=_progress,
+        ),
+    )
+    files: list[str] = []
+    if data.download:
+        folder = Path(data.output_dir).expanduser()
+        name = quote_path(data.batch_id)
+        for key, suffix in (("output_file_id", "output"), ("error_file_id", "errors")):
+            file_id = result.body.get(key)
+            if not file_id:
+                continue
+            target = folder / f"{name}_{suffix}.jsonl"
+            runner.progress(
+                {"operation": "batches.wait", "downloading": file_id, "to": str(target)}
+            )
+            saved = await runner.call("files.content", {"file_id": file_id, "output": str(target)})
+            files.extend(saved.extra.get("files", []))
+    result.extra["files"] = files
+    return result
+
+
+def _op(id: str, summary: str, input: type[OperationInput], **kwargs: Any) -> Operation:
+    return Operation(id=id, summary=summary, input=input, azure_note=AZURE_NOTE, **kwargs)
+
+
+OPERATIONS = (
+    _op(
+        "batches.create",
+        "Start a batch: run every request of an uploaded JSON Lines file within 24 hours",
+        CreateInput,
+        openai_path="/batches",
+        keywords=("batch", "create", "bulk", "async", "jsonl", "offline", "cheaper"),
+    ),
+    _op(
+        "batches.retrieve",
+        "Describe a batch (status, request counts, output file)",
+        BatchIdInput,
+        method="GET",
+        openai_path="/batches/{batch_id}",
+        keywords=("batch", "retrieve", "get", "status"),
+    ),
+    _op(
+        "batches.list",
+        "List batches",
+        ListInput,
+        method="GET",
+        openai_path="/batches",
+        keywords=("batch", "batches", "list"),
+    ),
+    _op(
+        "batches.cancel",
+        "Cancel a batch (it stops within minutes; finished requests stay in the output)",
+        BatchIdInput,
+        openai_path="/batches/{batch_id}/cancel",
+        keywords=("batch", "cancel", "stop"),
+    ),
+    _op(
+        "batches.wait",
+        "Wait for a batch to end, showing progress, then download its output and errors",
+        WaitInput,
+        runner=wait_for_batch,
+        keywords=("batch", "wait", "poll", "progress", "download", "results", "output"),
+    ),
+)
