@@ -206,3 +206,15 @@ def test_2048_inputs_are_accepted(server: ScriptedServer, openai: dict[str, Any]
     server.script(Reply(json=embeddings_body([0.5])))
     Connector(**openai).run("embeddings.create", {"model": "m", "input": ["x"] * 2048})
     assert len(server.requests[0].json["input"]) == 2048
+
+
+def test_floats_sent_despite_base64_are_left_alone(
+    server: ScriptedServer, openai: dict[str, Any]
+) -> None:
+    body = embeddings_body([0.5, 1.5])
+    server.script(Reply(json=body))
+    result = Connector(**openai).run(
+        "embeddings.create", {"model": "m", "input": "x", "encoding_format": "base64"}
+    )
+    assert result.body == body
+    assert "encoding" not in result.extra

@@ -19,7 +19,7 @@ from .chat import ChatInput, _two_decimals, build_chat
 
 DOCS = """\
 OpenAI retired the Edits API (`POST /v1/edits` and the `text-davinci-edit-001` and
-`code-davinci-edit-001` models), and Azure OpenAI never offered it on current API versions.
+`code-davinci-edit-001` models); the Azure 2024-10-21 API has no edits endpoint either.
 `edits.create` keeps the operation ("given a prompt and an instruction, return the edited
 prompt") by sending a chat completion: `instruction` becomes the system message and `input`
 the user message; `model`, `temperature`, `top_p` and `n` are passed on. The request goes to

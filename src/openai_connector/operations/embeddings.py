@@ -96,6 +96,7 @@ def decode_base64_embeddings(result: Result, data: EmbeddingsInput, context: Con
     if not isinstance(items, list):
         return result
     decoded = []
+    changed = False
     for position, item in enumerate(items):
         if isinstance(item, dict) and isinstance(item.get("embedding"), str):
             try:
@@ -105,10 +106,12 @@ def decode_base64_embeddings(result: Result, data: EmbeddingsInput, context: Con
                     f"embeddings.create: {exc}", result=result, attempts=result.attempts
                 ) from None
             decoded.append({**item, "embedding": vector})
+            changed = True
         else:
             decoded.append(item)
-    result.body = {**body, "data": decoded}
-    result.extra["encoding"] = "base64 decoded"
+    if changed:
+        result.body = {**body, "data": decoded}
+        result.extra["encoding"] = "base64 decoded"
     return result
 
 
