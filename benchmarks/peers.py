@@ -1,0 +1,378 @@
+"""The contenders: raw HTTP clients, the official SDK, LiteLLM and openai-connector.
+
+Each one sends the same chat request to the same URL and reads the answer for real
+(JSON decoded, text taken out), so the comparison is of the work a caller needs done.
+A factory raises :class:`Skip` when its package is not installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fixtures import MODEL
+from measure import Skip
+
+API_KEY = "sk-bench-00000000000000000000"
+PROMPT = "Say something about connectors."
+MESSAGES = [{"role": "user", "content": PROMPT}]
+REQUEST = {"model": MODEL, "messages": MESSAGES}
+STREAM_REQUEST = {**REQUEST, "stream": True, "stream_options": {"include_usage": True}}
+HEADERS = {
+    "authorization": f"Bearer {API_KEY}",
+    "content-type": "application/json",
+    "accept": "application/json",
+}
+CONNECTOR_PARAMS = {"model": MODEL, "prompt": PROMPT}
+LITELLM_MODEL = f"openai/{MODEL}"
+
+SyncCall = Callable[[], Any]
+AsyncCall = Callable[[], Awaitable[Any]]
+Close = Callable[[], Any]
+
+
+def need(*modules: str) -> None:
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            raise Skip(f"skipped: {module} not installed (pip install -e '.[bench]')")
+
+
+def _litellm() -> Any:
+    need("litellm")
+    # Use the cost map shipped in the package instead of fetching it over the network.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.telemetry = False
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+def _text(body: dict[str, Any]) -> str:
+    content: str = body["choices"][0]["message"]["content"]
+    return content
+
+
+# ------------------------------------------------------------------ sequential sync calls
+
+
+def sync_urllib3(base: str) -> tuple[SyncCall, Close]:
+    import urllib3
+
+    pool = urllib3.PoolManager(maxsize=10)
+    url = base + "/chat/completions"
+
+    def call() -> str:
+        response = pool.request("POST", url, body=json.dumps(REQUEST).encode(), headers=HEADERS)
+        return _text(json.loads(response.data))
+
+    return call, pool.clear
+
+
+def sync_httpx(base: str) -> tuple[SyncCall, Close]:
+    need("httpx")
+    import httpx
+
+    client = httpx.Client()
+    url = base + "/chat/completions"
+
+    def call() -> str:
+        response = client.post(url, content=json.dumps(REQUEST).encode(), headers=HEADERS)
+        return _text(json.loads(response.content))
+
+    return call, client.close
+
+
+def sync_openai(base: str) -> tuple[SyncCall, Close]:
+    need("openai")
+    import openai
+
+    client = openai.OpenAI(base_url=base, api_key=API_KEY)
+
+    def call() -> str | None:
+        completion = client.chat.completions.create(model=MODEL, messages=MESSAGES)  # type: ignore[arg-type]
+        return completion.choices[0].message.content
+
+    return call, client.close
+
+
+def sync_litellm(base: str) -> tuple[SyncCall, Close]:
+    litellm = _litellm()
+
+    def call() -> str:
+        response = litellm.completion(
+            model=LITELLM_MODEL, messages=MESSAGES, api_base=base, api_key=API_KEY
+        )
+        content: str = response.choices[0].message.content
+        return content
+
+    return call, lambda: None
+
+
+def sync_connector(base: str) -> tuple[SyncCall, Close]:
+    from openai_connector import Connector
+
+    connector = Connector(provider="compatible", base_url=base, api_key=API_KEY)
+
+    def call() -> str | None:
+        return connector.run("chat.create", CONNECTOR_PARAMS).text
+
+    return call, connector.close
+
+
+# ------------------------------------------------------------- concurrent async calls
+
+
+async def async_aiohttp(base: str) -> tuple[AsyncCall, Close]:
+    import aiohttp
+
+    session = aiohttp.ClientSession()
+    url = base + "/chat/completions"
+
+    async def call() -> str:
+        async with session.post(url, data=json.dumps(REQUEST).encode(), headers=HEADERS) as r:
+            return _text(json.loads(await r.read()))
+
+    return call, session.close
+
+
+async def async_httpx(base: str) -> tuple[AsyncCall, Close]:
+    need("httpx")
+    import httpx
+
+    client = httpx.AsyncClient()
+    url = base + "/chat/completions"
+
+    async def call() -> str:
+        response = await client.post(url, content=json.dumps(REQUEST).encode(), headers=HEADERS)
+        return _text(json.loads(response.content))
+
+    return call, client.aclose
+
+
+def _async_openai(base: str, aiohttp_transport: bool) -> Any:
+    need("openai")
+    import openai
+
+    if not aiohttp_transport:
+        return openai.AsyncOpenAI(base_url=base, api_key=API_KEY)
+    if not hasattr(openai, "DefaultAioHttpClient"):
+        raise Skip(f"skipped: openai {openai.__version__} has no aiohttp transport")
+    need("httpx_aiohttp")
+    return openai.AsyncOpenAI(
+        base_url=base, api_key=API_KEY, http_client=openai.DefaultAioHttpClient()
+    )
+
+
+async def _openai_call(base: str, aiohttp_transport: bool) -> tuple[AsyncCall, Close]:
+    client = _async_openai(base, aiohttp_transport)
+
+    async def call() -> str | None:
+        completion = await client.chat.completions.create(model=MODEL, messages=MESSAGES)
+        content: str | None = completion.choices[0].message.content
+        return content
+
+    return call, client.close
+
+
+async def async_openai(base: str) -> tuple[AsyncCall, Close]:
+    return await _openai_call(base, aiohttp_transport=False)
+
+
+async def async_openai_aiohttp(base: str) -> tuple[AsyncCall, Close]:
+    return await _openai_call(base, aiohttp_transport=True)
+
+
+async def async_litellm(base: str) -> tuple[AsyncCall, Close]:
+    litellm = _litellm()
+
+    async def call() -> str:
+        response = await litellm.acompletion(
+            model=LITELLM_MODEL, messages=MESSAGES, api_base=base, api_key=API_KEY
+        )
+        content: str = response.choices[0].message.content
+        return content
+
+    async def close() -> None:
+        return None
+
+    return call, close
+
+
+async def async_connector(base: str) -> tuple[AsyncCall, Close]:
+    from openai_connector import AsyncConnector
+
+    connector = AsyncConnector(provider="compatible", base_url=base, api_key=API_KEY)
+
+    async def call() -> str | None:
+        return (await connector.run("chat.create", CONNECTOR_PARAMS)).text
+
+    return call, connector.aclose
+
+
+# ------------------------------------------------------------------ streamed chats
+# Each consumer reads one whole streamed answer and returns (content chunks, text).
+
+
+async def stream_aiohttp(base: str) -> tuple[AsyncCall, Close]:
+    import aiohttp
+
+    session = aiohttp.ClientSession()
+    url = base + "/chat/completions"
+
+    async def consume() -> tuple[int, str]:
+        parts = []
+        body = json.dumps(STREAM_REQUEST).encode()
+        async with session.post(url, data=body, headers=HEADERS) as response:
+            async for line in response.content:
+                if not line.startswith(b"data:"):
+                    continue
+                payload = line[5:].strip()
+                if payload == b"[DONE]":
+                    break
+                for choice in json.loads(payload)["choices"]:
+                    content = choice["delta"].get("content")
+                    if content:
+                        parts.append(content)
+        return len(parts), "".join(parts)
+
+    return consume, session.close
+
+
+def stream_urllib3(base: str) -> tuple[SyncCall, Close]:
+    import urllib3
+
+    pool = urllib3.PoolManager(maxsize=10)
+    url = base + "/chat/completions"
+
+    def consume() -> tuple[int, str]:
+        parts = []
+        body = json.dumps(STREAM_REQUEST).encode()
+        response = pool.request("POST", url, body=body, headers=HEADERS, preload_content=False)
+        for line in response:
+            if not line.startswith(b"data:"):
+                continue
+            payload = line[5:].strip()
+            if payload == b"[DONE]":
+                break
+            for choice in json.loads(payload)["choices"]:
+                content = choice["delta"].get("content")
+                if content:
+                    parts.append(content)
+        response.release_conn()
+        return len(parts), "".join(parts)
+
+    return consume, pool.clear
+
+
+async def _openai_stream(base: str, aiohttp_transport: bool) -> tuple[AsyncCall, Close]:
+    client = _async_openai(base, aiohttp_transport)
+
+    async def consume() -> tuple[int, str]:
+        parts = []
+        stream = await client.chat.completions.create(
+            model=MODEL,
+            messages=MESSAGES,  # type: ignore[arg-type]
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                parts.append(chunk.choices[0].delta.content)
+        return len(parts), "".join(parts)
+
+    return consume, client.close
+
+
+async def stream_openai(base: str) -> tuple[AsyncCall, Close]:
+    return await _openai_stream(base, aiohttp_transport=False)
+
+
+async def stream_openai_aiohttp(base: str) -> tuple[AsyncCall, Close]:
+    return await _openai_stream(base, aiohttp_transport=True)
+
+
+async def stream_litellm(base: str) -> tuple[AsyncCall, Close]:
+    litellm = _litellm()
+
+    async def consume() -> tuple[int, str]:
+        parts = []
+        response = await litellm.acompletion(
+            model=LITELLM_MODEL,
+            messages=MESSAGES,
+            api_base=base,
+            api_key=API_KEY,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        async for chunk in response:
+            if chunk.choices and chunk.choices[0].delta.content:
+                parts.append(chunk.choices[0].delta.content)
+        return len(parts), "".join(parts)
+
+    async def close() -> None:
+        return None
+
+    return consume, close
+
+
+async def stream_connector(base: str) -> tuple[AsyncCall, Close]:
+    from openai_connector import AsyncConnector
+
+    connector = AsyncConnector(provider="compatible", base_url=base, api_key=API_KEY)
+
+    async def consume() -> tuple[int, str]:
+        parts = []
+        async for chunk in connector.stream("chat.create", CONNECTOR_PARAMS):
+            if chunk.text:
+                parts.append(chunk.text)
+        return len(parts), "".join(parts)
+
+    return consume, connector.aclose
+
+
+def stream_connector_sync(base: str) -> tuple[SyncCall, Close]:
+    from openai_connector import Connector
+
+    connector = Connector(provider="compatible", base_url=base, api_key=API_KEY)
+
+    def consume() -> tuple[int, str]:
+        parts = []
+        for chunk in connector.stream("chat.create", CONNECTOR_PARAMS):
+            if chunk.text:
+                parts.append(chunk.text)
+        return len(parts), "".join(parts)
+
+    return consume, connector.close
+
+
+CONNECTOR = "openai-connector"
+SYNC = [
+    ("raw urllib3 (one PoolManager)", sync_urllib3),
+    ("httpx Client", sync_httpx),
+    ("openai SDK (OpenAI)", sync_openai),
+    ("LiteLLM completion", sync_litellm),
+    (f"{CONNECTOR} Connector.run", sync_connector),
+]
+CONCURRENT = [
+    ("raw aiohttp (one ClientSession)", async_aiohttp),
+    ("httpx AsyncClient", async_httpx),
+    ("openai SDK (AsyncOpenAI, httpx)", async_openai),
+    ("openai SDK (AsyncOpenAI, aiohttp)", async_openai_aiohttp),
+    ("LiteLLM acompletion", async_litellm),
+    (f"{CONNECTOR} AsyncConnector.run", async_connector),
+]
+STREAMS_ASYNC = [
+    ("raw aiohttp (lines + json.loads)", stream_aiohttp),
+    ("openai SDK (AsyncOpenAI, httpx)", stream_openai),
+    ("openai SDK (AsyncOpenAI, aiohttp)", stream_openai_aiohttp),
+    ("LiteLLM acompletion(stream=True)", stream_litellm),
+    (f"{CONNECTOR} AsyncConnector.stream", stream_connector),
+]
+STREAMS_SYNC = [
+    ("raw urllib3 (lines + json.loads)", stream_urllib3),
+    (f"{CONNECTOR} Connector.stream", stream_connector_sync),
+]
