@@ -33,9 +33,11 @@ def describe(event: dict[str, Any]) -> str:
     for key in _COUNT_KEYS:
         if _count(event.get(key)):
             total = event.get("total")
-            count = f"{event[key]}/{total}" if _count(total) else str(event[key])
-            if _count(total) and total > 0:
-                count += f" ({100 * event[key] // total}%)"
+            count = str(event[key])
+            if isinstance(total, int) and _count(total):
+                count += f"/{total}"
+                if total > 0:
+                    count += f" ({100 * event[key] // total}%)"
             parts.append(count)
             shown.update((key, "total"))
             break
