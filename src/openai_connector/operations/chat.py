@@ -7,15 +7,25 @@ is passed on; the limits it documents are checked before anything is sent.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SkipValidation,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from ..constants import AZURE_FEATURE_VERSIONS, KNOWN_CHAT_MODELS, MAX_COMPLETION_TOKENS_PREFIXES
 from ..streaming import StreamChunk, parse_event
 from ..transport.sse import SseEvent
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
+from .data_sources import DataSource, check_data_sources
 from .messages import ContentPart, Message, image_part, parse_history
 
 
@@ -118,12 +128,18 @@ class ChatInput(OperationInput):
     store: bool | None = None
     metadata: dict[str, str] | None = None
     service_tier: str | None = None
-    data_sources: list[dict[str, Any]] | None = Field(
-        None, description="Azure: chat on your own data (Azure AI Search and others)"
+    data_sources: Annotated[list[DataSource], SkipValidation] | None = Field(
+        None,
+        description="Azure: chat on your own data (Azure AI Search, Azure Cosmos DB); "
+        "checked once the provider is known, see operations/data_sources.py",
     )
     stream: bool = local(False, "Stream the answer as it is generated")
 
     _check_temperature = field_validator("temperature")(lambda cls, v: _two_decimals(v))
+
+    @field_serializer("data_sources")
+    def _as_given(self, value: Any) -> Any:
+        return value  # not validated yet (see data_sources): dumped as given
 
     @field_validator("history", mode="before")
     @classmethod
@@ -238,7 +254,8 @@ def build_chat(data: ChatInput, context: Context) -> RequestSpec:
                 "data_sources: chat on your own data is an Azure OpenAI feature",
                 hint="use an azure connection, or leave data_sources out",
             )
-        body["data_sources"] = data.data_sources
+        preview = context.connection.api_version.endswith("-preview")
+        body["data_sources"] = check_data_sources(data.data_sources, preview=preview)
     if context.azure:
         _check_azure_features(data, context, messages)
         path = f"/deployments/{quote_path(model)}/chat/completions"
@@ -326,6 +343,14 @@ class ChatStreamAssembler:
                 call = message.setdefault("function_call", {"name": "", "arguments": ""})
                 call["name"] += value.get("name") or ""
                 call["arguments"] += value.get("arguments") or ""
+            elif key == "context" and isinstance(value, dict):
+                # Azure On Your Data: citations and intent, possibly spread over chunks
+                context = message.setdefault("context", {})
+                for name, part in value.items():
+                    if isinstance(part, list) and isinstance(context.get(name), list):
+                        context[name] = context[name] + part
+                    else:
+                        context[name] = part
             elif isinstance(value, str) and isinstance(message.get(key), str):
                 message[key] += value
             else:
