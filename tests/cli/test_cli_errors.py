@@ -138,3 +138,18 @@ def test_exit_codes_follow_the_error_tree() -> None:
     assert exit_code_for("connection_error") == 4
     assert exit_code_for("timeout") == 4
     assert exit_code_for("something_new") == 3
+
+
+def test_test_connection_without_configuration_says_what_to_set() -> None:
+    result = CliRunner().invoke(cli, ["test-connection"])
+    assert result.exit_code == 2
+    assert "OPENAI_API_KEY" in result.stderr
+
+
+def test_local_operation_needs_no_configuration(tmp_path) -> None:
+    output = tmp_path / "train.jsonl"
+    records = json.dumps([{"prompt": "a", "completion": "b"}])
+    args = ["run", "jsonl.build", "--records", records, "--format", "completion"]
+    result = CliRunner().invoke(cli, [*args, "--output", str(output)])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(output.read_text()) == {"prompt": "a", "completion": "b"}

@@ -102,12 +102,17 @@ def cli(ctx: click.Context, /, **values: Any) -> None:
     )
 
 
-def _run(options: CliOptions, operation_id: str, params: dict[str, Any], stream: bool) -> None:
+def _run(
+    options: CliOptions,
+    operation_id: str,
+    params: dict[str, Any],
+    stream: bool = False,
+    needs_connection: bool | None = None,
+) -> None:
     from .session import Session
 
-    Session(options).run(
-        operation_id, {k: v for k, v in params.items() if v is not None}, stream=stream
-    )
+    given = {k: v for k, v in params.items() if v is not None}
+    Session(options).run(operation_id, given, stream=stream, needs_connection=needs_connection)
 
 
 def _schema_format(value: str) -> dict[str, Any]:
@@ -181,7 +186,7 @@ def moderate(options: CliOptions, inputs: tuple[str, ...], model: str | None) ->
 @click.pass_obj
 def test_connection(options: CliOptions, model: str | None) -> None:
     """Check auth and reachability (models, a chat, a streamed chat)."""
-    _run(options, "connection.test", {"model": model}, False)
+    _run(options, "connection.test", {"model": model}, needs_connection=True)
 
 
 @cli.group(cls=OperationGroup, epilog=EXIT_CODES)

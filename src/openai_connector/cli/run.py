@@ -43,7 +43,7 @@ def read_input(value: str) -> dict[str, Any]:
 
 def _route(op: Operation) -> str:
     if op.runner is not None and not (op.openai_path or op.azure_path):
-        return "Runs several calls (composite operation)."
+        return "Composite: run by the connector, not one HTTP call."
     openai = f"{op.method} {op.openai_path}" if op.openai_path else "not offered by OpenAI"
     azure = f"{op.method} {op.azure_path}" if op.azure_path else "not offered by Azure OpenAI"
     return f"OpenAI: {openai}. Azure: {azure}."

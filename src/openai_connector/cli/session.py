@@ -88,6 +88,7 @@ class Session:
             if isinstance(value := options.overrides.get(key), str) and not has_reference(value)
         ]
         self.output = Output(Redactor(self._literals))
+        self._config: ConfigFile | None = None
 
     # ------------------------------------------------------------ guarding
 
@@ -152,32 +153,43 @@ class Session:
             result_variable=opts.result_variable, result_expression=opts.result_expression
         )
 
-    def _check_configured(self, config: ConfigFile) -> None:
-        """Say what to set when nothing at all says which server to call."""
+    def _unconfigured(self) -> bool:
+        """True when nothing (flags, profile, environment) says which server to call."""
         opts = self.options
-        if opts.connection or config.default_connection:
-            return
+        config = self._config
+        if opts.connection or (config is not None and config.default_connection):
+            return False
         if any(opts.overrides.get(k) for k in ("provider", "base_url", "endpoint", "api_key")):
-            return
-        if any(os.environ.get(name) for name in CONNECTION_ENV):
-            return
+            return False
+        return not any(os.environ.get(name) for name in CONNECTION_ENV)
+
+    def _what_to_set(self) -> ConfigError:
         from ..config import default_config_path
 
-        where = config.path or default_config_path()
-        raise ConfigError(
+        where = (self._config and self._config.path) or default_config_path()
+        return ConfigError(
             "no connection is configured: set OPENAI_API_KEY (for api.openai.com) or "
             "OPENAI_BASE_URL (for an OpenAI-compatible server), or AZURE_OPENAI_ENDPOINT "
             "and AZURE_OPENAI_API_KEY (for Azure OpenAI)",
             hint=f"or pass --api-key / --base-url, or define a connection in {where}",
         )
 
-    def connector(self) -> Connector:
+    def connector(self, operation_id: str | None = None, *, needs: bool | None = None) -> Connector:
+        """The connector for the options.
+
+        When nothing configures a connection and the operation needs one (``needs``; by
+        default every operation that is one HTTP call), say what to set.
+        """
         from ..config import build_connection, load_config
         from ..connector import Connector
 
         opts = self.options
-        config = load_config(opts.config)
-        self._check_configured(config)
+        config = self._config = load_config(opts.config)
+        if operation_id is not None and self._unconfigured():
+            from ..operations.registry import get
+
+            if needs or (needs is None and get(operation_id).runner is None):
+                raise self._what_to_set()
         connection = build_connection(opts.overrides, profile=opts.connection, config=config)
         connector = Connector(connection, secrets=config.secret_store(), debug=opts.debug)
         redactor = connector.redactor
@@ -191,17 +203,29 @@ class Session:
 
     # ------------------------------------------------------------- running
 
-    def run(self, operation_id: str, params: dict[str, Any], *, stream: bool = False) -> None:
+    def run(
+        self,
+        operation_id: str,
+        params: dict[str, Any],
+        *,
+        stream: bool = False,
+        needs_connection: bool | None = None,
+    ) -> None:
         """Run an operation, print its result, and exit with its code."""
         code = 0
         with self.guarded():
             mapping = self.mapping()
-            with self.connector() as connector:
-                if stream:
-                    result = self._stream(connector, operation_id, params, mapping)
-                else:
-                    result = self._run(connector, operation_id, params)
-                code = self.render(operation_id, result, mapping, streamed=stream)
+            try:
+                with self.connector(operation_id, needs=needs_connection) as connector:
+                    if stream:
+                        result = self._stream(connector, operation_id, params, mapping)
+                    else:
+                        result = self._run(connector, operation_id, params)
+            except ConfigError:
+                if self._unconfigured():
+                    raise self._what_to_set() from None
+                raise
+            code = self.render(operation_id, result, mapping, streamed=stream)
         if code:
             raise click.exceptions.Exit(code)
 
