@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import base64
-import struct
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from faces import Face
+from media_samples import wav
 from multipart_form import FilePart, form_dict, form_fields
 from openai_connector import Connector, InvalidInput, UnsupportedOperation
 from openai_connector.errors import BadRequest, RateLimited
 from scripted_server import Reply, ScriptedServer
 
 AZURE_KEY = "0123456789abcdef0123456789abcdef"
-
-
-def wav(samples: bytes) -> bytes:
-    """A real WAV file (8 kHz, 8-bit mono) around ``samples``."""
-    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 8000, 1, 8)
-    data = b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(samples))
-    body = b"WAVE" + data + samples
-    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 SOUND = wav(bytes(range(256)) * 16 + b"\r\n--boundary\r\n\x00")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from faces import Face
+from media_samples import PNG_SIGNATURE, png, png_pixels
 from multipart_form import FilePart, form_dict, form_fields
 from openai_connector import (
     AuthenticationFailed,
@@ -22,35 +21,6 @@ from openai_connector.errors import BadRequest, InvalidResponse
 from scripted_server import Reply, ScriptedServer
 
 AZURE_KEY = "0123456789abcdef0123456789abcdef"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (255, 0, 0)) -> bytes:
-    """A real (decodable) RGB PNG of one colour, built with zlib and struct only."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    return (
-        PNG_SIGNATURE
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-def png_pixels(data: bytes) -> tuple[int, int, bytes]:
-    """Decode what :func:`png` writes: width, height and the raw rows."""
-    assert data.startswith(PNG_SIGNATURE)
-    width, height = struct.unpack(">II", data[16:24])
-    length = struct.unpack(">I", data[33:37])[0]
-    assert data[37:41] == b"IDAT"
-    return width, height, zlib.decompress(data[41 : 41 + length])
-
-
 RED, BLUE = png(2, 2, (255, 0, 0)), png(2, 2, (0, 0, 255))
 TOO_BIG_PNG = PNG_SIGNATURE + b"\x00" * (4 * 1024 * 1024)
 
