@@ -145,6 +145,11 @@ class ScriptedServer:
     def stop(self) -> None:
         async def shutdown() -> None:
             await self._runner.cleanup()
+            # handlers still waiting (delayed or hanging replies) end now, not at garbage time
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
         fut = asyncio.run_coroutine_threadsafe(shutdown(), self._loop)
         with contextlib.suppress(Exception):

@@ -251,3 +251,28 @@ def test_connection_repr_and_public_mask_literal_keys() -> None:
     assert literal.public()["api_key"] == "***"
     referenced = Connection(api_key="{{secrets.K}}")
     assert referenced.public()["api_key"] == "{{secrets.K}}"
+
+
+def test_redactor_headers_returns_the_same_dict_when_clean() -> None:
+    redactor = Redactor(["hdr-secret"])
+    clean = {"content-type": "application/json"}
+    assert redactor.headers(clean) is clean
+    assert redactor.headers({"x-echo": "Bearer hdr-secret"}) == {"x-echo": "Bearer ***"}
+    assert Redactor().headers(clean) is clean
+
+
+@pytest.mark.parametrize("start", range(0, 30))
+def test_redactor_preview_never_cuts_a_secret_in_half(start: int) -> None:
+    secret = "cut-me-not-1234567"
+    redactor = Redactor([secret])
+    data = ("é" * start + secret + " tail").encode()
+    preview = redactor.preview(data, 20)
+    assert "cut-me" not in preview and "1234567" not in preview
+    if start < 20:
+        assert "***" in preview
+    assert preview.startswith("é" * min(start, 20))
+
+
+def test_redactor_preview_without_secrets_is_a_plain_cut() -> None:
+    assert Redactor().preview(b"abcdef", 3) == "abc"
+    assert Redactor(["zzzz"]).preview(b"abcdef", 3) == "abc"

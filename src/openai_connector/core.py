@@ -216,8 +216,9 @@ class Core:
         content = response.content
         if self.redactor.in_bytes(content):
             content = self.redactor.deep(content)
+        headers = self.redactor.headers(response.headers)
         ok = 200 <= response.status < 300
-        content_type = response.headers.get("content-type", "")
+        content_type = headers.get("content-type", "")
         body: Any
         if response_type == "binary" and ok:
             body = content
@@ -236,7 +237,7 @@ class Core:
                         f"with a body that is not JSON: {text[:120]!r}",
                         result=Result(
                             response.status,
-                            response.headers,
+                            headers,
                             text,
                             attempts=attempts,
                             elapsed=self.clock() - started,
@@ -248,12 +249,12 @@ class Core:
             body = content.decode("utf-8", "replace")
         return Result(
             response.status,
-            response.headers,
+            headers,
             body,
             usage=Usage.from_body(body) if ok else None,
             attempts=attempts,
             elapsed=self.clock() - started,
-            rate_limit=RateLimit.from_headers(response.headers),
+            rate_limit=RateLimit.from_headers(headers),
         )
 
     def status_error(self, operation: Operation, result: Result) -> APIStatusError:
@@ -339,7 +340,7 @@ class Core:
         if not debug and not log.isEnabledFor(logging.DEBUG):
             return
         headers = {k: ("***" if k in MASKED_HEADERS else v) for k, v in request.headers.items()}
-        body = (request.content or b"")[:DEBUG_BODY_LIMIT].decode("utf-8", "replace")
+        body = self.redactor.preview(request.content or b"", DEBUG_BODY_LIMIT)
         log.log(
             logging.INFO if debug else logging.DEBUG,
             "%s",
@@ -360,7 +361,7 @@ class Core:
         debug = self.debug or request.debug
         if not debug and not log.isEnabledFor(logging.DEBUG):
             return
-        body = (content or b"")[:DEBUG_BODY_LIMIT].decode("utf-8", "replace")
+        body = self.redactor.preview(content or b"", DEBUG_BODY_LIMIT)
         log.log(
             logging.INFO if debug else logging.DEBUG,
             "%s",

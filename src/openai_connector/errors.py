@@ -118,6 +118,13 @@ class InvalidInput(UserError):
         self.field = field
         self.errors = errors or ([{"field": field, "message": message}] if field else [])
 
+    def redacted(self, redact: Any) -> None:
+        super().redacted(redact)
+        self.errors = [
+            {k: redact(v) if isinstance(v, str) else v for k, v in error.items()}
+            for error in self.errors
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
         data["field"] = self.field

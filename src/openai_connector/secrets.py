@@ -141,6 +141,29 @@ class Redactor:
         """Cheap check: does any secret occur in ``data``?"""
         return any(value in data for value in self._bytes)
 
+    def in_text(self, text: str) -> bool:
+        return self._pattern is not None and self._pattern.search(text) is not None
+
+    def headers(self, headers: dict[str, str]) -> dict[str, str]:
+        """``headers`` itself when no secret occurs in it, else a redacted copy."""
+        if self._pattern is None:
+            return headers
+        if not any(self._pattern.search(f"{k}\n{v}") for k, v in headers.items()):
+            return headers
+        return {self(k): self(v) for k, v in headers.items()}
+
+    def preview(self, data: bytes, limit: int) -> str:
+        """The first ``limit`` characters of ``data`` as text, redacted; a secret that
+        straddles the cut is masked whole, never shown in part."""
+        longest = max((len(value) for value in self._values), default=0)
+        text = data[: (limit + longest) * 4].decode("utf-8", "replace")[: limit + longest]
+        end = limit
+        if self._pattern is not None:
+            for match in self._pattern.finditer(text):
+                if match.start() < limit < match.end():
+                    end = match.end()
+        return self(text[:end])
+
     def deep(self, obj: Any) -> Any:
         """A copy of ``obj`` (JSON-like) with every secret in its strings redacted."""
         if self._pattern is None:

@@ -94,21 +94,26 @@ class StreamState:
 
     def begin(self, status: int, headers: dict[str, str]) -> None:
         self._status = status
-        self._headers = headers
+        self._headers = self._core.redactor.headers(headers)
         self.log_response(status, headers, None)
 
-    def feed(self, raw: bytes) -> list[StreamChunk]:
+    def _chunks(self, events: list[SseEvent]) -> list[StreamChunk]:
         add = self._assembler.add
+        redactor = self._core.redactor
         chunks = []
-        for event in self._decoder.feed(raw):
+        for event in events:
+            if redactor.in_text(event.data):  # a server echoing a secret: never pass it on
+                event.data = redactor(event.data)
             chunk = add(event)
             if chunk is not None:
                 chunks.append(chunk)
         return chunks
 
+    def feed(self, raw: bytes) -> list[StreamChunk]:
+        return self._chunks(self._decoder.feed(raw))
+
     def flush(self) -> list[StreamChunk]:
-        add = self._assembler.add
-        return [c for c in (add(e) for e in self._decoder.flush()) if c is not None]
+        return self._chunks(self._decoder.flush())
 
     def check_deadline(self) -> None:
         assert self.clock is not None and self._prepared.request is not None
