@@ -325,3 +325,130 @@ def test_secret_in_the_query_string_is_masked_in_our_own_log_and_errors(
     )
     assert "?code=***" in ours
     assert leaks(ours + str(caught.value) + json.dumps(caught.value.to_dict())) == []
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_no_planted_secret_leaks_from_the_command_line(
+    server: ScriptedServer,
+    store: SecretStore,
+    tmp_path: Path,
+    everything: Channels,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from click.testing import CliRunner
+
+    from openai_connector.cli.main import cli
+
+    out = everything
+    assert store.file is not None and store.directory is not None
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[secrets]\nfile = "{store.file}"\ndirectory = "{store.directory}"\n\n'
+        "[connections.planted]\n"
+        'provider = "compatible"\n'
+        f'base_url = "{server.url}/v1"\n'
+        'api_key = "{{secrets.PLANTED_KEY}}"\n'
+        'headers = {"X-Custom" = "tenant {{secrets.PLANTED_HEADER}}"}\n',
+        encoding="utf-8",
+    )
+    base = ["--config", str(config), "--connection", "planted", "--debug"]
+    prompt = ["--model", "gpt-4o-mini", "--prompt", "remember {{secrets.PLANTED_WORD}} please"]
+    no_wait = {"retry-after-ms": "0"}  # retries without sleeping for real
+    refused = f"http://127.0.0.1:{unused_port()}/v1"
+    runs: list[tuple[str, list[str], Any, int]] = [
+        ("success", [*base, "chat", *prompt], echo, 0),
+        ("success json", [*base, "--json", "chat", *prompt], echo, 0),
+        ("text", [*base, "--text", "chat", *prompt], echo, 0),
+        (
+            "expression",
+            [*base, "--result-expression", "{said: body.echo, h: headers}", "chat", *prompt],
+            echo,
+            0,
+        ),
+        (
+            "stream",
+            [*base, "chat", "--stream", *prompt],
+            Reply(events=chat_chunks([f"key {ENV_SECRET}", f" word {DIR_SECRET}"])),
+            0,
+        ),
+        (
+            "401",
+            [*base, "chat", *prompt],
+            lambda r: Reply(
+                401,
+                json={"error": {"message": f"Incorrect key {r.headers['authorization']}"}},
+                headers={"X-Echo": r.headers["authorization"]},
+            ),
+            3,
+        ),
+        (
+            "401 json",
+            [*base, "--json", "chat", *prompt],
+            lambda r: Reply(401, json={"error": {"message": r.headers["authorization"]}}),
+            3,
+        ),
+        (
+            "500s",
+            [*base, "--max-retries", "2", "chat", *prompt],
+            lambda r: Reply(
+                500, json={"error": {"message": r.headers["x-custom"]}}, headers=no_wait
+            ),
+            3,
+        ),
+        (
+            "missing secret",
+            [*base, "chat", "--model", "m", "--prompt", "{{secrets.PLANTED_MISSING}}"],
+            echo,
+            2,
+        ),
+        (
+            "invalid input",
+            [*base, "chat", *prompt, "--image", "/nowhere/{{secrets.PLANTED_WORD}}.png"],
+            echo,
+            2,
+        ),
+        (
+            "refused",
+            [*base, "--base-url", refused, "--max-retries", "0", "chat", *prompt],
+            echo,
+            4,
+        ),
+        (
+            "literal key flag",
+            [*base, "--api-key", ENV_SECRET, "--json", "chat", *prompt],
+            lambda r: Reply(403, json={"error": {"message": r.headers["authorization"]}}),
+            3,
+        ),
+        (
+            "test-connection",
+            [*base, "test-connection", "--model", "gpt-4o-mini"],
+            lambda r: Reply(401, json={"error": {"message": r.headers["authorization"]}}),
+            3,
+        ),
+    ]
+    for label, argv, reply, expected in runs:
+        server.reset_state()
+        server.default = reply
+        result = CliRunner().invoke(cli, argv)
+        out.add(f"cli {label} stdout", result.stdout)
+        out.add(f"cli {label} stderr", result.stderr)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            out.error(f"cli {label}", result.exception)
+        assert result.exit_code == expected, (label, result.stdout, result.stderr)
+        if label == "success":
+            assert '"authorization": "Bearer ***"' in result.stdout
+            assert "debug: request" in result.stderr
+        if label == "stream":
+            assert "key *** word ***" in result.stdout
+        if label == "invalid input":
+            assert "/nowhere/***.png" in result.stderr
+    captured = capsys.readouterr()
+    out.add("stdout", captured.out)
+    out.add("stderr", captured.err)
+    out.logs(caplog)
+    text = out.joined()
+    assert leaks(text) == []
+    assert text.count("***") > 20
