@@ -147,7 +147,10 @@ def test_fixed_backoff() -> None:
 def test_delay_prefers_the_servers_word_up_to_the_cap() -> None:
     policy = RetryPolicy(retry_after_cap=10)
     assert delay(policy, 1, {"retry-after": "4"}, rand=lambda: 0.0) == 4.0
-    assert delay(policy, 1, {"retry-after": "400"}, rand=lambda: 0.0) == 10.0
+    assert delay(policy, 1, {"retry-after": "10"}, rand=lambda: 0.0) == 10.0
+    # longer than the cap: not waited for, the call fails with the server's answer
+    assert delay(policy, 1, {"retry-after": "400"}, rand=lambda: 0.0) is None
+    assert delay(policy, 1, {"retry-after-ms": "10001"}, rand=lambda: 0.0) is None
     assert delay(policy, 1, {"retry-after-ms": "20"}, rand=lambda: 0.0) == 0.02
     assert delay(policy, 3, {}, rand=lambda: 0.0) == 2.0
     assert delay(policy, 3, None, rand=lambda: 0.0) == 2.0
@@ -194,6 +197,7 @@ def test_clock_respects_max_retries_and_the_servers_word() -> None:
     retry = RetryClock(RetryPolicy(max_retries=1), Clock())
     retry.attempt = 1
     assert retry.next_delay(status=429, headers={"retry-after": "7"}) == 7
+    assert retry.next_delay(status=429, headers={"retry-after": "61"}) is None
     assert retry.next_delay(status=429, error_code="insufficient_quota") is None
     assert retry.next_delay(status=404) is None
     assert retry.next_delay(error=ConnectionFailed("x"), rand=lambda: 0.0) == 0.5

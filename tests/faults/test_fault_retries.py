@@ -57,15 +57,30 @@ def test_retry_after_ms_wins_over_retry_after(
     assert face.sleeps == [1.5]
 
 
-def test_retry_after_longer_than_the_cap_is_capped(
+def test_retry_after_longer_than_the_cap_is_not_waited_for(
     face: Face, server: ScriptedServer, conn: dict[str, Any]
 ) -> None:
     server.script(
-        error_reply(429, "slow down", headers={"Retry-After": "3600"}),
+        error_reply(429, "come back in an hour", headers={"Retry-After": "3600"}),
         Reply(json=chat_body()),
     )
     policy = RetryPolicy(retry_after_cap=5)
-    result = face.run("chat.create", CHAT, call={"retry": policy}, **conn)
+    with pytest.raises(RateLimited) as caught:
+        face.run("chat.create", CHAT, call={"retry": policy}, **conn)
+    assert caught.value.result.attempts == 1
+    assert caught.value.result.headers["retry-after"] == "3600"  # the caller can decide
+    assert face.sleeps == []
+    assert len(server.requests) == 1
+
+
+def test_retry_after_within_the_cap_is_waited_for(
+    face: Face, server: ScriptedServer, conn: dict[str, Any]
+) -> None:
+    server.script(
+        error_reply(429, "slow down", headers={"Retry-After": "5"}),
+        Reply(json=chat_body()),
+    )
+    result = face.run("chat.create", CHAT, call={"retry": RetryPolicy(retry_after_cap=5)}, **conn)
     assert result.attempts == 2
     assert face.sleeps == [5.0]
 

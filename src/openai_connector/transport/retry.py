@@ -78,15 +78,19 @@ def delay(
     *,
     rand: Callable[[], float] = random.random,
     now: Callable[[], float] = time.time,
-) -> float:
-    """Seconds to wait: the server's word (up to ``retry_after_cap``), else backoff."""
+) -> float | None:
+    """Seconds to wait: the server's word, else backoff.
+
+    None when the server asks for longer than ``retry_after_cap``: that wait is not made,
+    the call fails instead (with the server's answer, so the caller can decide).
+    """
     if headers:
         try:
             asked = retry_after(headers, now)
         except (TypeError, ValueError, IndexError):
             asked = None
         if asked is not None:
-            return min(asked, policy.retry_after_cap)
+            return asked if asked <= policy.retry_after_cap else None
     return backoff(policy, attempt, rand)
 
 
@@ -130,6 +134,8 @@ class RetryClock:
         ):
             return None
         pause = delay(self.policy, self.attempt, headers, rand=rand)
+        if pause is None:
+            return None
         if self.policy.deadline is not None and self.elapsed() + pause >= self.policy.deadline:
             return None
         return pause
