@@ -111,3 +111,22 @@ def test_bad_values_are_usage_errors(args: list[str]) -> None:
     result = CliRunner().invoke(command, args)
     assert result.exit_code == 2
     assert args[0] in result.output
+
+
+class Many(OperationInput):
+    prompts: list[str | list[dict[str, Any]] | dict[str, Any]]
+
+
+def test_list_of_text_or_structures_repeats_each_as_text_or_json() -> None:
+    fields = options_for(Many)
+    seen: dict[str, Any] = {}
+    command = click.Command(
+        "many",
+        callback=lambda **values: seen.update(collect(fields, values)),
+        params=[f.option() for f in fields],
+    )
+    args = ["--prompts", "hello", "--prompts", '{"prompt": "hi", "n": 2}']
+    assert CliRunner().invoke(command, args).exit_code == 0
+    assert seen["prompts"] == ["hello", {"prompt": "hi", "n": 2}]
+    assert CliRunner().invoke(command, ["--prompts", '["a", "b"]']).exit_code == 0
+    assert seen["prompts"] == ["a", "b"]

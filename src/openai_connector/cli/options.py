@@ -121,13 +121,23 @@ class FieldOption:
     click_type: Any = None
     choices: dict[str, Any] | None = None
     allows_text: bool = False
+    """A single value may stand for the whole field (``str | list[str]``)."""
+    items_json: bool = False
+    """Each repeated value may be JSON (a list of text or structures)."""
 
     @property
     def param(self) -> str:
         return "field__" + self.field
 
     def option(self) -> click.Option:
+        notes = {
+            "json": "JSON or @FILE",
+            "text_or_json": "text, JSON or @FILE",
+            "multi": "repeatable, or a JSON array",
+        }
         help_text = self.help
+        if self.kind in notes:
+            help_text = f"{help_text} [{notes[self.kind]}]".strip()
         if self.required:
             help_text = f"{help_text} [required]".strip()
         if self.kind == "flag":
@@ -158,20 +168,25 @@ class FieldOption:
                     pass
             if len(values) == 1 and self.allows_text:
                 return values[0]
-            return values
+            return [_text_or_json(v, self.flag) for v in values] if self.items_json else values
         if self.kind == "json":
             return json_or_file(value, self.flag)
         if self.kind == "text_or_json":
-            text = value
-            if value.startswith("@") and Path(value[1:]).expanduser().is_file():
-                text = read_text_argument(value, self.flag)
-            if _JSON_START.match(text):
-                try:
-                    return json.loads(text)
-                except ValueError:
-                    pass
-            return text
+            return _text_or_json(value, self.flag)
         return value
+
+
+def _text_or_json(value: str, option: str) -> Any:
+    """JSON when it reads as a JSON object or array, else the text; ``@FILE`` reads a file."""
+    text = value
+    if value.startswith("@") and Path(value[1:]).expanduser().is_file():
+        text = read_text_argument(value, option)
+    if _JSON_START.match(text):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _describe(info: FieldInfo) -> str:
@@ -209,21 +224,15 @@ def field_option(name: str, info: FieldInfo) -> FieldOption:
     lists = [i for i in items if i is not None]
     others = [m for m, i in zip(members, items, strict=True) if i is None]
     allows_text = any(_is_text(m) for m in others)
-    if lists and all(_is_scalar(i) for i in lists) and all(_is_text(m) for m in others):
-        suffix = "Repeat the option for several values, or give a JSON array."
-        return FieldOption(
-            **common, kind="multi", help=f"{text} {suffix}".strip(), allows_text=allows_text
-        )
+    if lists and all(_is_text(m) for m in others):
+        scalar = all(_is_scalar(i) for i in lists)
+        if scalar or all(any(_is_text(m) for m in _members(i)) for i in lists):
+            return FieldOption(
+                **common, kind="multi", help=text, allows_text=allows_text, items_json=not scalar
+            )
     if not allows_text:
-        return FieldOption(
-            **common, kind="json", help=f"{text} (JSON, or @FILE holding JSON)".strip()
-        )
-    return FieldOption(
-        **common,
-        kind="text_or_json",
-        help=f"{text} (text, JSON, or @FILE)".strip(),
-        allows_text=True,
-    )
+        return FieldOption(**common, kind="json", help=text)
+    return FieldOption(**common, kind="text_or_json", help=text, allows_text=True)
 
 
 def options_for(model: type[BaseModel]) -> list[FieldOption]:
