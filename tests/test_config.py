@@ -620,3 +620,42 @@ def test_secret_store_given_to_the_connector_is_used(server: ScriptedServer) -> 
     ) as connector:
         connector.run("chat.create", CHAT)
     assert server.requests[0].headers["authorization"] == "Bearer sk-from-store"
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_proxy_may_be_a_secret_and_its_password_is_redacted(
+    server: ScriptedServer, face: str
+) -> None:
+    server.default = Reply(json=chat_body("via proxy"))
+    proxy = server.url.replace("http://", "http://proxyuser:proxy-pass-777@")
+    fields: dict[str, Any] = {
+        "provider": "compatible",
+        "base_url": "http://api.invalid.example/v1",
+        "api_key": "sk-test1234",
+        "network": {"proxy": "{{secrets.PROXY_URL}}"},
+        "secrets": SecretStore(environ={"PROXY_URL": proxy}),
+    }
+    if face == "sync":
+        with Connector(**fields) as connector:
+            result = connector.run("chat.create", CHAT)
+            redacted = connector.redactor(f"proxy {proxy}")
+    else:
+
+        async def go() -> tuple[Any, str]:
+            async with AsyncConnector(**fields) as connector:
+                found = await connector.run("chat.create", CHAT)
+                return found, connector.redactor(f"proxy {proxy}")
+
+        result, redacted = asyncio.run(go())
+    assert result.text == "via proxy"
+    assert server.requests[0].headers["host"] == "api.invalid.example"
+    expected = base64.b64encode(b"proxyuser:proxy-pass-777").decode()
+    assert server.requests[0].headers["proxy-authorization"] == f"Basic {expected}"
+    assert "proxy-pass-777" not in redacted
+
+
+def test_literal_proxy_password_is_masked_when_the_connection_is_shown() -> None:
+    connection = Connection(network={"proxy": "http://me:hunter22@proxy.local:3128"})
+    assert "hunter22" not in repr(connection)
+    assert "hunter22" not in json.dumps(connection.public())
+    assert connection.public()["network"]["proxy"] == "http://me:***@proxy.local:3128"

@@ -45,14 +45,29 @@ class Timeout(BaseModel):
     """Seconds for one attempt, from sending to the last byte of the response."""
 
 
+def mask_url_password(url: str) -> str:
+    """``url`` with the password of its user info (``http://user:pass@host``) masked."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.partition("@")
+    if not sep or not at or ":" not in userinfo or "/" in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:{constants.SECRET_MASK}@{host}"
+
+
 class Network(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     proxy: str | None = None
+    """http(s) proxy URL, user info allowed (http://user:password@host:port)."""
     verify: bool | str = True
     """True, False, or the path of a CA bundle."""
     client_cert: str | None = None
     client_key: str | None = None
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, mask_url_password(value) if name == "proxy" and value else value
 
 
 class Connection(BaseModel):
@@ -123,6 +138,8 @@ class Connection(BaseModel):
             value = data.get(name)
             if value and not str(value).startswith("{{"):
                 data[name] = constants.SECRET_MASK
+        if data.get("network", {}).get("proxy"):
+            data["network"]["proxy"] = mask_url_password(data["network"]["proxy"])
         return data
 
     @classmethod

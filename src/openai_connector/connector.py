@@ -78,7 +78,7 @@ class AsyncConnector(_Face):
         if transport is None:
             from .transport.aio import AiohttpTransport
 
-            transport = AiohttpTransport(connection.network)
+            transport = AiohttpTransport(self._core.network())
         self._transport = transport
         self._sleep = sleep
 
@@ -297,7 +297,7 @@ class Connector(_Face):
         if transport is None:
             from .transport.sync import Urllib3Transport
 
-            transport = Urllib3Transport(connection.network)
+            transport = Urllib3Transport(self._core.network())
         self._transport = transport
         self._sleep = sleep
 
@@ -342,7 +342,7 @@ class Connector(_Face):
     async def _run_composite(self, prepared: Prepared, progress: Progress | None) -> Result:
         from .transport.aio import AiohttpTransport
 
-        transport = AiohttpTransport(self.connection.network)
+        transport = AiohttpTransport(self._core.network())
         twin = AsyncConnector._sharing(self._core, transport, _awaitable_sleep(self._sleep))
         try:
             assert prepared.operation.runner is not None

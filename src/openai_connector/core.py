@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .connection import Connection, RetryPolicy
+from .connection import Connection, Network, RetryPolicy
 from .errors import (
     APIStatusError,
     ConnectorError,
@@ -129,6 +129,19 @@ class Core:
         if self._static:
             self._target = target
         return target
+
+    def network(self) -> Network:
+        """The network settings with ``{{secrets.NAME}}`` resolved; a proxy password is
+        registered for redaction."""
+        network = self.connection.network
+        settings = network.model_dump()
+        resolved = self.resolver.resolve(settings)
+        proxy = resolved.get("proxy")
+        if proxy:
+            from urllib.parse import urlsplit
+
+            self.redactor.add(urlsplit(proxy).password)
+        return network if resolved == settings else Network(**resolved)
 
     def forget_token(self) -> None:
         if self.token_command is not None:

@@ -39,6 +39,19 @@ def _transport_error(exc: BaseException, request: HttpRequest) -> TransportError
     )
 
 
+def _proxy_auth(proxy: str) -> dict[str, str] | None:
+    """Basic auth from the proxy URL's user info (urllib3 does not read it from the URL)."""
+    from urllib.parse import unquote, urlsplit
+
+    import urllib3
+
+    parts = urlsplit(proxy)
+    if parts.username is None:
+        return None
+    credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return urllib3.make_headers(proxy_basic_auth=credentials)
+
+
 class Urllib3Stream:
     __slots__ = ("_response", "headers", "request", "status")
 
@@ -90,7 +103,9 @@ class Urllib3Transport:
             if context is not None:
                 kwargs["ssl_context"] = context
             if self.network.proxy:
-                self._pool = urllib3.ProxyManager(self.network.proxy, **kwargs)
+                self._pool = urllib3.ProxyManager(
+                    self.network.proxy, proxy_headers=_proxy_auth(self.network.proxy), **kwargs
+                )
             else:
                 self._pool = urllib3.PoolManager(**kwargs)
         return self._pool
