@@ -144,6 +144,23 @@ class Redactor:
     def in_text(self, text: str) -> bool:
         return self._pattern is not None and self._pattern.search(text) is not None
 
+    def pending(self, text: str) -> int:
+        """How many characters at the end of ``text`` could be the start of a secret.
+
+        Text that arrives in pieces (a stream) holds these back until the next piece shows
+        whether a secret follows, so a secret split across pieces is still masked whole.
+        """
+        best = 0
+        for value in self._values:
+            tail = text[-(len(value) - 1) :] if len(value) > 1 else ""
+            start = tail.find(value[0])
+            while start != -1 and len(tail) - start > best:
+                if value.startswith(tail[start:]):
+                    best = len(tail) - start
+                    break
+                start = tail.find(value[0], start + 1)
+        return best
+
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         """``headers`` itself when no secret occurs in it, else a redacted copy."""
         if self._pattern is None:

@@ -57,7 +57,8 @@ def test_literal_key_is_not_printed_in_errors_either(server: ScriptedServer, inv
 def test_secret_in_streamed_text_is_redacted(server: ScriptedServer, invoke) -> None:
     from scripted_server import chat_chunks
 
-    server.default = Reply(events=chat_chunks(["the key is ", SECRET]))
+    pieces = ["the key is ", SECRET[:3], SECRET[3:9], SECRET[9:], " - and sk- is not one"]
+    server.default = Reply(events=chat_chunks(pieces))
     args = ["--provider", "compatible", "--base-url", server.url + "/v1"]
     result = invoke(
         *args,
@@ -73,7 +74,7 @@ def test_secret_in_streamed_text_is_redacted(server: ScriptedServer, invoke) -> 
         connect=False,
     )
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "the key is ***\n"
+    assert result.stdout == "the key is *** - and sk- is not one\n"
 
 
 def test_unknown_secret_exits_2_naming_it(server: ScriptedServer, invoke) -> None:

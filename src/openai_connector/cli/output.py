@@ -74,10 +74,13 @@ class Output:
         click.echo(self._clean(data), nl=False)
 
     def piece(self, text: str, *, err: bool = False) -> None:
-        """A piece of streamed text, shown at once."""
+        """A piece of text, shown at once."""
         stream = sys.stderr if err else sys.stdout
         stream.write(self.redactor(text))
         stream.flush()
+
+    def stream(self, *, err: bool = False) -> StreamText:
+        return StreamText(self, err=err)
 
     def warning(self, message: str) -> None:
         self.text("warning: " + " ".join(message.split()), err=True)
@@ -95,3 +98,31 @@ class Output:
             self.json(error.to_dict())
         elif details:
             self.json(error.to_dict(), err=True)
+
+
+class StreamText:
+    """Streamed text, shown as it comes, except a tail that may be the start of a secret:
+    that waits for the next piece, so a secret split across pieces is masked whole."""
+
+    def __init__(self, output: Output, *, err: bool = False) -> None:
+        self._output = output
+        self._err = err
+        self._held = ""
+        self.written = False
+
+    def write(self, piece: str) -> None:
+        text = self._held + piece
+        keep = self._output.redactor.pending(text)
+        ready, self._held = (text[:-keep], text[-keep:]) if keep else (text, "")
+        if ready:
+            self._output.piece(ready, err=self._err)
+            self.written = True
+
+    def close(self) -> None:
+        """Show what was held back, and end the line."""
+        if self._held:
+            self._output.piece(self._held, err=self._err)
+            self._held = ""
+            self.written = True
+        if self.written:
+            self._output.piece("\n", err=self._err)

@@ -249,18 +249,15 @@ class Session:
         """Print text as it arrives: on stdout, or on stderr when stdout gets JSON."""
         aside = self.options.json or mapping is not None
         stream = connector.stream(operation_id, params)
-        printed = False
+        shown = self.output.stream(err=aside)
         for chunk in stream:
             if chunk.text:
-                self.output.piece(chunk.text, err=aside)
-                printed = True
+                shown.write(chunk.text)
         result = stream.result
         assert result is not None
-        if not printed and result.ok and result.text:
-            self.output.piece(result.text, err=aside)  # the server did not stream
-            printed = True
-        if printed:
-            self.output.piece("\n", err=aside)
+        if not shown.written and result.ok and result.text:
+            shown.write(result.text)  # the server did not stream
+        shown.close()
         return result
 
     def render(
