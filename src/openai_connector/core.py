@@ -185,6 +185,8 @@ class Core:
     def http_request(self, spec: RequestSpec, timeout: float | None = None) -> HttpRequest:
         target = self.target()
         headers = dict(target.headers)
+        if spec.response_type != "json":
+            headers["accept"] = "*/*"  # audio, subtitles, file content: not only JSON
         if spec.headers:
             headers.update({k.lower(): v for k, v in spec.headers.items()})
         content = spec.content

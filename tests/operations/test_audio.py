@@ -84,6 +84,7 @@ def test_transcribe_minimal_sends_the_file_unchanged(
     assert part.content == SOUND
     assert part.content_type.startswith("audio/")
     assert set(fields) == {"file", "model"}
+    assert sent.headers["accept"] == "application/json"
     assert result.body == {"text": "Hallo Welt"}
 
 
@@ -135,6 +136,7 @@ def test_text_formats_come_back_as_text(
     )
     assert result.body == SRT
     assert form_dict(server.requests[0])["response_format"] == response_format
+    assert server.requests[0].headers["accept"] == "*/*"
 
 
 def test_bytes_are_named_from_their_format_or_by_filename(
@@ -358,6 +360,7 @@ def test_speech_minimal_returns_the_bytes(
     sent = server.requests[0]
     assert (sent.method, sent.path) == ("POST", "/v1/audio/speech")
     assert sent.json == {"model": "gpt-4o-mini-tts", "input": "Hello there", "voice": "alloy"}
+    assert sent.headers["accept"] == "*/*", "the answer is audio, not JSON"
     assert result.body == SPEECH
     assert "files" not in result.extra
 
