@@ -133,7 +133,9 @@ def _schema_format(value: str) -> dict[str, Any]:
 @click.option("--prompt", "-p", metavar="TEXT", help="The user message; - reads stdin.")
 @click.option("--system", "-s", metavar="TEXT", help="System message, placed first.")
 @click.option(
-    "--history", metavar="FILE|JSON", help="Earlier messages: JSON list of {role, content}."
+    "--history",
+    metavar="FILE|JSON",
+    help="Earlier messages: a JSON list of {role, content}, or a file holding one.",
 )
 @click.option("--model", "-m", metavar="NAME", help="Model, or on Azure the deployment name.")
 @click.option("--temperature", "-t", type=float, help="0 to 2, at most two decimals.")
@@ -141,10 +143,20 @@ def _schema_format(value: str) -> dict[str, Any]:
 @click.option("--max-tokens", type=int, help="Upper bound for the answer's tokens.")
 @click.option("--stream", is_flag=True, help="Print the answer as it is generated.")
 @click.option("--json-schema", metavar="FILE", help="Answer as JSON following this schema.")
-@click.option("--image", "images", multiple=True, metavar="URL|PATH", help="Image to look at.")
+@click.option(
+    "--image", "images", multiple=True, metavar="URL|PATH", help="Image to look at (repeatable)."
+)
 @click.pass_obj
 def chat(options: CliOptions, /, **values: Any) -> None:
-    """Send a prompt (and a conversation) to a chat model; print the answer."""
+    """Send a prompt (and a conversation) to a chat model; print the answer.
+
+    \b
+    Examples:
+      openai-connector chat -p "Say hello in French" -m gpt-4o-mini
+      openai-connector --text chat -p "Write a haiku" --stream
+      openai-connector --result-expression "{answer: body.choices[0].message.content}" \\
+          chat -p "2+2?" -s "Answer with a number"
+    """
     from .options import json_or_file
 
     if values["prompt"] == "-":
@@ -194,7 +206,15 @@ def run() -> None:
     """Run any operation; its options come from its input model.
 
     Give the input as options (see 'openai-connector run OPERATION --help'), as JSON with
-    --input FILE (or - for stdin), or both (options override the file).
+    --input FILE (or - for stdin), or both (options override the file). A field named
+    'input' is given as --input-value.
+
+    \b
+    Examples:
+      openai-connector run models.list
+      openai-connector run files.upload --file train.jsonl --purpose fine-tune
+      openai-connector run embeddings.create --input-value "hello" --model text-embedding-3-small
+      echo '{"prompt": "hi", "model": "gpt-4o-mini"}' | openai-connector run chat.create --input -
     """
 
 
@@ -223,7 +243,11 @@ def _print_entries(options: CliOptions, entries: list[Any]) -> None:
 @click.argument("words", nargs=-1, required=True)
 @click.pass_obj
 def search(options: CliOptions, words: tuple[str, ...]) -> None:
-    """Operations matching WORDS, best first (id, keywords, summary, fields)."""
+    """Find operations by keywords, best first.
+
+    Each word is looked for in the id, keywords, summary and input fields of every
+    operation; those matching more words, and in weightier places, come first.
+    """
     from .. import catalogue
 
     matches = catalogue.search(words)
@@ -237,7 +261,11 @@ def search(options: CliOptions, words: tuple[str, ...]) -> None:
 @click.argument("operation_id", metavar="ID")
 @click.pass_obj
 def show(options: CliOptions, operation_id: str) -> None:
-    """Describe one operation: method, paths, input JSON Schema and an example input."""
+    """Describe one operation as JSON: paths, input schema, an example input.
+
+    The example has every field filled; save it to a file and run it with
+    'openai-connector run ID --input FILE'.
+    """
     from .. import catalogue
     from .session import Session
 
