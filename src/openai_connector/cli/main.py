@@ -129,7 +129,7 @@ def _schema_format(value: str) -> dict[str, Any]:
     return {"type": "json_schema", "json_schema": {"name": name, "schema": data, "strict": True}}
 
 
-@cli.command(epilog=EXIT_CODES)
+@cli.command(epilog=EXIT_CODES, short_help="Send a prompt to a chat model; print the answer.")
 @click.option("--prompt", "-p", metavar="TEXT", help="The user message; - reads stdin.")
 @click.option("--system", "-s", metavar="TEXT", help="System message, placed first.")
 @click.option(
@@ -193,7 +193,7 @@ def moderate(options: CliOptions, inputs: tuple[str, ...], model: str | None) ->
     _run(options, "moderation.create", {"input": text, "model": model}, False)
 
 
-@cli.command("test-connection", epilog=EXIT_CODES)
+@cli.command("test-connection", epilog=EXIT_CODES, short_help="Check auth and reachability.")
 @click.option("--model", "-m", metavar="NAME", help="Model (Azure: deployment) for the chat steps.")
 @click.pass_obj
 def test_connection(options: CliOptions, model: str | None) -> None:
@@ -218,7 +218,7 @@ def run() -> None:
     """
 
 
-@cli.group(invoke_without_command=True)
+@cli.group(invoke_without_command=True, short_help="List, search and describe operations.")
 @click.pass_context
 def operations(ctx: click.Context) -> None:
     """List operations; 'search' and 'show' find and describe them."""
