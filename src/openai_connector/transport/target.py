@@ -82,7 +82,8 @@ def resolve_target(
                     stacklevel=4,
                 )
             headers["authorization"] = f"Bearer {api_key.reveal()}"
-        elif connection.provider == "openai":
+        elif connection.provider == "openai" and base_url == OPENAI_BASE_URL:
+            # a self-hosted server behind OPENAI_BASE_URL may need no key; OpenAI always does
             raise ConfigError(
                 "the openai connection has no api_key",
                 hint="set OPENAI_API_KEY, pass --api-key, or use {{secrets.NAME}} in api_key",
