@@ -112,9 +112,27 @@ def test_retry_after_http_date() -> None:
     assert retry_after({"retry-after": earlier}, now) == 0.0
 
 
+def test_retry_after_http_date_without_a_zone_is_gmt(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")  # not GMT, so a local-time reading shows
+    time.tzset()
+    try:
+        later = email.utils.formatdate(NOW + 90, usegmt=True)
+        minus_zero = later.replace("GMT", "-0000")
+        assert retry_after({"retry-after": minus_zero}, now) == pytest.approx(90)
+        no_zone = later.removesuffix(" GMT")
+        assert retry_after({"retry-after": no_zone}, now) == pytest.approx(90)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_retry_after_absent_or_unreadable() -> None:
     assert retry_after({}) is None
     assert retry_after({"retry-after": ""}) is None
+    assert retry_after({"retry-after": "whenever"}) is None
+    assert retry_after({"retry-after-ms": "x", "retry-after": "Thu, 99 Foo"}) is None
     assert delay(DEFAULT, 1, {"retry-after": "whenever"}, rand=lambda: 0.0, now=now) == 0.5
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import random
 import time
@@ -57,8 +58,13 @@ def retry_after(headers: Mapping[str, str], now: Callable[[], float] = time.time
         return max(float(value), 0.0)
     except ValueError:
         pass
-    parsed = email.utils.parsedate_to_datetime(value) if value.strip() else None
-    return None if parsed is None else max(float(parsed.timestamp()) - now(), 0.0)
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None  # not a number nor an HTTP date: as if absent
+    if parsed.tzinfo is None:  # "-0000" or no zone: HTTP dates are GMT
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return max(parsed.timestamp() - now(), 0.0)
 
 
 def backoff(policy: RetryPolicy, attempt: int, rand: Callable[[], float] = random.random) -> float:
