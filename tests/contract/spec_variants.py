@@ -59,7 +59,59 @@ CHAT_EVENT_STREAM = _sse(
     },
 )
 
-EVENT_STREAMS: dict[str, str] = {"/chat/completions": CHAT_EVENT_STREAM}
+_TEXT = {"id": "cmpl-contract", "object": "text_completion", "created": 0, "model": "m"}
+COMPLETIONS_EVENT_STREAM = _sse(
+    {**_TEXT, "choices": [{"index": 0, "text": "OK", "logprobs": None, "finish_reason": None}]},
+    {**_TEXT, "choices": [{"index": 0, "text": "", "logprobs": None, "finish_reason": "stop"}]},
+    {
+        **_TEXT,
+        "choices": [],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+    },
+)
+
+_RESPONSE = {"id": "resp_contract", "object": "response", "created_at": 0, "model": "gpt-4o"}
+_DONE_RESPONSE = {
+    **_RESPONSE,
+    "status": "completed",
+    "output": [
+        {
+            "type": "message",
+            "id": "msg_contract",
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "OK", "annotations": []}],
+        }
+    ],
+    "usage": {"input_tokens": 3, "output_tokens": 1, "total_tokens": 4},
+}
+RESPONSES_EVENT_STREAM = "".join(
+    f"event: {e['type']}\ndata: {json.dumps(e)}\n\n"
+    for e in (
+        {
+            "type": "response.created",
+            "sequence_number": 0,
+            "response": {**_RESPONSE, "status": "in_progress", "output": []},
+        },
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 1,
+            "item_id": "msg_contract",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": "OK",
+            "logprobs": [],
+        },
+        {"type": "response.completed", "sequence_number": 2, "response": _DONE_RESPONSE},
+    )
+)
+"""The Responses API names its events and sends no ``[DONE]``."""
+
+EVENT_STREAMS: dict[str, str] = {
+    "/chat/completions": CHAT_EVENT_STREAM,  # before "/completions": the first match wins
+    "/completions": COMPLETIONS_EVENT_STREAM,
+    "/responses": RESPONSES_EVENT_STREAM,
+}
 """Path suffix -> the event stream Prism serves to ``Accept: text/event-stream``.
 
 Add an entry when a streamed operation gets contract tests."""

@@ -14,12 +14,31 @@ What the specs cannot validate here:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import urllib3
 from spec_checks import run_valid, stream_valid
 
 pytestmark = pytest.mark.contract
+
+
+def rejected(connection: dict[str, Any], path: str, body: dict[str, Any]) -> int:
+    """The status Prism gives a raw POST (the connector would refuse this input itself)."""
+    response = urllib3.request(
+        "POST",
+        connection["base_url"] + path,
+        body=json.dumps(body).encode(),
+        headers={
+            "content-type": "application/json",
+            "authorization": f"Bearer {connection['api_key']}",
+        },
+        retries=False,
+        timeout=60,
+    )
+    return response.status
+
 
 FULL = {
     "prompt": ["Say this is a test", "Say it twice"],
@@ -78,3 +97,11 @@ def test_azure_full(azure_prism: dict[str, Any]) -> None:
 def test_azure_streamed_request(azure_prism: dict[str, Any]) -> None:
     result = stream_valid(azure_prism, "completions.create", {"model": "instruct", "prompt": "Hi"})
     assert result.meta()["streamed"] is True
+
+
+@pytest.mark.parametrize("bad", [{"logprobs": 6}, {"best_of": 21}, {"suffx": "typo"}])
+def test_the_spec_is_live_for_completions(
+    openai_prism: dict[str, Any], bad: dict[str, Any]
+) -> None:
+    body = {"model": "gpt-3.5-turbo-instruct", "prompt": "x", **bad}
+    assert rejected(openai_prism, "/completions", body) == 422

@@ -15,12 +15,30 @@ What the specs cannot validate here:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import urllib3
 from spec_checks import run_valid
 
 pytestmark = pytest.mark.contract
+
+
+def rejected(connection: dict[str, Any], path: str, body: dict[str, Any]) -> int:
+    """The status Prism gives a raw POST (the connector would refuse this input itself)."""
+    response = urllib3.request(
+        "POST",
+        connection["base_url"] + path,
+        body=json.dumps(body).encode(),
+        headers={
+            "content-type": "application/json",
+            "authorization": f"Bearer {connection['api_key']}",
+        },
+        retries=False,
+        timeout=60,
+    )
+    return response.status
 
 
 def test_openai_minimal(openai_prism: dict[str, Any]) -> None:
@@ -67,3 +85,11 @@ def test_azure_full(azure_prism: dict[str, Any]) -> None:
             "user": "user-1234",
         },
     )
+
+
+@pytest.mark.parametrize(
+    "bad", [{"dimensions": 0}, {"encoding_format": "int8"}, {"input": []}, {"dimension": 3}]
+)
+def test_the_spec_is_live_for_embeddings(openai_prism: dict[str, Any], bad: dict[str, Any]) -> None:
+    body = {"model": "text-embedding-3-small", "input": "x", **bad}
+    assert rejected(openai_prism, "/embeddings", body) == 422
