@@ -553,3 +553,16 @@ def test_variation_limits_are_refused_before_sending(
     error = refused(openai, "images.variation", {"image": RED, **params})
     assert error.field == field
     assert server.requests == []
+
+
+def test_without_a_model_a_gpt_only_option_means_gpt_image_limits(
+    openai: dict[str, Any], server: ScriptedServer
+) -> None:
+    with Connector(**openai) as connector:
+        connector.run("images.generate", {"prompt": "x" * 1500, "background": "transparent"})
+    assert server.requests[0].json == {"prompt": "x" * 1500, "background": "transparent"}
+    error = refused(
+        openai, "images.generate", {"prompt": "x", "background": "opaque", "style": "vivid"}
+    )
+    assert error.field == "style"
+    assert len(server.requests) == 1
