@@ -230,3 +230,17 @@ def test_policy_limits_are_validated() -> None:
     for bad in ({"max_retries": -1}, {"base_delay": -1}, {"deadline": 0}, {"backoff": "linear"}):
         with pytest.raises(ValidationError):
             RetryPolicy(**bad)
+
+
+def test_clock_times_each_attempt_from_its_own_start() -> None:
+    clock = Clock()
+    retry = RetryClock(RetryPolicy(), clock)
+    retry.begin_attempt()
+    clock.now += 4
+    assert retry.attempt == 1 and retry.attempt_elapsed() == 4
+    clock.now += 10  # the pause before the next attempt
+    retry.begin_attempt()
+    clock.now += 1
+    assert retry.attempt == 2
+    assert retry.attempt_elapsed() == 1
+    assert retry.elapsed() == 15

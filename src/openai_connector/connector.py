@@ -157,7 +157,7 @@ class AsyncConnector(_Face):
                 response.status,
                 response.headers,
                 response.content,
-                self._core.clock() - clock.started,
+                clock.attempt_elapsed(),
             )
             return self._core.result(prepared, response, clock.attempt, clock.started)
 
@@ -374,7 +374,7 @@ class Connector(_Face):
                 response.status,
                 response.headers,
                 response.content,
-                self._core.clock() - clock.started,
+                clock.attempt_elapsed(),
             )
             return self._core.result(prepared, response, clock.attempt, clock.started)
 

@@ -336,7 +336,7 @@ class Core:
         return pause
 
     def start_attempt(self, prepared: Prepared, clock: RetryClock, per_attempt: float) -> None:
-        clock.attempt += 1
+        clock.begin_attempt()
         request = prepared.request
         assert request is not None
         request.timeout = clock.attempt_timeout(per_attempt)

@@ -89,7 +89,7 @@ class StreamState:
     def log_response(self, status: int, headers: dict[str, str], content: bytes | None) -> None:
         assert self.clock is not None and self._prepared.request is not None
         self._core.log_response(
-            self._prepared.request, status, headers, content, self.clock.elapsed()
+            self._prepared.request, status, headers, content, self.clock.attempt_elapsed()
         )
 
     def begin(self, status: int, headers: dict[str, str]) -> None:
@@ -117,8 +117,8 @@ class StreamState:
 
     def check_deadline(self) -> None:
         assert self.clock is not None and self._prepared.request is not None
-        limit = self._prepared.request.timeout
-        if self.clock.elapsed() > limit:
+        limit = self._prepared.request.timeout  # this attempt's share (within any deadline)
+        if self.clock.attempt_elapsed() > limit:
             raise RequestTimeout(
                 f"{self._prepared.operation.id}: the stream did not finish within {limit:g} s",
                 hint="raise the timeout, or check the server",

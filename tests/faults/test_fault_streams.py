@@ -117,3 +117,42 @@ def test_a_server_that_does_not_stream_still_gives_a_result(
     assert texts == []
     assert result.text == "whole"
     assert result.extra["streamed"] is False
+
+
+class FakeTime:
+    """A clock that moves only when the connector sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 500.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_retry_after_a_long_pause_gets_its_own_full_timeout(
+    face: Face, server: ScriptedServer, conn: dict[str, Any]
+) -> None:
+    clock = FakeTime()
+
+    def sleep(seconds: float) -> None:
+        face.sleeps.append(seconds)
+        clock.now += seconds
+
+    async def async_sleep(seconds: float) -> None:
+        sleep(seconds)
+
+    server.script(
+        Reply(429, json={"error": {"message": "wait"}}, headers={"retry-after": "10"}),
+        Reply(events=chat_chunks(["still ", "fine"])),
+    )
+    texts, result = face.stream(
+        "chat.create",
+        CHAT,
+        call={"timeout": 5},
+        clock=clock,
+        sleep=sleep if face.kind == "sync" else async_sleep,
+        **conn,
+    )
+    # the 10 s pause is not part of the second attempt's 5 s
+    assert "".join(texts) == "still fine"
+    assert result.attempts == 2

@@ -103,16 +103,24 @@ def delay(
 class RetryClock:
     """Counts attempts and keeps the overall deadline for one call."""
 
-    __slots__ = ("attempt", "clock", "policy", "started")
+    __slots__ = ("attempt", "attempt_started", "clock", "policy", "started")
 
     def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
         self.policy = policy
         self.clock = clock
-        self.started = clock()
+        self.started = self.attempt_started = clock()
         self.attempt = 0
+
+    def begin_attempt(self) -> None:
+        self.attempt += 1
+        self.attempt_started = self.clock()
 
     def elapsed(self) -> float:
         return self.clock() - self.started
+
+    def attempt_elapsed(self) -> float:
+        """Seconds since the current attempt began (pauses before it not counted)."""
+        return self.clock() - self.attempt_started
 
     def attempt_timeout(self, per_attempt: float) -> float:
         """The time the next attempt may take, within the overall deadline."""
