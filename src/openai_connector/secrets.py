@@ -165,7 +165,7 @@ class Redactor:
         """``headers`` itself when no secret occurs in it, else a redacted copy."""
         if self._pattern is None:
             return headers
-        if not any(self._pattern.search(f"{k}\n{v}") for k, v in headers.items()):
+        if self._pattern.search("\n".join([*headers, *headers.values()])) is None:
             return headers
         return {self(k): self(v) for k, v in headers.items()}
 
