@@ -27,7 +27,7 @@ INSTALL_HINT = (
 READY_LINE = "Prism is listening"
 OPENAI_KEY = "sk-contract-test"
 AZURE_KEY = "0123456789abcdef0123456789abcdef"  # the shape of an Azure key: no warning
-START_TIMEOUT = 90.0
+START_TIMEOUT = 100.0  # seconds; ~15 on an idle 2-core machine, far more under load
 
 
 class ContractSetupError(Exception):
