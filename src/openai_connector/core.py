@@ -173,6 +173,9 @@ class Core:
     ) -> Prepared:
         op = operation if isinstance(operation, Operation) else registry.get(operation)
         data = self.validate(op, params)
+        if op.credentials is not None:
+            for value in op.credentials(data):
+                self.redactor.add(value)
         op.check_provider(self.context)
         policy = retry or self.connection.retry
         if op.runner is not None:

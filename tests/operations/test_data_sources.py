@@ -315,6 +315,32 @@ def test_secret_references_are_resolved_and_redacted(
     assert SEARCH_KEY not in caplog.text
 
 
+def test_keys_given_in_plain_text_are_redacted_too(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="openai_connector")
+    plain = "plain-cosmos-connection-string-77"
+    embedding_key = "plain-embedding-key-88"
+    source = cosmos(
+        authentication={"type": "connection_string", "connection_string": plain},
+        embedding_dependency={
+            "type": "endpoint",
+            "endpoint": EMBEDDINGS,
+            "authentication": {"type": "api_key", "key": embedding_key},
+        },
+    )
+    server.script(Reply(status=400, json={"error": {"message": f"bad {plain} / {embedding_key}"}}))
+    with pytest.raises(BadRequest) as caught:
+        azure(server, retry={"max_retries": 0}).run(
+            "chat.create", {"model": "m", "prompt": "x", "data_sources": [source]}
+        )
+    assert server.requests[0].json["data_sources"] == [source]  # sent as given
+    for secret in (plain, embedding_key):
+        assert secret not in str(caught.value.to_dict())
+        assert secret not in caplog.text
+    assert "request attempt=1" in caplog.text
+
+
 # ------------------------------------------------------------------ citations
 
 CONTEXT = {

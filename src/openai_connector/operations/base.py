@@ -9,7 +9,7 @@ a stream assembler, or (for operations made of several calls) a runner.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -151,6 +151,9 @@ class Operation:
     azure_note: str = "Azure OpenAI does not offer this operation"
     docs: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    credentials: Callable[[Any], Iterable[str]] | None = None
+    """Secrets inside the validated input however they were given (e.g. a data source's
+    key in plain text): registered for redaction before anything is sent or logged."""
 
     @property
     def area(self) -> str:

@@ -25,7 +25,7 @@ from ..streaming import StreamChunk, parse_event
 from ..transport.sse import SseEvent
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
-from .data_sources import DataSource, check_data_sources
+from .data_sources import DataSource, check_data_sources, credentials
 from .messages import ContentPart, Message, image_part, parse_history
 
 
@@ -397,6 +397,7 @@ CHAT_CREATE = Operation(
     ),
     build=build_chat,
     assembler=ChatStreamAssembler,
+    credentials=lambda data: credentials(data.data_sources),
 )
 
 OPERATIONS = (CHAT_CREATE,)

@@ -31,6 +31,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 from ..errors import InvalidInput
 
 SOURCE_TYPES = ("azure_search", "azure_cosmos_db")
+SECRET_FIELDS = frozenset(
+    {"key", "connection_string", "access_token", "encoded_api_key", "password"}
+)
+"""Authentication fields holding a secret (the last three are preview api-versions')."""
 PREVIEW_TOLERATED = frozenset({"extra_forbidden", "union_tag_invalid"})
 """Validation errors that a preview api-version may legitimately cause (see the docstring)."""
 
@@ -239,3 +243,18 @@ def check_data_sources(value: Any, *, preview: bool) -> list[Any]:
                 hint="see 'openai-connector operations show chat.create' for data_sources",
             ) from None
     return list(value)
+
+
+def credentials(value: Any) -> list[str]:
+    """Every secret in the entries' ``authentication`` objects, however deep (for redaction)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        auth = value.get("authentication")
+        if isinstance(auth, dict):
+            found += [v for k, v in auth.items() if k in SECRET_FIELDS and isinstance(v, str)]
+        for item in value.values():
+            found += credentials(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += credentials(item)
+    return found
