@@ -10,6 +10,14 @@ What the specs cannot validate, and why:
   (tests/fake_files_api.py, tests/operations/test_files.py).
 - The uploaded file's *content* (JSON Lines, images): the spec types ``file`` as binary, so
   Prism checks that the part is there, not what is in it.
+- ``expires_after`` on upload: the spec declares it as an object inside the multipart body
+  but gives no ``encoding`` for it; the connector sends ``expires_after[anchor]`` and
+  ``expires_after[seconds]`` form fields (as OpenAI's own SDKs do), which Prism treats as
+  unknown fields and does not check (a JSON text in one field is refused as "must be
+  object"). The connector checks the limits itself (3600 to 2592000 seconds, tests in
+  tests/operations/test_files.py).
+
+Multipart validation is live: a form with an unknown ``purpose`` gets 422 (tested below).
 """
 
 from __future__ import annotations
@@ -18,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from spec_checks import NO_RETRY, capture, run_valid, violations
 
-from openai_connector import Connector, UnsupportedOperation
-from spec_checks import run_valid
+from openai_connector import BadRequest, Connector, UnsupportedOperation
 
 TRAINING = (
     b'{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}\n'
@@ -73,6 +81,27 @@ def test_content_saved_and_as_text(openai_prism: dict[str, Any], tmp_path: Path)
     assert saved.extra["files"] == [str(target)]
     assert target.is_file()
     run_valid(openai_prism, "files.content", {"file_id": "file-abc", "as_text": True})
+
+
+def test_multipart_validation_is_live(openai_prism: dict[str, Any]) -> None:
+    form = {"purpose": "not-a-purpose"}
+    files = {"file": TRAINING}
+    with Connector(**openai_prism, retry=NO_RETRY) as connector:
+        refused = capture(
+            lambda: connector.run(
+                "raw.request",
+                {
+                    "path": "/files",
+                    "method": "POST",
+                    "form_data": form,
+                    "file_data": files,
+                    "file_data_file_names": {"file": "t.jsonl"},
+                },
+            )
+        )
+    assert isinstance(refused, BadRequest) and refused.status == 422, refused
+    found = violations(refused.status, refused.result.headers, refused.result.body)
+    assert any(line.startswith("body.purpose:") for line in found), found
 
 
 @pytest.mark.parametrize(

@@ -216,6 +216,7 @@ def test_requests(
     face.run(operation, params, **openai)
     sent = server.requests[0]
     assert (sent.method, sent.path, sent.query) == (method, path, query)
+    assert sent.body == b""  # none of these has a request body (cancel included)
 
 
 def test_retrieve_unknown_job_is_not_found(openai: dict[str, Any], server: ScriptedServer) -> None:
