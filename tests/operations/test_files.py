@@ -72,7 +72,12 @@ def test_round_trip_upload_list_download_delete(
     saved = face.run("files.content", {"file_id": file_id, "output": str(target)}, **openai)
     assert target.read_bytes() == EVERY_BYTE
     assert saved.extra["files"] == [str(target)]
-    assert saved.body == {"file_id": file_id, "path": str(target), "bytes": len(EVERY_BYTE)}
+    assert saved.body == {
+        "file_id": file_id,
+        "path": str(target),
+        "bytes": len(EVERY_BYTE),
+        "content_type": "application/octet-stream",
+    }
 
     as_bytes = face.run("files.content", {"file_id": file_id}, **openai)
     assert as_bytes.body == EVERY_BYTE

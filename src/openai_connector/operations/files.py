@@ -135,7 +135,12 @@ def save_content(result: Result, data: ContentInput, context: Context) -> Result
     partial.write_bytes(result.body)
     partial.replace(target)
     result.extra.setdefault("files", []).append(str(target))
-    result.body = {"file_id": data.file_id, "path": str(target), "bytes": len(result.body)}
+    result.body = {
+        "file_id": data.file_id,
+        "path": str(target),
+        "bytes": len(result.body),
+        "content_type": result.headers.get("content-type"),
+    }
     return result
 
 
