@@ -81,3 +81,11 @@ def test_openai_without_credentials_gets_401(openai_prism_server: PrismServer) -
 def test_azure_without_credentials_gets_401(azure_prism_server: PrismServer) -> None:
     body = {"messages": CHAT["messages"]}
     assert azure_post(azure_prism_server, body, auth=False).status == 401
+
+
+def test_azure_without_api_version_gets_422(azure_prism_server: PrismServer) -> None:
+    """Query parameters are checked too (only their presence: any api-version value passes)."""
+    url = azure_prism_server.url + AZURE_CHAT.partition("?")[0]
+    response = post(url, {"messages": CHAT["messages"]}, {"api-key": AZURE_KEY})
+    assert response.status == 422
+    assert "api-version" in response.headers["sl-violations"]
