@@ -214,4 +214,7 @@ def default_request(operation: Operation, data: OperationInput, context: Context
         return RequestSpec(
             operation.method, path, query=values or None, response_type=operation.response_type
         )
+    declared = set(type(data).model_fields) - local_fields(type(data)) - set(path_values)
+    if not declared:  # e.g. POST /batches/{batch_id}/cancel: the API takes no body at all
+        return RequestSpec(operation.method, path, response_type=operation.response_type)
     return RequestSpec(operation.method, path, json=values, response_type=operation.response_type)

@@ -17,7 +17,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from ..errors import UnsupportedOperation
 from ..result import Result
 from ..transport.target import quote_path
-from .base import Context, Operation, OperationInput, RequestSpec, Runner, local
+from .base import Operation, OperationInput, Runner, local
 from .fine_tuning import check_metadata
 from .jsonl import BatchEndpoint
 from .polling import Poll, poll_until
@@ -59,12 +59,6 @@ class CreateInput(OperationInput):
 
 class BatchIdInput(OperationInput):
     batch_id: str = BATCH_ID
-
-
-def build_cancel(data: BatchIdInput, context: Context) -> RequestSpec:
-    """A POST without a body: the spec declares none (a JSON ``{}`` gets 415 from Prism)."""
-    del context
-    return RequestSpec("POST", f"/batches/{quote_path(data.batch_id)}/cancel")
 
 
 class ListInput(OperationInput):
@@ -169,7 +163,6 @@ OPERATIONS = (
         "Cancel a batch (it stops within minutes; finished requests stay in the output)",
         BatchIdInput,
         openai_path="/batches/{batch_id}/cancel",
-        build=build_cancel,
         keywords=("batch", "cancel", "stop"),
     ),
     _op(

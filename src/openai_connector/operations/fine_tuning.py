@@ -14,7 +14,6 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import UnsupportedOperation
 from ..result import Result
-from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, Runner, local
 from .polling import Poll, poll_until
 
@@ -148,12 +147,6 @@ class JobIdInput(OperationInput):
     fine_tuning_job_id: str = JOB_ID
 
 
-def build_cancel(data: JobIdInput, context: Context) -> RequestSpec:
-    """A POST without a body: the spec declares none (a JSON ``{}`` gets 415 from Prism)."""
-    del context
-    return RequestSpec("POST", f"/fine_tuning/jobs/{quote_path(data.fine_tuning_job_id)}/cancel")
-
-
 class PageInput(JobIdInput):
     after: str | None = Field(None, min_length=1, description="Cursor from the previous page")
     limit: int | None = Field(None, ge=1, description="How many to return")
@@ -231,7 +224,6 @@ OPERATIONS = (
         "Cancel a fine-tuning job",
         JobIdInput,
         openai_path=JOB + "/cancel",
-        build=build_cancel,
         keywords=("fine-tune", "fine-tuning", "job", "cancel", "stop"),
     ),
     _op(
