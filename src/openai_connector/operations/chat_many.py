@@ -36,6 +36,7 @@ from ..result import Result
 from ..usage import Usage
 from .base import Context, Operation, OperationInput, Runner, local
 from .chat import CHAT_CREATE, ChatInput
+from .data_sources import credentials
 
 PER_ITEM_ONLY = frozenset({"prompt", "stream"})
 SHARED_FIELDS = tuple(name for name in ChatInput.model_fields if name not in PER_ITEM_ONLY)
@@ -84,7 +85,7 @@ class _ManyFields(OperationInput):
             return values
         own = {k: v for k, v in values.items() if k in _ManyFields.model_fields}
         shared = {k: v for k, v in values.items() if k not in own}
-        for name in PER_ITEM_ONLY & set(shared):
+        for name in sorted(PER_ITEM_ONLY & set(shared))[:1]:
             raise InvalidInput(
                 f"chat.create_many: {name}: not a shared field; give it per item in prompts",
                 field=name,
@@ -227,7 +228,7 @@ class _ResultFile:
             await self._turn.wait_for(lambda: index < self.next + self.window)
 
     async def put(self, index: int, record: dict[str, Any]) -> None:
-        self._waiting[index] = json.dumps(record, ensure_ascii=False)
+        self._waiting[index] = json.dumps(record, ensure_ascii=False, default=str)
         if index != self.next:
             return
         lines = []
@@ -311,6 +312,7 @@ CHAT_CREATE_MANY = Operation(
     input=ChatManyInput,
     keywords=("chat", "many", "multiple", "batch", "bulk", "parallel", "concurrent", "prompts"),
     runner=run_chat_many,
+    credentials=lambda data: credentials([data.data_sources, data.prompts]),
     docs="Each item is a prompt, a message list or a whole chat.create input; the other "
     "fields apply to every item. A failed item is reported in its place, the others go on.",
 )
