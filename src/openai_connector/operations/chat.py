@@ -130,8 +130,8 @@ class ChatInput(OperationInput):
     service_tier: str | None = None
     data_sources: Annotated[list[DataSource], SkipValidation] | None = Field(
         None,
-        description="Azure: chat on your own data (Azure AI Search, Azure Cosmos DB); "
-        "checked once the provider is known, see operations/data_sources.py",
+        description="Azure: chat on your own data: azure_search or azure_cosmos_db sources "
+        "with their authentication, as the 2024-10-21 API defines them",
     )
     stream: bool = local(False, "Stream the answer as it is generated")
 
