@@ -146,6 +146,19 @@ def test_output_file_streams_results_in_order(server: ScriptedServer, tmp_path: 
     assert lines[1]["body"]["choices"][0]["message"]["content"] == PROMPTS[1][::-1]
 
 
+def test_an_output_file_that_cannot_be_written_is_refused_before_sending(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "taken.jsonl"
+    folder.mkdir()
+    with pytest.raises(InvalidInput) as caught:
+        connector(server).run(
+            "chat.create_many", {"model": "m", "prompts": ["a"], "output": str(folder)}
+        )
+    assert caught.value.field == "output"
+    assert server.requests == []
+
+
 def test_slow_first_item_still_written_first(server: ScriptedServer, tmp_path: Path) -> None:
     def reply(request: Recorded) -> Reply:
         prompt = request.json["messages"][-1]["content"]

@@ -267,8 +267,15 @@ async def run_chat_many(runner: Runner, data: _ManyFields) -> Result:
     sink: _ResultList | _ResultFile
     if data.output:
         path = Path(data.output).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sink = _ResultFile(path, WINDOW_PER_WORKER * data.concurrency)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sink = _ResultFile(path, WINDOW_PER_WORKER * data.concurrency)
+        except OSError as exc:
+            raise InvalidInput(
+                f"chat.create_many: output: cannot write {path}: {exc.strerror or exc}",
+                field="output",
+                hint="choose a file in a folder you can write to; nothing was sent",
+            ) from None
     else:
         sink = _ResultList(len(items))
 
