@@ -24,6 +24,7 @@ from ..errors import InvalidInput
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
+from .downloads import save_body
 from .uploads import Upload, UploadSource, audio_format, check_source, content_type_for, read_upload
 
 MAX_AUDIO_BYTES = 25 * 1024 * 1024
@@ -290,20 +291,7 @@ def build_speech(data: SpeechInput, context: Context) -> RequestSpec:
 def save_speech(result: Result, data: SpeechInput, context: Context) -> Result:
     """Write the sound to ``output``; the body then says where and how many bytes."""
     del context
-    if data.output is None or not isinstance(result.body, bytes):
-        return result
-    target = Path(data.output).expanduser().resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(result.body)
-    partial.replace(target)
-    result.extra.setdefault("files", []).append(str(target))
-    result.body = {
-        "path": str(target),
-        "bytes": len(result.body),
-        "content_type": result.headers.get("content-type"),
-    }
-    return result
+    return save_body(result, data.output)
 
 
 AZURE_SPEECH_NOTE = (

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo,
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
+from .downloads import save_body
 from .uploads import UploadSource, check_source, read_upload
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -127,21 +128,7 @@ def build_content(data: ContentInput, context: Context) -> RequestSpec:
 def save_content(result: Result, data: ContentInput, context: Context) -> Result:
     """Write downloaded bytes to ``output``; the body then says where and how much."""
     del context
-    if data.output is None or not isinstance(result.body, bytes):
-        return result
-    target = Path(data.output).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(result.body)
-    partial.replace(target)
-    result.extra.setdefault("files", []).append(str(target))
-    result.body = {
-        "file_id": data.file_id,
-        "path": str(target),
-        "bytes": len(result.body),
-        "content_type": result.headers.get("content-type"),
-    }
-    return result
+    return save_body(result, data.output, file_id=data.file_id)
 
 
 OPERATIONS = (

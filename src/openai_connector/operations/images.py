@@ -38,6 +38,7 @@ from ..errors import InvalidResponse
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local, local_fields
+from .downloads import write_file
 from .image_limits import (
     AZURE,
     DALL_E_2,
@@ -297,7 +298,7 @@ def save_images(result: Result, data: _ImageInput, context: Context) -> Result:
     for number, image in enumerate(images, start=1):
         suffix = "" if len(images) == 1 else str(number)
         path = folder / f"{data.output_name}{suffix}.{extension}"
-        path.write_bytes(image)
+        write_file(path, image)
         paths.append(str(path))
     result.extra.setdefault("files", []).extend(paths)
     if not data.keep_b64:
