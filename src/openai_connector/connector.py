@@ -149,21 +149,32 @@ class AsyncConnector(_Face):
         return AsyncResultStream(self, prepared)
 
     async def _send(self, prepared: Prepared) -> Result:
-        async def attempt(clock: RetryClock) -> Result:
-            assert prepared.request is not None
-            response = await self._transport.send(prepared.request)
-            self._core.log_response(
-                prepared.request,
-                response.status,
-                response.headers,
-                response.content,
-                clock.attempt_elapsed(),
-            )
-            return self._core.result(prepared, response, clock.attempt, clock.started)
-
-        outcome = await self._with_retries(prepared, attempt)
-        assert isinstance(outcome, Result)
-        return outcome
+        # The loop of _with_retries, written out: the hot path of every plain call.
+        core = self._core
+        request = prepared.request
+        assert request is not None
+        clock = RetryClock(prepared.policy, core.clock)
+        per_attempt = request.timeout
+        while True:
+            core.start_attempt(prepared, clock, per_attempt)
+            try:
+                response = await self._transport.send(request)
+                core.log_response(
+                    request,
+                    response.status,
+                    response.headers,
+                    response.content,
+                    clock.attempt_elapsed(),
+                )
+                result = core.result(prepared, response, clock.attempt, clock.started)
+            except TransportError as exc:
+                pause = core.pause_after_error(prepared, clock, exc)
+            else:
+                if result.ok:
+                    return result
+                pause = core.pause_after_status(prepared, clock, result)
+            if pause > 0:
+                await self._sleep(pause)
 
     async def _with_retries(
         self, prepared: Prepared, attempt: Callable[[RetryClock], Awaitable[Any]]
@@ -366,21 +377,32 @@ class Connector(_Face):
         return ResultStream(self, prepared)
 
     def _send(self, prepared: Prepared) -> Result:
-        def attempt(clock: RetryClock) -> Result:
-            assert prepared.request is not None
-            response = self._transport.send(prepared.request)
-            self._core.log_response(
-                prepared.request,
-                response.status,
-                response.headers,
-                response.content,
-                clock.attempt_elapsed(),
-            )
-            return self._core.result(prepared, response, clock.attempt, clock.started)
-
-        outcome = self._with_retries(prepared, attempt)
-        assert isinstance(outcome, Result)
-        return outcome
+        # The loop of _with_retries, written out: the hot path of every plain call.
+        core = self._core
+        request = prepared.request
+        assert request is not None
+        clock = RetryClock(prepared.policy, core.clock)
+        per_attempt = request.timeout
+        while True:
+            core.start_attempt(prepared, clock, per_attempt)
+            try:
+                response = self._transport.send(request)
+                core.log_response(
+                    request,
+                    response.status,
+                    response.headers,
+                    response.content,
+                    clock.attempt_elapsed(),
+                )
+                result = core.result(prepared, response, clock.attempt, clock.started)
+            except TransportError as exc:
+                pause = core.pause_after_error(prepared, clock, exc)
+            else:
+                if result.ok:
+                    return result
+                pause = core.pause_after_status(prepared, clock, result)
+            if pause > 0:
+                self._sleep(pause)
 
     def _with_retries(self, prepared: Prepared, attempt: Callable[[RetryClock], Any]) -> Any:
         core = self._core

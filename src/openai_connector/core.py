@@ -37,6 +37,8 @@ from .usage import Usage
 log = logging.getLogger("openai_connector.http")
 MASKED_HEADERS = frozenset({"authorization", "api-key", "proxy-authorization", "cookie"})
 DEBUG_BODY_LIMIT = 4000
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+"""json.dumps(..., ensure_ascii=False) without building an encoder on every call."""
 
 
 @dataclass(slots=True)
@@ -194,7 +196,7 @@ class Core:
             headers.update({k.lower(): v for k, v in spec.headers.items()})
         content = spec.content
         if spec.json is not None:
-            content = json.dumps(spec.json, ensure_ascii=False).encode()
+            content = _encode_json(spec.json).encode()
             headers["content-type"] = "application/json"
         elif spec.multipart is not None:
             from urllib3.filepost import encode_multipart_formdata

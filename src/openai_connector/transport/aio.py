@@ -1,10 +1,16 @@
-"""The async transport, on aiohttp: one pooled session per connector."""
+"""The async transport, on aiohttp: one pooled session per connector.
+
+This module is imported only when an async connector is made, so aiohttp is imported at
+its top (``import openai_connector`` stays cheap). ``send`` is the hot path of every
+call: one coroutine, no per-call imports or lookups beyond what aiohttp itself needs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+
+import aiohttp
 
 from ..connection import Network
 from ..constants import POOL_SIZE
@@ -12,13 +18,11 @@ from ..errors import ConnectionFailed, RequestTimeout, TransportError
 from .request import HttpRequest, HttpResponse
 from .tls import ssl_context
 
-if TYPE_CHECKING:
-    import aiohttp
+_FAILURES = (TimeoutError, aiohttp.ClientError, OSError)
+"""What aiohttp raises when no (whole) response arrives."""
 
 
 def _transport_error(exc: BaseException, request: HttpRequest) -> TransportError:
-    import aiohttp
-
     where = f"{request.method} {request.url.split('?', 1)[0]}"
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
         return RequestTimeout(
@@ -41,20 +45,16 @@ class AiohttpStream:
         self.headers = {k.lower(): v for k, v in response.headers.items()}
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        import aiohttp
-
         try:
             async for chunk in self._response.content.iter_any():
                 yield chunk
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except _FAILURES as exc:
             raise _transport_error(exc, self.request) from None
 
     async def read(self) -> bytes:
-        import aiohttp
-
         try:
             return await self._response.read()
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except _FAILURES as exc:
             raise _transport_error(exc, self.request) from None
 
     async def close(self) -> None:
@@ -72,8 +72,6 @@ class AiohttpTransport:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            import aiohttp
-
             context = ssl_context(self.network)
             connector = aiohttp.TCPConnector(
                 limit=self.pool_size, ssl=context if context is not None else True
@@ -87,15 +85,11 @@ class AiohttpTransport:
         key = (request.timeout, request.connect_timeout)
         timeout = self._timeouts.get(key)
         if timeout is None:
-            import aiohttp
-
             timeout = aiohttp.ClientTimeout(total=key[0], connect=key[1])
             self._timeouts[key] = timeout
         return timeout
 
     async def _open(self, request: HttpRequest) -> aiohttp.ClientResponse:
-        import aiohttp
-
         try:
             return await self._get_session().request(
                 request.method,
@@ -106,19 +100,27 @@ class AiohttpTransport:
                 proxy=self.network.proxy,
                 allow_redirects=False,
             )
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except _FAILURES as exc:
             raise _transport_error(exc, request) from None
 
     async def send(self, request: HttpRequest) -> HttpResponse:
-        import aiohttp
-
-        response = await self._open(request)
+        # _open inlined: one coroutine less on every call
         try:
-            content = await response.read()
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            response = await self._get_session().request(
+                request.method,
+                request.url,
+                data=request.content,
+                headers=request.headers,
+                timeout=self._timeout(request),
+                proxy=self.network.proxy,
+                allow_redirects=False,
+            )
+            try:
+                content = await response.read()
+            finally:
+                response.release()
+        except _FAILURES as exc:
             raise _transport_error(exc, request) from None
-        finally:
-            response.release()
         headers = {k.lower(): v for k, v in response.headers.items()}
         return HttpResponse(response.status, headers, content)
 
