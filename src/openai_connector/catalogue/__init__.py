@@ -52,7 +52,7 @@ class Entry:
             summary=op.summary,
             method=None if composite else op.method,
             openai_path=op.openai_path or (COMPOSITE if composite else None),
-            azure_path=op.azure_path or (COMPOSITE if composite else None),
+            azure_path=op.azure_path or (COMPOSITE if composite and op.offered_on_azure else None),
             streams=op.streams,
             composite=composite,
             keywords=tuple(op.keywords),
@@ -163,7 +163,7 @@ def describe(operation_id: str) -> dict[str, Any]:
         "streams": op.streams,
         "keywords": list(op.keywords),
     }
-    if op.azure_path is None and not entry.composite:
+    if not op.offered_on_azure:
         data["azure_note"] = op.azure_note
     if op.docs:
         data["docs"] = op.docs

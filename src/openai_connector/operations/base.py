@@ -149,6 +149,8 @@ class Operation:
     runner: Composite | None = None
     response_type: ResponseType = "json"
     azure_note: str = "Azure OpenAI does not offer this operation"
+    on_azure: bool | None = None
+    """Whether Azure offers it; by default, when it has an Azure path (or is composite)."""
     docs: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     credentials: Callable[[Any], Iterable[str]] | None = None
@@ -163,9 +165,15 @@ class Operation:
     def streams(self) -> bool:
         return self.assembler is not None
 
+    @property
+    def offered_on_azure(self) -> bool:
+        if self.on_azure is not None:
+            return self.on_azure
+        return self.azure_path is not None or self.runner is not None
+
     def path_for(self, context: Context) -> str:
         if context.azure:
-            if self.azure_path is None and self.runner is None:
+            if not self.offered_on_azure:
                 raise UnsupportedOperation(
                     f"{self.id}: {self.azure_note}",
                     hint="use an OpenAI or OpenAI-compatible connection for it",

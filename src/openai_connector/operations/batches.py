@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from ..errors import UnsupportedOperation
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Operation, OperationInput, Runner, local
@@ -97,8 +96,6 @@ def _progress(body: dict[str, Any]) -> dict[str, Any]:
 
 async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
     """Poll until the batch ends, then download what it produced."""
-    if runner.context.azure:
-        raise UnsupportedOperation(f"batches.wait: {AZURE_NOTE}")
     result = await poll_until(
         runner,
         Poll(
@@ -131,7 +128,9 @@ async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
 
 
 def _op(id: str, summary: str, input: type[OperationInput], **kwargs: Any) -> Operation:
-    return Operation(id=id, summary=summary, input=input, azure_note=AZURE_NOTE, **kwargs)
+    return Operation(
+        id=id, summary=summary, input=input, azure_note=AZURE_NOTE, on_azure=False, **kwargs
+    )
 
 
 OPERATIONS = (

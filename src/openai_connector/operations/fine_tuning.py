@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from ..errors import UnsupportedOperation
 from ..result import Result
 from .base import Context, Operation, OperationInput, RequestSpec, Runner, local
 from .polling import Poll, poll_until
@@ -172,8 +171,6 @@ def _progress(body: dict[str, Any]) -> dict[str, Any]:
 
 async def wait_for_job(runner: Runner, data: WaitInput) -> Result:
     """Poll the job until it succeeded, failed or was cancelled."""
-    if runner.context.azure:
-        raise UnsupportedOperation(f"fine_tuning.jobs.wait: {AZURE_NOTE}")
     return await poll_until(
         runner,
         Poll(
@@ -190,7 +187,9 @@ async def wait_for_job(runner: Runner, data: WaitInput) -> Result:
 
 
 def _op(id: str, summary: str, input: type[OperationInput], **kwargs: Any) -> Operation:
-    return Operation(id=id, summary=summary, input=input, azure_note=AZURE_NOTE, **kwargs)
+    return Operation(
+        id=id, summary=summary, input=input, azure_note=AZURE_NOTE, on_azure=False, **kwargs
+    )
 
 
 JOB = "/fine_tuning/jobs/{fine_tuning_job_id}"
