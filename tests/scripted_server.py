@@ -44,6 +44,8 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    raw_path: str = ""
+    """The path as sent, percent-encoding kept."""
 
     @property
     def json(self) -> Any:
@@ -83,6 +85,7 @@ class ScriptedServer:
             dict(request.query),
             {k.lower(): v for k, v in request.headers.items()},
             await request.read(),
+            request.raw_path.split("?", 1)[0],
         )
         self.requests.append(recorded)
         if self.replies:
