@@ -159,13 +159,14 @@ class AsyncConnector(_Face):
             core.start_attempt(prepared, clock, per_attempt)
             try:
                 response = await self._transport.send(request)
-                core.log_response(
-                    request,
-                    response.status,
-                    response.headers,
-                    response.content,
-                    clock.attempt_elapsed(),
-                )
+                if core.logs(request):
+                    core.log_response(
+                        request,
+                        response.status,
+                        response.headers,
+                        response.content,
+                        clock.attempt_elapsed(),
+                    )
                 result = core.result(prepared, response, clock.attempt, clock.started)
             except TransportError as exc:
                 pause = core.pause_after_error(prepared, clock, exc)
@@ -387,13 +388,14 @@ class Connector(_Face):
             core.start_attempt(prepared, clock, per_attempt)
             try:
                 response = self._transport.send(request)
-                core.log_response(
-                    request,
-                    response.status,
-                    response.headers,
-                    response.content,
-                    clock.attempt_elapsed(),
-                )
+                if core.logs(request):
+                    core.log_response(
+                        request,
+                        response.status,
+                        response.headers,
+                        response.content,
+                        clock.attempt_elapsed(),
+                    )
                 result = core.result(prepared, response, clock.attempt, clock.started)
             except TransportError as exc:
                 pause = core.pause_after_error(prepared, clock, exc)

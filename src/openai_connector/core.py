@@ -188,7 +188,7 @@ class Core:
         return Prepared(op, data, spec, self.http_request(spec, timeout or spec.timeout), policy)
 
     def http_request(self, spec: RequestSpec, timeout: float | None = None) -> HttpRequest:
-        target = self.target()
+        target = self._target if self._target is not None else self.target()
         headers = dict(target.headers)
         if spec.response_type != "json":
             headers["accept"] = "*/*"  # audio, subtitles, file content: not only JSON
@@ -215,14 +215,15 @@ class Core:
         query = None
         if spec.query:
             query = {k: _query_value(v) for k, v in spec.query.items()}
+        timeouts = self.connection.timeout
         return HttpRequest(
             spec.method,
             target.url(spec.path, query),
             headers,
             content,
-            timeout or self.connection.timeout.total,
-            self.connection.timeout.connect,
-            debug=spec.debug,
+            timeout or timeouts.total,
+            timeouts.connect,
+            spec.debug,
         )
 
     # ----------------------------------------------------------------- reading
@@ -233,13 +234,31 @@ class Core:
         """The envelope for a response; raises InvalidResponse for a broken 2xx body."""
         spec = prepared.spec
         response_type = spec.response_type if spec else "json"
+        redactor = self.redactor
         content = response.content
-        if self.redactor.in_bytes(content):
-            content = self.redactor.deep(content)
-        headers = self.redactor.headers(response.headers)
+        if redactor.in_bytes(content):
+            content = redactor.deep(content)
+        headers = redactor.headers(response.headers)
         ok = 200 <= response.status < 300
-        content_type = headers.get("content-type", "")
         body: Any
+        if ok and response_type == "json" and content:
+            # the common case, first; the same outcome as the general rules below
+            try:
+                body = json.loads(content)
+            except ValueError:
+                raise self._not_json(
+                    prepared, response, headers, content, attempts=attempts, started=started
+                ) from None
+            return Result(
+                response.status,
+                headers,
+                body,
+                Usage.from_body(body),
+                attempts,
+                self.clock() - started,
+                RateLimit.from_headers(headers),
+            )
+        content_type = headers.get("content-type", "")
         if response_type == "binary" and ok:
             body = content
         elif response_type == "text" and ok:
@@ -250,21 +269,11 @@ class Core:
             try:
                 body = json.loads(content)
             except ValueError:
-                text = content.decode("utf-8", "replace")
                 if ok:
-                    raise InvalidResponse(
-                        f"{prepared.operation.id}: the server answered {response.status} "
-                        f"with a body that is not JSON: {text[:120]!r}",
-                        result=Result(
-                            response.status,
-                            headers,
-                            text,
-                            attempts=attempts,
-                            elapsed=self.clock() - started,
-                        ),
-                        attempts=attempts,
+                    raise self._not_json(
+                        prepared, response, headers, content, attempts=attempts, started=started
                     ) from None
-                body = text
+                body = content.decode("utf-8", "replace")
         else:
             body = content.decode("utf-8", "replace")
         return Result(
@@ -275,6 +284,30 @@ class Core:
             attempts=attempts,
             elapsed=self.clock() - started,
             rate_limit=RateLimit.from_headers(headers),
+        )
+
+    def _not_json(
+        self,
+        prepared: Prepared,
+        response: HttpResponse,
+        headers: dict[str, str],
+        content: bytes,
+        *,
+        attempts: int,
+        started: float,
+    ) -> InvalidResponse:
+        text = content.decode("utf-8", "replace")
+        return InvalidResponse(
+            f"{prepared.operation.id}: the server answered {response.status} "
+            f"with a body that is not JSON: {text[:120]!r}",
+            result=Result(
+                response.status,
+                headers,
+                text,
+                attempts=attempts,
+                elapsed=self.clock() - started,
+            ),
+            attempts=attempts,
         )
 
     def status_error(self, operation: Operation, result: Result) -> APIStatusError:
@@ -354,6 +387,10 @@ class Core:
         return error
 
     # ---------------------------------------------------------------- logging
+
+    def logs(self, request: HttpRequest) -> bool:
+        """Whether this request and its response are logged (debug mode or DEBUG level)."""
+        return self.debug or request.debug or log.isEnabledFor(logging.DEBUG)
 
     def log_request(self, request: HttpRequest, attempt: int) -> None:
         debug = self.debug or request.debug

@@ -105,13 +105,17 @@ class AiohttpTransport:
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         # _open inlined: one coroutine less on every call
+        session = self._session
+        if session is None or session.closed:
+            session = self._get_session()
+        timeout = self._timeouts.get((request.timeout, request.connect_timeout))
         try:
-            response = await self._get_session().request(
+            response = await session.request(
                 request.method,
                 request.url,
                 data=request.content,
                 headers=request.headers,
-                timeout=self._timeout(request),
+                timeout=timeout or self._timeout(request),
                 proxy=self.network.proxy,
                 allow_redirects=False,
             )

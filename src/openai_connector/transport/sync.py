@@ -1,9 +1,20 @@
-"""The sync transport, on urllib3: a pooled manager per connector."""
+"""The sync transport, on urllib3: a pooled manager per connector.
+
+This module is imported only when a sync connector is made, so urllib3 is imported at its
+top. Without a proxy, a request goes straight to the host's connection pool: the URL is
+parsed once per distinct URL (``PoolManager.request`` parses it and builds a pool key on
+every call, which costs more than the rest of the request).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import urllib3
+import urllib3.exceptions as ue
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.util import parse_url
 
 from ..connection import Network
 from ..constants import POOL_SIZE
@@ -11,13 +22,13 @@ from ..errors import ConnectionFailed, RequestTimeout, TransportError
 from .request import HttpRequest, HttpResponse
 from .tls import ssl_context
 
-if TYPE_CHECKING:
-    import urllib3
+_FAILURES = (ue.HTTPError, OSError)
+"""What urllib3 raises when no (whole) response arrives."""
+ROUTES_KEPT = 256
+"""Distinct URLs whose (pool, request target) are remembered; then the memory starts over."""
 
 
 def _transport_error(exc: BaseException, request: HttpRequest) -> TransportError:
-    import urllib3.exceptions as ue
-
     where = f"{request.method} {request.url.split('?', 1)[0]}"
     # NewConnectionError (refused, no such host) subclasses ConnectTimeoutError in urllib3 2
     timed_out = not isinstance(exc, ue.NewConnectionError) and (
@@ -43,8 +54,6 @@ def _proxy_auth(proxy: str) -> dict[str, str] | None:
     """Basic auth from the proxy URL's user info (urllib3 does not read it from the URL)."""
     from urllib.parse import unquote, urlsplit
 
-    import urllib3
-
     parts = urlsplit(proxy)
     if parts.username is None:
         return None
@@ -62,23 +71,19 @@ class Urllib3Stream:
         self.headers = {k.lower(): v for k, v in response.headers.items()}
 
     def chunks(self) -> Iterator[bytes]:
-        import urllib3.exceptions as ue
-
         try:
             while True:
                 chunk = self._response.read1(65536)
                 if not chunk:
                     return
                 yield chunk
-        except (ue.HTTPError, OSError) as exc:
+        except _FAILURES as exc:
             raise _transport_error(exc, self.request) from None
 
     def read(self) -> bytes:
-        import urllib3.exceptions as ue
-
         try:
             return self._response.read()
-        except (ue.HTTPError, OSError) as exc:
+        except _FAILURES as exc:
             raise _transport_error(exc, self.request) from None
 
     def close(self) -> None:
@@ -93,11 +98,10 @@ class Urllib3Transport:
         self.pool_size = pool_size
         self._pool: urllib3.PoolManager | None = None
         self._timeouts: dict[tuple[float, float], Any] = {}
+        self._routes: dict[str, tuple[HTTPConnectionPool, str]] = {}
 
     def _get_pool(self) -> urllib3.PoolManager:
         if self._pool is None:
-            import urllib3
-
             kwargs: dict[str, Any] = {"maxsize": self.pool_size, "retries": False}
             context = ssl_context(self.network)
             if context is not None:
@@ -114,27 +118,51 @@ class Urllib3Transport:
         key = (request.timeout, request.connect_timeout)
         timeout = self._timeouts.get(key)
         if timeout is None:
-            import urllib3
-
             timeout = urllib3.Timeout(connect=key[1], read=key[0])
             self._timeouts[key] = timeout
         return timeout
 
-    def _open(self, request: HttpRequest, preload: bool) -> urllib3.BaseHTTPResponse:
-        import urllib3.exceptions as ue
+    def _route(self, url: str) -> tuple[HTTPConnectionPool, str]:
+        """The host's connection pool and the request target, as PoolManager.urlopen finds
+        them (a pool the manager has since closed is looked up again)."""
+        route = self._routes.get(url)
+        if route is None or route[0].pool is None:
+            parts = parse_url(url)
+            pool = self._get_pool().connection_from_host(
+                parts.host, port=parts.port, scheme=parts.scheme
+            )
+            route = (pool, parts.request_uri)
+            if len(self._routes) >= ROUTES_KEPT:
+                self._routes.clear()
+            self._routes[url] = route
+        return route
 
+    def _open(self, request: HttpRequest, preload: bool) -> urllib3.BaseHTTPResponse:
         try:
-            return self._get_pool().request(
+            if self.network.proxy:  # the proxy manager decides how each URL is sent
+                return self._get_pool().request(
+                    request.method,
+                    request.url,
+                    body=request.content,
+                    headers=request.headers,
+                    timeout=self._timeout(request),
+                    preload_content=preload,
+                    redirect=False,
+                    retries=False,
+                )
+            pool, target = self._route(request.url)
+            return pool.urlopen(
                 request.method,
-                request.url,
+                target,
                 body=request.content,
                 headers=request.headers,
                 timeout=self._timeout(request),
                 preload_content=preload,
                 redirect=False,
                 retries=False,
+                assert_same_host=False,
             )
-        except (ue.HTTPError, OSError) as exc:
+        except _FAILURES as exc:
             raise _transport_error(exc, request) from None
 
     def send(self, request: HttpRequest) -> HttpResponse:
@@ -146,6 +174,7 @@ class Urllib3Transport:
         return Urllib3Stream(self._open(request, preload=False), request)
 
     def close(self) -> None:
+        self._routes.clear()
         if self._pool is not None:
             self._pool.clear()
             self._pool = None
