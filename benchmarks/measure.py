@@ -30,6 +30,7 @@ class Entry:
     warm_units: int
     min_units: int
     max_units: int | None = None
+    """The batch every contender fast enough gets (a full batch may take 2x the budget)."""
     close: Callable[[], object] | None = None
     units: int = 0
     samples: list[float] = field(default_factory=list)
@@ -41,8 +42,11 @@ def interleaved(entries: Sequence[Entry], *, repeats: int, budget: float) -> Non
     for entry in entries:
         entry.timed(entry.warm_units)
         per_unit = entry.timed(entry.warm_units) / entry.warm_units
-        units = max(entry.min_units, int(budget / per_unit))
-        entry.units = min(units, entry.max_units) if entry.max_units else units
+        if entry.max_units and entry.max_units * per_unit <= 2 * budget:
+            entry.units = entry.max_units  # the same batch for all but the slow ones
+        else:
+            units = max(entry.min_units, int(budget / per_unit))
+            entry.units = min(units, entry.max_units) if entry.max_units else units
     for round_number in range(repeats):
         shift = round_number % len(entries)
         for entry in [*entries[shift:], *entries[:shift]]:

@@ -37,8 +37,48 @@ from .usage import Usage
 log = logging.getLogger("openai_connector.http")
 MASKED_HEADERS = frozenset({"authorization", "api-key", "proxy-authorization", "cookie"})
 DEBUG_BODY_LIMIT = 4000
-_encode_json = json.JSONEncoder(ensure_ascii=False).encode
-"""json.dumps(..., ensure_ascii=False) without building an encoder on every call."""
+
+
+def _json_encoder() -> Callable[[Any], str]:
+    """``json.dumps(value, ensure_ascii=False)``, without building an encoder per call.
+
+    json builds its C encoder anew on every call (to get a fresh circular-reference
+    memo); request bodies come from validated input, which cannot be circular, so one
+    encoder without the memo serves every call (same output, same errors otherwise).
+    """
+    import json.encoder
+
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator
+        return json.JSONEncoder(ensure_ascii=False).encode
+    encoder = make(
+        None,  # no circular-reference memo
+        json.JSONEncoder().default,
+        json.encoder.encode_basestring,  # ensure_ascii=False
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        True,
+    )
+    return lambda value: "".join(encoder(value, 0))
+
+
+_encode_json = _json_encoder()
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _nothing_to_resolve(params: dict[str, Any]) -> bool:
+    """True when no value could hold a secret reference: resolving would change nothing."""
+    for value in params.values():
+        kind = type(value)
+        if kind is str:
+            if "{{" in value:
+                return False
+        elif kind not in _SCALARS:
+            return False  # containers and Secret values go through the resolver
+    return True
 
 
 @dataclass(slots=True)
@@ -159,9 +199,11 @@ class Core:
                 f"{operation.id}: the input must be a mapping of field names to values",
                 field="input",
             )
-        params = self.resolver.resolve(params)
+        if not _nothing_to_resolve(params):
+            params = self.resolver.resolve(params)
         try:
-            return operation.input.model_validate(params)
+            # what model_validate does, without its keyword plumbing
+            return operation.input.__pydantic_validator__.validate_python(params)  # type: ignore[no-any-return]
         except ValidationError as exc:
             raise validation_error(exc, operation) from None
 
