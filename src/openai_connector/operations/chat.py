@@ -221,6 +221,21 @@ _CONVERSATION_FIELDS: set[str] = set(
         "data_sources",
     }
 )
+_DEFAULTS_SENT = frozenset(
+    name
+    for name, info in ChatInput.model_fields.items()
+    if info.default is not None and name not in _CONVERSATION_FIELDS
+)
+"""Fields sent even when not given, because their default is not None (none today)."""
+
+
+def _sent_fields(data: ChatInput) -> dict[str, Any]:
+    """``model_dump(exclude_none=True, exclude=_CONVERSATION_FIELDS)``, dumping only the
+    fields given (the others hold None defaults, which would be left out anyway)."""
+    names = (data.model_fields_set | _DEFAULTS_SENT) - _CONVERSATION_FIELDS
+    if not names:
+        return {}
+    return data.model_dump(include=names, exclude_none=True, mode="json", by_alias=True)
 
 
 def _check_azure_features(
@@ -240,9 +255,7 @@ def build_chat(data: ChatInput, context: Context) -> RequestSpec:
     messages = messages_of(data)
     body: dict[str, Any] = {} if context.azure else {"model": model}
     body["messages"] = messages
-    body.update(
-        data.model_dump(exclude_none=True, exclude=_CONVERSATION_FIELDS, mode="json", by_alias=True)
-    )
+    body.update(_sent_fields(data))
     if data.max_tokens is not None:
         key = "max_completion_tokens" if _wants_max_completion_tokens(model) else "max_tokens"
         body.setdefault(key, data.max_tokens)
