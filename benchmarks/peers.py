@@ -161,7 +161,8 @@ def _async_openai(base: str, aiohttp_transport: bool) -> Any:
         return openai.AsyncOpenAI(base_url=base, api_key=API_KEY)
     if not hasattr(openai, "DefaultAioHttpClient"):
         raise Skip(f"skipped: openai {openai.__version__} has no aiohttp transport")
-    need("httpx_aiohttp")
+    if importlib.util.find_spec("httpx_aiohttp") is None:
+        raise Skip("skipped: the SDK's aiohttp transport needs pip install 'openai[aiohttp]'")
     return openai.AsyncOpenAI(
         base_url=base, api_key=API_KEY, http_client=openai.DefaultAioHttpClient()
     )
