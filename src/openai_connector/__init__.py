@@ -18,8 +18,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "AsyncConnector": "connector",
     "Connector": "connector",
-    "AsyncResultStream": "connector",
-    "ResultStream": "connector",
+    "AsyncResultStream": "result_streams",
+    "ResultStream": "result_streams",
     "Connection": "connection",
     "RetryPolicy": "connection",
     "Timeout": "connection",
@@ -106,7 +106,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .config import build_connection, load_config
     from .connection import Connection, Network, RetryPolicy, Timeout
-    from .connector import AsyncConnector, AsyncResultStream, Connector, ResultStream
+    from .connector import AsyncConnector, Connector
     from .errors import (
         APIStatusError,
         AuthenticationFailed,
@@ -134,6 +134,7 @@ if TYPE_CHECKING:
     from .mapping import ResultMapping
     from .operations.registry import operations
     from .result import RateLimit, Result
+    from .result_streams import AsyncResultStream, ResultStream
     from .secrets import Redactor, Secret, SecretStore
     from .streaming import StreamChunk
     from .usage import Usage

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,13 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from .connection import Connection, Network, RetryPolicy
+from .error_mapping import error_code_of, status_error, validation_error
 from .errors import (
     APIStatusError,
     ConnectorError,
     InvalidInput,
     InvalidResponse,
     TransportError,
-    error_class_for,
 )
 from .operations import registry
 from .operations.base import Context, Operation, OperationInput, RequestSpec
@@ -88,47 +87,6 @@ class Prepared:
     spec: RequestSpec | None
     request: HttpRequest | None
     policy: RetryPolicy
-
-
-_TYPE_TAG = re.compile(r"^(str|int|float|bool|bytes|none|dict|list|.*[\[\]-].*)$")
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    """A dotted field path, without the union member tags pydantic puts in ``loc``."""
-    parts = [str(p) for p in loc if isinstance(p, int) or not _TYPE_TAG.match(p)]
-    return ".".join(parts) or "input"
-
-
-def validation_error(exc: ValidationError, operation: Operation) -> InvalidInput:
-    errors = []
-    for error in exc.errors(include_url=False, include_input=False):
-        message = str(error["msg"]).removeprefix("Value error, ")
-        errors.append(
-            {"field": _field_path(error["loc"]), "message": message, "type": error["type"]}
-        )
-    # with unions, the deepest path is the member that came closest to matching
-    first = max(errors, key=lambda e: e["field"].count("."))
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return InvalidInput(
-        f"{operation.id}: {first['field']}: {first['message']}{more}",
-        field=first["field"],
-        errors=errors,
-        hint=f"see 'openai-connector operations show {operation.id}'",
-    )
-
-
-def _error_detail(body: Any) -> tuple[str | None, str | None]:
-    """The provider's error (message, code) from a body, if it has the usual shape."""
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict):
-            message = error.get("message")
-            code = error.get("code") or error.get("type")
-            return (
-                message if isinstance(message, str) else None,
-                code if isinstance(code, str) else None,
-            )
-    return None, None
 
 
 class Core:
@@ -353,42 +311,7 @@ class Core:
         )
 
     def status_error(self, operation: Operation, result: Result) -> APIStatusError:
-        message, code = _error_detail(result.body)
-        cls = error_class_for(result.status, code)
-        hint = self._hint(result.status, code, message)
-        text = f"{operation.id}: HTTP {result.status}"
-        if code:
-            text += f" {code}"
-        if message:
-            text += f": {message}"
-        error = cls(self.redactor(text), result=result, hint=hint and self.redactor(hint))
-        return error
-
-    def _hint(self, status: int, code: str | None, message: str | None) -> str | None:
-        azure = self.connection.provider == "azure"
-        if azure and code == "DeploymentNotFound":
-            return (
-                "the model input names the Azure *deployment* (the name you gave it in "
-                "the Azure portal), not the model: check the deployment name"
-            )
-        if (
-            azure
-            and (code in ("BadRequest", "invalid_request_error") or status == 404)
-            and (message and "api version" in message.lower())
-        ):
-            return (
-                f"this connection uses api_version {self.connection.api_version}; the "
-                "feature needs a newer one (see the message), set api_version"
-            )
-        if status == 401:
-            return "check the API key (or token) of the connection"
-        if code == "insufficient_quota":
-            return "the account has no quota left: check billing; retrying will not help"
-        if status == 429:
-            return "rate limited: slow down or raise max_retries"
-        if status == 404 and code in (None, "model_not_found"):
-            return "check the model name and the base URL"
-        return None
+        return status_error(operation.id, result, self.connection, self.redactor)
 
     # ---------------------------------------------------------------- retrying
 
@@ -488,7 +411,3 @@ def _query_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_query_value(v) for v in value]
     return value
-
-
-def error_code_of(result: Result) -> str | None:
-    return _error_detail(result.body)[1]

@@ -96,7 +96,7 @@ class _ManyFields(OperationInput):
         try:
             checked = ChatInput.model_validate({**shared, "prompt": "-"})
         except ValidationError as exc:
-            from ..core import validation_error
+            from ..error_mapping import validation_error
 
             raise validation_error(exc, CHAT_CREATE_MANY) from None
         return {**own, **{n: getattr(checked, n) for n in checked.model_fields_set - {"prompt"}}}
@@ -164,7 +164,7 @@ def _item_error(index: int, item: Any, error: InvalidInput) -> InvalidInput:
 
 def check_items(items: list[Any], shared: dict[str, Any], context: Context) -> None:
     """Validate every item and build its request, so a bad item fails before any is sent."""
-    from ..core import validation_error
+    from ..error_mapping import validation_error
 
     for index, item in enumerate(items):
         try:

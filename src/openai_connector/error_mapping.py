@@ -1,0 +1,104 @@
+"""Turning what went wrong into ConnectorErrors: invalid input, and provider error bodies.
+
+The class of an API error comes from the status and the provider's ``error.code`` (the table
+in :mod:`.errors`), never from the message text; hints add what the user should check.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from .connection import Connection
+from .errors import APIStatusError, InvalidInput, error_class_for
+from .operations.base import Operation
+from .result import Result
+from .secrets import Redactor
+
+_TYPE_TAG = re.compile(r"^(str|int|float|bool|bytes|none|dict|list|.*[\[\]-].*)$")
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    """A dotted field path, without the union member tags pydantic puts in ``loc``."""
+    parts = [str(p) for p in loc if isinstance(p, int) or not _TYPE_TAG.match(p)]
+    return ".".join(parts) or "input"
+
+
+def validation_error(exc: ValidationError, operation: Operation) -> InvalidInput:
+    errors = []
+    for error in exc.errors(include_url=False, include_input=False):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        errors.append(
+            {"field": _field_path(error["loc"]), "message": message, "type": error["type"]}
+        )
+    # with unions, the deepest path is the member that came closest to matching
+    first = max(errors, key=lambda e: e["field"].count("."))
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return InvalidInput(
+        f"{operation.id}: {first['field']}: {first['message']}{more}",
+        field=first["field"],
+        errors=errors,
+        hint=f"see 'openai-connector operations show {operation.id}'",
+    )
+
+
+def _error_detail(body: Any) -> tuple[str | None, str | None]:
+    """The provider's error (message, code) from a body, if it has the usual shape."""
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            message = error.get("message")
+            code = error.get("code") or error.get("type")
+            return (
+                message if isinstance(message, str) else None,
+                code if isinstance(code, str) else None,
+            )
+    return None, None
+
+
+def error_code_of(result: Result) -> str | None:
+    return _error_detail(result.body)[1]
+
+
+def status_error(
+    operation_id: str, result: Result, connection: Connection, redact: Redactor
+) -> APIStatusError:
+    """The error for an error status, carrying the result's envelope; redacted."""
+    message, code = _error_detail(result.body)
+    cls = error_class_for(result.status, code)
+    hint = _hint(result.status, code, message, connection)
+    text = f"{operation_id}: HTTP {result.status}"
+    if code:
+        text += f" {code}"
+    if message:
+        text += f": {message}"
+    return cls(redact(text), result=result, hint=hint and redact(hint))
+
+
+def _hint(status: int, code: str | None, message: str | None, connection: Connection) -> str | None:
+    azure = connection.provider == "azure"
+    if azure and code == "DeploymentNotFound":
+        return (
+            "the model input names the Azure *deployment* (the name you gave it in "
+            "the Azure portal), not the model: check the deployment name"
+        )
+    if (
+        azure
+        and (code in ("BadRequest", "invalid_request_error") or status == 404)
+        and (message and "api version" in message.lower())
+    ):
+        return (
+            f"this connection uses api_version {connection.api_version}; the "
+            "feature needs a newer one (see the message), set api_version"
+        )
+    if status == 401:
+        return "check the API key (or token) of the connection"
+    if code == "insufficient_quota":
+        return "the account has no quota left: check billing; retrying will not help"
+    if status == 429:
+        return "rate limited: slow down or raise max_retries"
+    if status == 404 and code in (None, "model_not_found"):
+        return "check the model name and the base URL"
+    return None
