@@ -21,10 +21,9 @@ from pydantic import (
 )
 
 from ..constants import AZURE_FEATURE_VERSIONS, KNOWN_CHAT_MODELS, MAX_COMPLETION_TOKENS_PREFIXES
-from ..streaming import StreamChunk, parse_event
-from ..transport.sse import SseEvent
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
+from .chat_stream import ChatStreamAssembler
 from .data_sources import DataSource, check_data_sources, credentials
 from .messages import ContentPart, Message, image_part, parse_history
 
@@ -278,114 +277,6 @@ def build_chat(data: ChatInput, context: Context) -> RequestSpec:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
     return RequestSpec("POST", path, json=body, stream=data.stream)
-
-
-class ChatStreamAssembler:
-    """Rebuilds a ``chat.completion`` body from ``chat.completion.chunk`` events."""
-
-    __slots__ = ("_choices", "_head", "_usage", "complete")
-
-    def __init__(self) -> None:
-        self.complete = False
-        self._head: dict[str, Any] = {}
-        self._choices: dict[int, dict[str, Any]] = {}
-        self._usage: Any = None
-
-    def add(self, event: SseEvent) -> StreamChunk | None:
-        if event.data == "[DONE]":
-            self.complete = True
-            return None
-        data = parse_event(event)
-        if "error" in data and "choices" not in data:
-            from ..errors import StreamInterrupted
-
-            error = data["error"] if isinstance(data["error"], dict) else {}
-            raise StreamInterrupted(
-                f"chat.create: the provider broke off the stream: {error.get('message', data)}"
-            )
-        if not self._head:
-            self._head = {k: data.get(k) for k in ("id", "created", "model")}
-            if data.get("system_fingerprint") is not None:
-                self._head["system_fingerprint"] = data["system_fingerprint"]
-        if data.get("usage"):
-            self._usage = data["usage"]
-        text = None
-        for choice in data.get("choices") or ():
-            index = choice.get("index", 0)
-            state = self._choices.get(index)
-            if state is None:
-                state = self._choices[index] = {"parts": [], "finish_reason": None, "message": {}}
-            delta = choice.get("delta") or {}
-            content = delta.get("content")
-            if content:
-                state["parts"].append(content)
-                if index == 0:
-                    text = content
-            if len(delta) > 1 or content is None:
-                self._merge(state["message"], delta)
-            if choice.get("finish_reason"):
-                state["finish_reason"] = choice["finish_reason"]
-            if choice.get("logprobs"):
-                state.setdefault("logprobs", []).extend(choice["logprobs"].get("content") or [])
-        return StreamChunk(data, text)
-
-    @staticmethod
-    def _merge(message: dict[str, Any], delta: dict[str, Any]) -> None:
-        for key, value in delta.items():
-            if key == "content" or value is None:
-                continue
-            if key == "tool_calls":
-                calls = message.setdefault("tool_calls", [])
-                for call in value:
-                    i = call.get("index", len(calls))
-                    while len(calls) <= i:
-                        calls.append(
-                            {
-                                "id": None,
-                                "type": "function",
-                                "function": {"name": "", "arguments": ""},
-                            }
-                        )
-                    target = calls[i]
-                    if call.get("id"):
-                        target["id"] = call["id"]
-                    function = call.get("function") or {}
-                    target["function"]["name"] += function.get("name") or ""
-                    target["function"]["arguments"] += function.get("arguments") or ""
-            elif key == "function_call":
-                call = message.setdefault("function_call", {"name": "", "arguments": ""})
-                call["name"] += value.get("name") or ""
-                call["arguments"] += value.get("arguments") or ""
-            elif key == "context" and isinstance(value, dict):
-                # Azure On Your Data: citations and intent, possibly spread over chunks
-                context = message.setdefault("context", {})
-                for name, part in value.items():
-                    if isinstance(part, list) and isinstance(context.get(name), list):
-                        context[name] = context[name] + part
-                    else:
-                        context[name] = part
-            elif isinstance(value, str) and isinstance(message.get(key), str):
-                message[key] += value
-            else:
-                message[key] = value
-
-    def body(self) -> dict[str, Any]:
-        choices = []
-        for index in sorted(self._choices):
-            state = self._choices[index]
-            message = {"role": "assistant", **state["message"]}
-            message["content"] = "".join(state["parts"]) if state["parts"] else None
-            choice: dict[str, Any] = {
-                "index": index,
-                "message": message,
-                "finish_reason": state["finish_reason"],
-                "logprobs": {"content": state["logprobs"]} if "logprobs" in state else None,
-            }
-            choices.append(choice)
-        body = {**self._head, "object": "chat.completion", "choices": choices}
-        if self._usage is not None:
-            body["usage"] = self._usage
-        return body
 
 
 CHAT_CREATE = Operation(

@@ -7,15 +7,14 @@ the stream's last chunk.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 
-from ..errors import InvalidInput, StreamInterrupted
-from ..streaming import StreamChunk, parse_event
-from ..transport.sse import SseEvent
+from ..errors import InvalidInput
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
+from .choice_stream import ChoiceStreamAssembler
 
 LEGACY_COMPLETION_MODELS = ("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002")
 
@@ -106,68 +105,31 @@ def build_completions(data: CompletionsInput, context: Context) -> RequestSpec:
     return RequestSpec("POST", path, json=body, stream=data.stream)
 
 
-class CompletionsStreamAssembler:
+class CompletionsStreamAssembler(ChoiceStreamAssembler):
     """Rebuilds a ``text_completion`` body from the streamed ``text_completion`` chunks."""
 
-    __slots__ = ("_choices", "_head", "_usage", "complete")
+    __slots__ = ()
+    operation_id: ClassVar[str] = "completions.create"
+    object_name: ClassVar[str] = "text_completion"
 
-    def __init__(self) -> None:
-        self.complete = False
-        self._head: dict[str, Any] = {}
-        self._choices: dict[int, dict[str, Any]] = {}
-        self._usage: Any = None
+    def _add_choice(self, state: dict[str, Any], choice: dict[str, Any]) -> str | None:
+        piece = choice.get("text")
+        if piece:
+            state["parts"].append(piece)
+        if choice.get("logprobs"):
+            merged = state.setdefault("logprobs", {})
+            for key, values in choice["logprobs"].items():
+                if isinstance(values, list):
+                    merged.setdefault(key, []).extend(values)
+        return piece if piece else None
 
-    def add(self, event: SseEvent) -> StreamChunk | None:
-        if event.data == "[DONE]":
-            self.complete = True
-            return None
-        data = parse_event(event)
-        if not isinstance(data, dict):
-            return StreamChunk(data)
-        if "error" in data and "choices" not in data:
-            error = data["error"] if isinstance(data["error"], dict) else {}
-            raise StreamInterrupted(
-                "completions.create: the provider broke off the stream: "
-                f"{error.get('message', data)}"
-            )
-        if not self._head:
-            self._head = {k: data.get(k) for k in ("id", "created", "model")}
-        if data.get("system_fingerprint") is not None:
-            self._head["system_fingerprint"] = data["system_fingerprint"]
-        if data.get("usage"):
-            self._usage = data["usage"]
-        text = None
-        for choice in data.get("choices") or ():
-            index = choice.get("index", 0)
-            state = self._choices.setdefault(index, {"parts": [], "finish_reason": None})
-            piece = choice.get("text")
-            if piece:
-                state["parts"].append(piece)
-                if index == 0:
-                    text = piece
-            if choice.get("finish_reason"):
-                state["finish_reason"] = choice["finish_reason"]
-            if choice.get("logprobs"):
-                merged = state.setdefault("logprobs", {})
-                for key, values in choice["logprobs"].items():
-                    if isinstance(values, list):
-                        merged.setdefault(key, []).extend(values)
-        return StreamChunk(data, text)
-
-    def body(self) -> dict[str, Any]:
-        choices = [
-            {
-                "index": index,
-                "text": "".join(state["parts"]),
-                "logprobs": state.get("logprobs"),
-                "finish_reason": state["finish_reason"],
-            }
-            for index, state in sorted(self._choices.items())
-        ]
-        body = {**self._head, "object": "text_completion", "choices": choices}
-        if self._usage is not None:
-            body["usage"] = self._usage
-        return body
+    def _choice_body(self, index: int, state: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "index": index,
+            "text": "".join(state["parts"]),
+            "logprobs": state.get("logprobs"),
+            "finish_reason": state["finish_reason"],
+        }
 
 
 COMPLETIONS_CREATE = Operation(
