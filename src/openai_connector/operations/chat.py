@@ -22,6 +22,7 @@ from pydantic import (
 
 from ..constants import AZURE_FEATURE_VERSIONS, KNOWN_CHAT_MODELS, MAX_COMPLETION_TOKENS_PREFIXES
 from ..transport.target import quote_path
+from . import limits
 from .base import Context, Operation, OperationInput, RequestSpec, local
 from .chat_stream import ChatStreamAssembler
 from .data_sources import DataSource, check_data_sources, credentials
@@ -64,12 +65,6 @@ class Tool(BaseModel):
 
     type: Literal["function"] = "function"
     function: FunctionDef
-
-
-def _two_decimals(value: float | None) -> float | None:
-    if value is not None and abs(value * 100 - round(value * 100)) > 1e-9:
-        raise ValueError("use at most two decimals (e.g. 0.7)")
-    return value
 
 
 class ChatInput(OperationInput):
@@ -134,7 +129,7 @@ class ChatInput(OperationInput):
     )
     stream: bool = local(False, "Stream the answer as it is generated")
 
-    _check_temperature = field_validator("temperature")(lambda cls, v: _two_decimals(v))
+    _check_temperature = limits.check("temperature", limits.two_decimals)
 
     @field_serializer("data_sources")
     def _as_given(self, value: Any) -> Any:
@@ -145,20 +140,8 @@ class ChatInput(OperationInput):
     def _history_json(cls, value: Any) -> Any:
         return parse_history(value)
 
-    @field_validator("stop")
-    @classmethod
-    def _at_most_four(cls, value: str | list[str] | None) -> str | list[str] | None:
-        if isinstance(value, list) and not 1 <= len(value) <= 4:
-            raise ValueError("give 1 to 4 stop sequences")
-        return value
-
-    @field_validator("logit_bias")
-    @classmethod
-    def _bias_range(cls, value: dict[str, int] | None) -> dict[str, int] | None:
-        for token, bias in (value or {}).items():
-            if not -100 <= bias <= 100:
-                raise ValueError(f"bias for token {token} must be between -100 and 100")
-        return value
+    _check_stop = limits.check("stop", limits.stop_sequences)
+    _check_logit_bias = limits.check("logit_bias", limits.logit_bias)
 
     @field_validator("tool_choice", "function_call")
     @classmethod

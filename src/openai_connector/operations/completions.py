@@ -13,6 +13,7 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 
 from ..errors import InvalidInput
 from ..transport.target import quote_path
+from . import limits
 from .base import Context, Operation, OperationInput, RequestSpec, local
 from .choice_stream import ChoiceStreamAssembler
 
@@ -61,20 +62,8 @@ class CompletionsInput(OperationInput):
                 raise ValueError("token arrays must not be empty")
         return value
 
-    @field_validator("stop")
-    @classmethod
-    def _at_most_four(cls, value: str | list[str] | None) -> str | list[str] | None:
-        if isinstance(value, list) and not 1 <= len(value) <= 4:
-            raise ValueError("give 1 to 4 stop sequences")
-        return value
-
-    @field_validator("logit_bias")
-    @classmethod
-    def _bias_range(cls, value: dict[str, int] | None) -> dict[str, int] | None:
-        for token, bias in (value or {}).items():
-            if not -100 <= bias <= 100:
-                raise ValueError(f"bias for token {token} must be between -100 and 100")
-        return value
+    _check_stop = limits.check("stop", limits.stop_sequences)
+    _check_logit_bias = limits.check("logit_bias", limits.logit_bias)
 
     @field_validator("best_of")
     @classmethod

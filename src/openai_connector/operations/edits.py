@@ -10,12 +10,13 @@ chat rule (Azure deployments, ``max_completion_tokens`` models); the body is the
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field
 
 from ..constants import KNOWN_CHAT_MODELS
 from ..result import Result
+from . import limits
 from .base import Context, Operation, OperationInput, RequestSpec
-from .chat import ChatInput, _two_decimals, build_chat
+from .chat import ChatInput, build_chat
 
 DOCS = """\
 OpenAI retired the Edits API (`POST /v1/edits` and the `text-davinci-edit-001` and
@@ -49,7 +50,7 @@ class EditsInput(OperationInput):
     top_p: float | None = Field(None, ge=0, le=1)
     n: int | None = Field(None, ge=1, le=128, description="How many edits to return")
 
-    _check_temperature = field_validator("temperature")(lambda cls, v: _two_decimals(v))
+    _check_temperature = limits.check("temperature", limits.two_decimals)
 
 
 def build_edit(data: EditsInput, context: Context) -> RequestSpec:
