@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from faces import Face
 from scripted_server import ScriptedServer
 
 
@@ -37,3 +38,9 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENAI_CONNECTOR_CONFIG", str(tmp_path / "no-config.toml"))
+
+
+@pytest.fixture(params=["sync", "async"])
+def face(request: pytest.FixtureRequest) -> Face:
+    """The sync and the async connector: a test taking it runs once for each."""
+    return Face(request.param)

@@ -4,14 +4,7 @@ from typing import Any
 
 import pytest
 
-from faces import Face
 from scripted_server import ScriptedServer
-
-
-@pytest.fixture(params=["sync", "async"])
-def face(request: pytest.FixtureRequest) -> Face:
-    """The sync and the async connector, one per test run."""
-    return Face(request.param)
 
 
 @pytest.fixture

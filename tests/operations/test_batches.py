@@ -25,16 +25,6 @@ OUTPUT = b'{"id": "r1", "custom_id": "q1", "response": {"status_code": 200}}\n'
 ERRORS = b'{"id": "r2", "custom_id": "q2", "error": {"code": "bad", "message": "x"}}\n'
 
 
-@pytest.fixture(params=["sync", "async"])
-def face(request: pytest.FixtureRequest) -> Face:
-    return Face(request.param)
-
-
-@pytest.fixture
-def openai(server: ScriptedServer) -> dict[str, Any]:
-    return {"provider": "openai", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
-
-
 def batch(status: str, completed: int = 0, failed: int = 0, **fields: Any) -> dict[str, Any]:
     return {
         "id": BATCH_ID,

@@ -15,16 +15,6 @@ from scripted_server import Reply, ScriptedServer, chat_body
 AZURE_KEY = "0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture(params=["sync", "async"])
-def face(request: pytest.FixtureRequest) -> Face:
-    return Face(request.param)
-
-
-@pytest.fixture
-def openai(server: ScriptedServer) -> dict[str, Any]:
-    return {"provider": "openai", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
-
-
 def test_minimal_call_is_a_chat_completion(
     face: Face, server: ScriptedServer, openai: dict[str, Any]
 ) -> None:

@@ -17,16 +17,6 @@ AZURE_KEY = "0123456789abcdef0123456789abcdef"
 USAGE = {"prompt_tokens": 8, "total_tokens": 8}
 
 
-@pytest.fixture(params=["sync", "async"])
-def face(request: pytest.FixtureRequest) -> Face:
-    return Face(request.param)
-
-
-@pytest.fixture
-def openai(server: ScriptedServer) -> dict[str, Any]:
-    return {"provider": "openai", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
-
-
 def embeddings_body(*vectors: Any) -> dict[str, Any]:
     return {
         "object": "list",

@@ -24,16 +24,6 @@ EVERY_BYTE = bytes(range(256)) * 64 + b"\r\n--boundary\r\n\x00"
 TRAINING = b'{"messages": [{"role": "user", "content": "hi"}]}\n'
 
 
-@pytest.fixture(params=["sync", "async"])
-def face(request: pytest.FixtureRequest) -> Face:
-    return Face(request.param)
-
-
-@pytest.fixture
-def openai(server: ScriptedServer) -> dict[str, Any]:
-    return {"provider": "openai", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
-
-
 @pytest.fixture
 def fake(server: ScriptedServer) -> FakeFilesApi:
     api = FakeFilesApi()

@@ -24,16 +24,6 @@ AZURE_KEY = "0123456789abcdef0123456789abcdef"
 JOB_ID = "ftjob-abc123"
 
 
-@pytest.fixture(params=["sync", "async"])
-def face(request: pytest.FixtureRequest) -> Face:
-    return Face(request.param)
-
-
-@pytest.fixture
-def openai(server: ScriptedServer) -> dict[str, Any]:
-    return {"provider": "openai", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
-
-
 def job(status: str, **fields: Any) -> dict[str, Any]:
     return {
         "object": "fine_tuning.job",

@@ -33,16 +33,6 @@ def images_body(*images: bytes, **extra: Any) -> dict[str, Any]:
 URL_BODY = {"created": 1700000000, "data": [{"url": "https://files.example/img.png"}]}
 
 
-@pytest.fixture(params=["sync", "async"])
-def face(request: pytest.FixtureRequest) -> Face:
-    return Face(request.param)
-
-
-@pytest.fixture
-def openai(server: ScriptedServer) -> dict[str, Any]:
-    return {"provider": "openai", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
-
-
 @pytest.fixture
 def azure(server: ScriptedServer) -> dict[str, Any]:
     return {"provider": "azure", "endpoint": server.url, "api_key": AZURE_KEY}

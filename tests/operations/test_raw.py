@@ -16,16 +16,6 @@ from scripted_server import Reply, ScriptedServer
 AZURE_KEY = "0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture(params=["sync", "async"])
-def face(request: pytest.FixtureRequest) -> Face:
-    return Face(request.param)
-
-
-@pytest.fixture
-def openai(server: ScriptedServer) -> dict[str, Any]:
-    return {"provider": "openai", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
-
-
 def refused(openai: dict[str, Any], params: dict[str, Any]) -> InvalidInput:
     with Connector(**openai) as connector, pytest.raises(InvalidInput) as caught:
         connector.run("raw.request", params)

@@ -15,16 +15,6 @@ from scripted_server import Reply, ScriptedServer
 AZURE_KEY = "0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture(params=["sync", "async"])
-def face(request: pytest.FixtureRequest) -> Face:
-    return Face(request.param)
-
-
-@pytest.fixture
-def openai(server: ScriptedServer) -> dict[str, Any]:
-    return {"provider": "openai", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
-
-
 def message(text: str) -> dict[str, Any]:
     return {
         "type": "message",
