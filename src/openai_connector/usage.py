@@ -32,7 +32,7 @@ class Usage:
             return None
         prompt = usage.get("prompt_tokens", usage.get("input_tokens", 0)) or 0
         completion = usage.get("completion_tokens", usage.get("output_tokens", 0)) or 0
+        if type(prompt) is not int or type(completion) is not int:
+            return None  # not the shape we know: no usage rather than a wrong one
         total = usage.get("total_tokens") or prompt + completion
-        if not all(isinstance(n, int) for n in (prompt, completion, total)):
-            return None
-        return cls(prompt, completion, total)
+        return cls(prompt, completion, total) if type(total) is int else None
