@@ -1,0 +1,1 @@
+"""Running the connector inside BPMN processes (Camunda 8 element templates, FEEL)."""

@@ -1,0 +1,403 @@
+"""The syntax tree to Python closures (``Scope -> value``), built once at load time.
+
+Each node becomes one closure, so evaluating walks no tree and makes no decisions that the
+tree already settled (which function a call names, where each argument goes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from . import nodes as n
+from .arithmetic import OPERATORS, negate
+from .builtins import BUILTINS
+from .errors import SyntaxProblem
+from .functions_temporal import temporal_property
+from .scope import MISSING, ItemValues, Scope
+from .signature import Builtin, bind
+from .values import FeelFunction, Range, feel_compare, feel_equal, is_number, type_name
+
+Compiled = Callable[[Scope], Any]
+
+
+def compile_node(node: n.Node, bound: frozenset[str] = frozenset()) -> Compiled:
+    """``bound``: names a surrounding context, function or iteration defines (callable ones)."""
+    compiler = _COMPILERS.get(type(node))
+    if compiler is None:  # pragma: no cover - every node type has a compiler
+        raise SyntaxProblem(f"unsupported construct {type(node).__name__}", node.position)
+    return compiler(node, bound)
+
+
+def _literal(node: Any, bound: frozenset[str]) -> Compiled:
+    value = node.value
+    return lambda scope: value
+
+
+def _name(node: Any, bound: frozenset[str]) -> Compiled:
+    name = node.name
+
+    def run(scope: Scope) -> Any:
+        value = scope.lookup(name)
+        return None if value is MISSING else value
+
+    return run
+
+
+def path_of(base: Any, name: str) -> Any:
+    if isinstance(base, Mapping):
+        return base.get(name)
+    if isinstance(base, list):
+        return [path_of(item, name) for item in base]
+    if base is None:
+        return None
+    return temporal_property(base, name)
+
+
+def _path(node: Any, bound: frozenset[str]) -> Compiled:
+    base, name = compile_node(node.base, bound), node.name
+    return lambda scope: path_of(base(scope), name)
+
+
+def _filter(node: Any, bound: frozenset[str]) -> Compiled:
+    base = compile_node(node.base, bound)
+    condition = compile_node(node.condition, bound | {"item"})
+
+    def run(scope: Scope) -> Any:
+        items = base(scope)
+        if items is None:
+            return None
+        if not isinstance(items, list):
+            items = [items]
+        index = condition(scope)
+        if is_number(index) and not isinstance(index, bool):
+            number = Decimal(index) if not isinstance(index, Decimal) else index
+            if number != number.to_integral_value():
+                return None
+            position = int(number)
+            if position > 0 and position <= len(items):
+                return items[position - 1]
+            if position < 0 and -position <= len(items):
+                return items[position]
+            return None
+        return [item for item in items if condition(scope.child(ItemValues(item))) is True]
+
+    return run
+
+
+def _call(node: Any, bound: frozenset[str]) -> Compiled:
+    name = node.name
+    arguments = [compile_node(argument, bound) for argument in node.arguments]
+    if name in bound:  # a function value defined in the expression itself
+        named = node.named or {}
+        if named:
+            raise SyntaxProblem(f"{name}() takes positional arguments only", node.position)
+
+        def call_value(scope: Scope) -> Any:
+            function = scope.lookup(name)
+            if not isinstance(function, FeelFunction):
+                return None
+            values = [argument(scope) for argument in arguments]
+            if len(values) != len(function.parameters):
+                return None
+            return function.call(values)
+
+        return call_value
+    if name == "is defined":
+        return _is_defined(node, bound)
+    builtin = BUILTINS.get(name)
+    if builtin is None:
+        raise SyntaxProblem(f"unknown function {name}()", node.position, unknown_function=True)
+    return _call_builtin(node, builtin, arguments, bound)
+
+
+def _call_builtin(
+    node: Any, builtin: Builtin, arguments: list[Compiled], bound: frozenset[str]
+) -> Compiled:
+    named = {key: compile_node(value, bound) for key, value in (node.named or {}).items()}
+    order = bind(builtin, len(arguments), list(named))
+    if isinstance(order, str):
+        raise SyntaxProblem(order, node.position)
+    sources = [arguments[slot] if isinstance(slot, int) else named[slot] for slot in order]
+    impl, clock = builtin.impl, builtin.clock
+    spread = bool(named) and builtin.variadic and builtin.names[-1] in named
+
+    def run(scope: Scope) -> Any:
+        values = [source(scope) for source in sources]
+        if spread:
+            last = values.pop()
+            values.extend(last if isinstance(last, list) else [last])
+        try:
+            return impl(scope.clock(), *values) if clock else impl(*values)
+        except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError):
+            return None  # FEEL: a function applied to values it does not take is null
+
+    return run
+
+
+def _is_defined(node: Any, bound: frozenset[str]) -> Compiled:
+    arguments = list(node.arguments) + list((node.named or {}).values())
+    if len(arguments) != 1 or (node.named and "value" not in node.named):
+        raise SyntaxProblem("is defined() takes (value), one argument", node.position)
+    resolve = _resolver(arguments[0], bound)
+    return lambda scope: resolve(scope) is not MISSING
+
+
+def _resolver(node: n.Node, bound: frozenset[str]) -> Compiled:
+    """Like compile_node, but a name or path that does not exist gives MISSING, not null."""
+    if isinstance(node, n.Name):
+        name = node.name
+        return lambda scope: scope.lookup(name)
+    if isinstance(node, n.Path):
+        base, name = _resolver(node.base, bound), node.name
+
+        def run(scope: Scope) -> Any:
+            value = base(scope)
+            if isinstance(value, Mapping):
+                return value.get(name, MISSING)
+            if value is MISSING or value is None:
+                return MISSING
+            return path_of(value, name)
+
+        return run
+    return compile_node(node, bound)
+
+
+def _negation(node: Any, bound: frozenset[str]) -> Compiled:
+    operand = compile_node(node.operand, bound)
+    return lambda scope: negate(operand(scope))
+
+
+def _binary(node: Any, bound: frozenset[str]) -> Compiled:
+    left, right, operator = compile_node(node.left, bound), compile_node(node.right, bound), node.operator
+    if operator == "and":
+
+        def conjunction(scope: Scope) -> Any:
+            a = left(scope)
+            if a is False:
+                return False
+            b = right(scope)
+            if b is False:
+                return False
+            return True if a is True and b is True else None
+
+        return conjunction
+    if operator == "or":
+
+        def disjunction(scope: Scope) -> Any:
+            a = left(scope)
+            if a is True:
+                return True
+            b = right(scope)
+            if b is True:
+                return True
+            return False if a is False and b is False else None
+
+        return disjunction
+    if operator in OPERATORS:
+        function = OPERATORS[operator]
+        return lambda scope: function(left(scope), right(scope))
+    test = _comparison(operator)
+    return lambda scope: test(left(scope), right(scope))
+
+
+def _comparison(operator: str) -> Callable[[Any, Any], bool | None]:
+    if operator == "=":
+        return feel_equal
+    if operator == "!=":
+
+        def different(a: Any, b: Any) -> bool | None:
+            same = feel_equal(a, b)
+            return None if same is None else not same
+
+        return different
+    wanted = {"<": (-1,), "<=": (-1, 0), ">": (1,), ">=": (1, 0)}[operator]
+
+    def ordered(a: Any, b: Any) -> bool | None:
+        order = feel_compare(a, b)
+        return None if order is None else order in wanted
+
+    return ordered
+
+
+def _if(node: Any, bound: frozenset[str]) -> Compiled:
+    condition = compile_node(node.condition, bound)
+    then, otherwise = compile_node(node.then, bound), compile_node(node.otherwise, bound)
+    return lambda scope: then(scope) if condition(scope) is True else otherwise(scope)
+
+
+def in_range(value: Any, bounds: Range) -> bool | None:
+    if bounds.low is not None:
+        order = feel_compare(value, bounds.low)
+        if order is None:
+            return None
+        if order < 0 or (order == 0 and not bounds.low_closed):
+            return False
+    if bounds.high is not None:
+        order = feel_compare(value, bounds.high)
+        if order is None:
+            return None
+        if order > 0 or (order == 0 and not bounds.high_closed):
+            return False
+    return True
+
+
+def _between(node: Any, bound: frozenset[str]) -> Compiled:
+    value, low, high = (compile_node(part, bound) for part in (node.value, node.low, node.high))
+    return lambda scope: in_range(value(scope), Range(low(scope), high(scope), True, True))
+
+
+def _in(node: Any, bound: frozenset[str]) -> Compiled:
+    value = compile_node(node.value, bound)
+    tests: list[Callable[[Scope, Any], bool | None]] = []
+    for test in node.tests:
+        tests.append(_unary_test(test, bound))
+
+    def run(scope: Scope) -> Any:
+        subject = value(scope)
+        unknown = False
+        for test in tests:
+            result = test(scope, subject)
+            if result is True:
+                return True
+            if result is None:
+                unknown = True
+        return None if unknown else False
+
+    return run
+
+
+def _unary_test(test: n.Node, bound: frozenset[str]) -> Callable[[Scope, Any], bool | None]:
+    if isinstance(test, n.UnaryTest):
+        operand, compare = compile_node(test.operand, bound), _comparison(test.operator)
+        return lambda scope, subject: compare(subject, operand(scope))
+    expected = compile_node(test, bound)
+
+    def run(scope: Scope, subject: Any) -> bool | None:
+        allowed = expected(scope)
+        if isinstance(allowed, Range):
+            return in_range(subject, allowed)
+        if isinstance(allowed, list) and not isinstance(subject, list):
+            return any(feel_equal(subject, item) is True for item in allowed)
+        return feel_equal(subject, allowed)
+
+    return run
+
+
+_TYPE_NAMES = {"Any": None, "Null": "null"}
+
+
+def _instance_of(node: Any, bound: frozenset[str]) -> Compiled:
+    value, wanted = compile_node(node.value, bound), _TYPE_NAMES.get(node.type_name, node.type_name)
+    if wanted is None:
+        return lambda scope: value(scope) is not None
+    return lambda scope: type_name(value(scope)) == wanted
+
+
+def _iteration(node: Any, bound: frozenset[str]) -> Compiled:
+    names: list[str] = []
+    sources: list[Compiled] = []
+    inner = bound
+    for name, source in node.bindings:
+        sources.append(compile_node(source, inner))
+        names.append(name)
+        inner = inner | {name}
+    body, kind = compile_node(node.body, inner), node.kind
+
+    def run(scope: Scope) -> Any:
+        results: list[Any] = []
+        for scopes in _bindings(scope, names, sources, 0):
+            results.append(body(scopes))
+        if kind == "for":
+            return results
+        if kind == "some":
+            return any(result is True for result in results)
+        return all(result is True for result in results)
+
+    return run
+
+
+def _bindings(scope: Scope, names: list[str], sources: list[Compiled], at: int) -> Any:
+    if at == len(names):
+        yield scope
+        return
+    items = _iterable(sources[at](scope))
+    for item in items:
+        yield from _bindings(scope.child({names[at]: item}), names, sources, at + 1)
+
+
+def _iterable(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Range) and is_number(value.low) and is_number(value.high):
+        low, high = int(value.low), int(value.high)
+        step = 1 if high >= low else -1
+        return [Decimal(i) for i in range(low, high + step, step)]
+    return [] if value is None else [value]
+
+
+def _list(node: Any, bound: frozenset[str]) -> Compiled:
+    items = [compile_node(item, bound) for item in node.items]
+    return lambda scope: [item(scope) for item in items]
+
+
+def _context(node: Any, bound: frozenset[str]) -> Compiled:
+    entries: list[tuple[str, Compiled]] = []
+    inner = bound
+    for key, value in node.entries:
+        entries.append((key, compile_node(value, inner)))
+        inner = inner | {key}
+
+    def run(scope: Scope) -> Any:
+        result: dict[str, Any] = {}
+        local = scope.child(result)
+        for key, value in entries:
+            result[key] = value(local)
+        return result
+
+    return run
+
+
+def _range(node: Any, bound: frozenset[str]) -> Compiled:
+    low = compile_node(node.low, bound) if node.low is not None else (lambda scope: None)
+    high = compile_node(node.high, bound) if node.high is not None else (lambda scope: None)
+    low_closed, high_closed = node.low_closed, node.high_closed
+    return lambda scope: Range(low(scope), high(scope), low_closed, high_closed)
+
+
+def _function(node: Any, bound: frozenset[str]) -> Compiled:
+    parameters = tuple(node.parameters)
+    body = compile_node(node.body, bound | set(parameters))
+
+    def define(scope: Scope) -> Any:
+        def call(values: list[Any]) -> Any:
+            return body(scope.child(dict(zip(parameters, values, strict=True))))
+
+        return FeelFunction(parameters, call)
+
+    return define
+
+
+_COMPILERS: dict[type[n.Node], Callable[[Any, frozenset[str]], Compiled]] = {
+    n.Literal: _literal,
+    n.Name: _name,
+    n.Path: _path,
+    n.Filter: _filter,
+    n.Call: _call,
+    n.Negation: _negation,
+    n.Binary: _binary,
+    n.If: _if,
+    n.Between: _between,
+    n.In: _in,
+    n.InstanceOf: _instance_of,
+    n.Iteration: _iteration,
+    n.ListNode: _list,
+    n.ContextNode: _context,
+    n.RangeNode: _range,
+    n.FunctionDefinition: _function,
+}
+
+__all__ = ["Compiled", "compile_node", "dt", "itertools"]
