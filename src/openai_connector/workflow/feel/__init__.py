@@ -65,7 +65,9 @@ class Expression:
         try:
             value = self._run(Scope(variables, None, clock))
         except RecursionError:
-            raise FeelEvaluationError("nested too deeply to evaluate", expression=self.text) from None
+            raise FeelEvaluationError(
+                "nested too deeply to evaluate", expression=self.text
+            ) from None
         return to_plain(value)
 
 

@@ -31,9 +31,12 @@ def add_months(value: dt.date, months: int) -> dt.date:
 def _seconds_between(left: dt.date, right: dt.date) -> Decimal | None:
     if isinstance(left, dt.datetime) != isinstance(right, dt.datetime):
         return None
-    if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
-        if (left.tzinfo is None) != (right.tzinfo is None):
-            return None
+    if (
+        isinstance(left, dt.datetime)
+        and isinstance(right, dt.datetime)
+        and (left.tzinfo is None) != (right.tzinfo is None)
+    ):
+        return None
     delta = left - right
     return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 1000000
 

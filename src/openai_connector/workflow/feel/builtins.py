@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from . import functions_context, functions_list, functions_number, functions_string
-from . import functions_temporal
+from . import (
+    functions_context,
+    functions_list,
+    functions_number,
+    functions_string,
+    functions_temporal,
+)
 from .signature import Builtin
 
 BUILTINS: dict[str, Builtin] = {

@@ -6,8 +6,6 @@ tree already settled (which function a call names, where each argument goes).
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -172,7 +170,11 @@ def _negation(node: Any, bound: frozenset[str]) -> Compiled:
 
 
 def _binary(node: Any, bound: frozenset[str]) -> Compiled:
-    left, right, operator = compile_node(node.left, bound), compile_node(node.right, bound), node.operator
+    left, right, operator = (
+        compile_node(node.left, bound),
+        compile_node(node.right, bound),
+        node.operator,
+    )
     if operator == "and":
 
         def conjunction(scope: Scope) -> Any:
@@ -399,5 +401,3 @@ _COMPILERS: dict[type[n.Node], Callable[[Any, frozenset[str]], Compiled]] = {
     n.RangeNode: _range,
     n.FunctionDefinition: _function,
 }
-
-__all__ = ["Compiled", "compile_node", "dt", "itertools"]

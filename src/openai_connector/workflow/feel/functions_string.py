@@ -124,7 +124,7 @@ def _join(items: Any, delimiter: Any = "", prefix: Any = "", suffix: Any = "") -
     texts = [item for item in items if item is not None]
     if not _strings(*texts, delimiter, prefix, suffix):
         return None
-    return prefix + delimiter.join(texts) + suffix
+    return str(prefix + delimiter.join(texts) + suffix)
 
 
 def _trim(string: Any) -> str | None:

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from .signature import Builtin
 from .values import (
     DayTimeDuration,
     YearMonthDuration,
@@ -16,7 +17,6 @@ from .values import (
     parse_duration,
     parse_time,
 )
-from .signature import Builtin
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -60,10 +60,10 @@ def _date_and_time(source: Any, time: Any = None) -> dt.datetime | None:
             return dt.datetime.combine(day, time)
         return None
     if isinstance(source, str):
-        value = parse_date_time(source)
-        if value is None and (day := parse_date(source)) is not None:
-            return dt.datetime.combine(day, dt.time())
-        return value
+        moment = parse_date_time(source)
+        if moment is None and (only_date := parse_date(source)) is not None:
+            return dt.datetime.combine(only_date, dt.time())
+        return moment
     if isinstance(source, dt.datetime):
         return source
     if isinstance(source, dt.date):

@@ -95,7 +95,7 @@ class _Parser:
     # ------------------------------------------------------------- expressions
 
     def parse_all(self) -> n.Node:
-        if self.token.kind == "end":
+        if self.tokens[0].kind == "end":
             raise SyntaxProblem("the expression is empty", 0)
         node = self.expression()
         if self.token.kind != "end":
@@ -277,7 +277,9 @@ class _Parser:
         if token.kind == "temporal":
             value = parse_temporal(token.text)
             if value is None:
-                raise SyntaxProblem(f"@{token.text!r} is not a date, time or duration", token.position)
+                raise SyntaxProblem(
+                    f"@{token.text!r} is not a date, time or duration", token.position
+                )
             self.advance()
             return n.Literal(token.position, value)
         if token.kind == "name":
