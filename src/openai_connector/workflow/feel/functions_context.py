@@ -134,6 +134,8 @@ FUNCTIONS = [
     Builtin("context", ("entries",), _context),
     Builtin("context put", ("context", "key", "value"), _put),
     Builtin("context merge", ("contexts...",), _merge),
+    Builtin("put", ("context", "key", "value"), _put),
+    Builtin("put all", ("contexts...",), _merge),
     Builtin("not", ("negand",), _not),
     Builtin("get or else", ("value", "default"), _get_or_else),
     Builtin("bpmnError", ("code", "message", "variables?"), _bpmn_error),

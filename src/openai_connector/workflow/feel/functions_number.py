@@ -48,6 +48,25 @@ def _rounder(mode: str, default_scale: int | None) -> Any:
     return run
 
 
+_MODES = {
+    "UP": ROUND_UP,
+    "DOWN": ROUND_DOWN,
+    "CEILING": ROUND_CEILING,
+    "FLOOR": ROUND_FLOOR,
+    "HALF_UP": ROUND_HALF_UP,
+    "HALF_DOWN": ROUND_HALF_DOWN,
+    "HALF_EVEN": ROUND_HALF_EVEN,
+}
+
+
+def _decimal(n: Any, scale: Any, mode: Any = "HALF_EVEN") -> Decimal | None:
+    """decimal(n, scale[, mode]): ``mode`` as Java names it (HALF_EVEN by default)."""
+    if not isinstance(mode, str) or mode.upper() not in _MODES:
+        return None
+    rounded: Decimal | None = _rounder(_MODES[mode.upper()], None)(n, scale)
+    return rounded
+
+
 def _modulo(dividend: Any, divisor: Any) -> Decimal | None:
     a, b = number_or_none(dividend), number_or_none(divisor)
     if a is None or b is None or b == 0:
@@ -157,13 +176,13 @@ def _nested(value: Any) -> str:
 
 
 FUNCTIONS = [
-    Builtin("decimal", ("n", "scale"), _rounder(ROUND_HALF_EVEN, None)),
+    Builtin("decimal", ("n", "scale", "mode?"), _decimal),
     Builtin("floor", ("n", "scale?"), _rounder(ROUND_FLOOR, 0)),
     Builtin("ceiling", ("n", "scale?"), _rounder(ROUND_CEILING, 0)),
-    Builtin("round up", ("n", "scale"), _rounder(ROUND_UP, None)),
-    Builtin("round down", ("n", "scale"), _rounder(ROUND_DOWN, None)),
-    Builtin("round half up", ("n", "scale"), _rounder(ROUND_HALF_UP, None)),
-    Builtin("round half down", ("n", "scale"), _rounder(ROUND_HALF_DOWN, None)),
+    Builtin("round up", ("n", "scale?"), _rounder(ROUND_UP, 0)),
+    Builtin("round down", ("n", "scale?"), _rounder(ROUND_DOWN, 0)),
+    Builtin("round half up", ("n", "scale?"), _rounder(ROUND_HALF_UP, 0)),
+    Builtin("round half down", ("n", "scale?"), _rounder(ROUND_HALF_DOWN, 0)),
     Builtin("abs", ("n",), _abs),
     Builtin("modulo", ("dividend", "divisor"), _modulo),
     Builtin("sqrt", ("number",), _sqrt),

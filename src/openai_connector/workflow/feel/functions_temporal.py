@@ -45,7 +45,19 @@ def _date(source: Any, month: Any = None, day: Any = None) -> dt.date | None:
     return None
 
 
-def _time(source: Any) -> dt.time | None:
+def _time(
+    source: Any, minute: Any = None, second: Any = None, offset: Any = None
+) -> dt.time | None:
+    if minute is not None or second is not None:
+        if not (is_number(source) and is_number(minute) and is_number(second)):
+            return None
+        moment = dt.datetime.combine(dt.date(2000, 1, 1), dt.time(int(source), int(minute)))
+        moment += dt.timedelta(seconds=float(second))
+        if isinstance(offset, DayTimeDuration):
+            moment += dt.timedelta(seconds=float(offset.seconds))
+        elif offset is not None:
+            return None
+        return moment.time()
     if isinstance(source, str):
         return parse_time(source)
     if isinstance(source, dt.datetime):
@@ -127,7 +139,7 @@ FUNCTIONS = [
     Builtin("now", (), _now, clock=True),
     Builtin("today", (), _today, clock=True),
     Builtin("date", ("from", "month?", "day?"), _date),
-    Builtin("time", ("from",), _time),
+    Builtin("time", ("from", "minute?", "second?", "offset?"), _time),
     Builtin("date and time", ("from", "time?"), _date_and_time),
     Builtin("duration", ("from",), _duration),
     Builtin("years and months duration", ("from", "to"), _years_and_months),
