@@ -232,19 +232,13 @@ def _if(node: Any, bound: frozenset[str]) -> Compiled:
 
 
 def in_range(value: Any, bounds: Range) -> bool | None:
-    if bounds.low is not None:
-        order = feel_compare(value, bounds.low)
-        if order is None:
-            return None
-        if order < 0 or (order == 0 and not bounds.low_closed):
-            return False
-    if bounds.high is not None:
-        order = feel_compare(value, bounds.high)
-        if order is None:
-            return None
-        if order > 0 or (order == 0 and not bounds.high_closed):
-            return False
-    return True
+    """Whether ``value`` lies in ``bounds``; null when a bound or the value is not comparable."""
+    low, high = feel_compare(value, bounds.low), feel_compare(value, bounds.high)
+    if low is None or high is None:
+        return None
+    if low < 0 or (low == 0 and not bounds.low_closed):
+        return False
+    return not (high > 0 or (high == 0 and not bounds.high_closed))
 
 
 def _between(node: Any, bound: frozenset[str]) -> Compiled:
@@ -364,8 +358,7 @@ def _context(node: Any, bound: frozenset[str]) -> Compiled:
 
 
 def _range(node: Any, bound: frozenset[str]) -> Compiled:
-    low = compile_node(node.low, bound) if node.low is not None else (lambda scope: None)
-    high = compile_node(node.high, bound) if node.high is not None else (lambda scope: None)
+    low, high = compile_node(node.low, bound), compile_node(node.high, bound)
     low_closed, high_closed = node.low_closed, node.high_closed
     return lambda scope: Range(low(scope), high(scope), low_closed, high_closed)
 

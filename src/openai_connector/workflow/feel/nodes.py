@@ -105,8 +105,8 @@ class ContextNode(Node):
 
 @dataclass(slots=True)
 class RangeNode(Node):
-    low: Node | None
-    high: Node | None
+    low: Node
+    high: Node
     low_closed: bool
     high_closed: bool
 

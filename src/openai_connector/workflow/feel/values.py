@@ -89,7 +89,7 @@ class YearMonthDuration:
 
 @dataclass(frozen=True, slots=True)
 class Range:
-    """An interval such as ``[1..10)``; ``None`` bounds are open-ended."""
+    """An interval such as ``[1..10)``."""
 
     low: Any
     high: Any
