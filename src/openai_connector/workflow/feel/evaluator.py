@@ -16,7 +16,7 @@ from .builtins import BUILTINS
 from .errors import SyntaxProblem
 from .functions_temporal import temporal_property
 from .scope import MISSING, ItemValues, Scope
-from .signature import Builtin, bind
+from .signature import Builtin, bind, default_of
 from .values import FeelFunction, Range, feel_compare, feel_equal, is_number, type_name
 
 Compiled = Callable[[Scope], Any]
@@ -119,7 +119,14 @@ def _call_builtin(
     order = bind(builtin, len(arguments), list(named))
     if isinstance(order, str):
         raise SyntaxProblem(order, node.position)
-    sources = [arguments[slot] if isinstance(slot, int) else named[slot] for slot in order]
+    sources = [
+        arguments[slot]
+        if isinstance(slot, int)
+        else named[slot]
+        if slot is not None
+        else _constant(default_of(builtin, index))
+        for index, slot in enumerate(order)
+    ]
     impl, clock = builtin.impl, builtin.clock
     spread = bool(named) and builtin.variadic and builtin.names[-1] in named
 
@@ -134,6 +141,10 @@ def _call_builtin(
             return None  # FEEL: a function applied to values it does not take is null
 
     return run
+
+
+def _constant(value: Any) -> Compiled:
+    return lambda scope: value
 
 
 def _is_defined(node: Any, bound: frozenset[str]) -> Compiled:

@@ -211,7 +211,7 @@ def _duplicates(items: Any) -> list[Any] | None:
         return None
     result: list[Any] = []
     for i, item in enumerate(items):
-        repeated = any(feel_equal(item, other) is True for other in items[:i])
+        repeated = any(feel_equal(item, other) is True for other in items[i + 1 :])
         if repeated and not any(feel_equal(item, seen) is True for seen in result):
             result.append(item)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +35,9 @@ class Builtin:
         return bool(self.parameters) and self.parameters[-1].endswith("...")
 
 
-def bind(builtin: Builtin, positional: int, named: list[str]) -> list[int | str] | str:
-    """Where each argument goes: a list of positional indexes / parameter names in call order.
+def bind(builtin: Builtin, positional: int, named: list[str]) -> list[int | str | None] | str:
+    """Where each argument goes: positional indexes / parameter names in parameter order, and
+    ``None`` for an optional parameter that named arguments skip (it takes its default).
 
     Returns a problem description (str) when the arguments do not fit the signature.
     """
@@ -45,17 +47,25 @@ def bind(builtin: Builtin, positional: int, named: list[str]) -> list[int | str]
         unknown = [key for key in named if key not in names]
         if unknown:
             return f"{builtin.name}() has no parameter {unknown[0]!r}; it takes {signature}"
-        order: list[int | str] = []
+        order: list[int | str | None] = []
         for index, name in enumerate(names):
             if name in named:
                 order.append(name)
             elif index >= builtin.required:
-                break
+                order.append(None)
             else:
                 return f"{builtin.name}() misses parameter {name!r}; it takes {signature}"
-        if len(order) != len(named):
-            return f"{builtin.name}() got parameters that leave a gap; it takes {signature}"
+        while order and order[-1] is None:
+            order.pop()
         return order
     if positional < builtin.required or (not builtin.variadic and positional > len(names)):
         return f"{builtin.name}() takes {signature}, not {positional} argument(s)"
     return list(range(positional))
+
+
+def default_of(builtin: Builtin, index: int) -> Any:
+    """The implementation's default for parameter ``index`` (an optional one)."""
+    parameters = list(inspect.signature(builtin.impl).parameters.values())
+    if builtin.clock:
+        parameters = parameters[1:]
+    return parameters[index].default
