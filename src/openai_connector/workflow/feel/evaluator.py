@@ -81,7 +81,14 @@ def _filter(node: Any, bound: frozenset[str]) -> Compiled:
             if position < 0 and -position <= len(items):
                 return items[position]
             return None
-        return [item for item in items if condition(scope.child(ItemValues(item))) is True]
+        kept = []
+        for item in items:
+            keep = condition(scope.child(ItemValues(item)))
+            if keep is True:
+                kept.append(item)
+            elif keep is not False and keep is not None:
+                return None  # a filter must be a boolean (or a number, an index)
+        return kept
 
     return run
 

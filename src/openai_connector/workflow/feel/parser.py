@@ -251,10 +251,9 @@ class _Parser:
         while True:
             if self.is_symbol("."):
                 self.advance()
-                name = self.advance()
-                if name.kind not in ("name", "string"):
-                    self.at -= 1
+                if self.token.kind not in ("name", "string"):
                     raise self.unexpected("a name after '.'")
+                name = self.advance()
                 node = n.Path(name.position, node, name.text)
             elif self.is_symbol("["):
                 token = self.advance()
@@ -319,6 +318,10 @@ class _Parser:
         phrase = self.phrase("(")
         if phrase is not None:
             return self.call(token, phrase)
+        words = self.plain_words()
+        if len(words) > 1 and self.is_symbol("(", self.peek(len(words))):
+            name = " ".join(words)
+            raise SyntaxProblem(f"unknown function {name}()", token.position, unknown_function=True)
         word = token.text
         if word in ("true", "false"):
             self.advance()
@@ -334,18 +337,26 @@ class _Parser:
             raise self.unexpected("a value or a name")
         return n.Name(token.position, word)
 
+    def plain_words(self) -> list[str]:
+        """The run of non-keyword words starting here (a would-be multi-word name)."""
+        words: list[str] = []
+        while self.peek(len(words)).kind == "name" and self.peek(len(words)).text not in KEYWORDS:
+            words.append(self.peek(len(words)).text)
+        return words
+
     def call(self, token: Token, name: str) -> n.Node:
         self.expect_symbol("(")
         arguments: list[n.Node] = []
         named: dict[str, n.Node] = {}
         while not self.is_symbol(")"):
+            key_position = self.token.position
             key = self.phrase(":")
             if key is None and self.token.kind == "name" and self.is_symbol(":", self.peek()):
                 key = self.advance().text
             if key is not None:
                 self.expect_symbol(":")
                 if key in named:
-                    raise SyntaxProblem(f"parameter {key!r} is given twice", self.token.position)
+                    raise SyntaxProblem(f"parameter {key!r} is given twice", key_position)
                 named[key] = self.expression()
             elif named:
                 raise self.unexpected("a named argument (positional ones cannot follow them)")
