@@ -162,3 +162,17 @@ RUNTIME_NULLS = [
 @pytest.mark.parametrize("text", RUNTIME_NULLS)
 def test_type_mismatch_at_run_time_is_null(text: str) -> None:
     assert feel(text, {"x": "text", "n": None}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "variables"),
+    [
+        ("x + 1", {"x": float("nan")}),
+        ("x * 2", {"x": float("inf")}),
+        ("x < 1", {"x": float("nan")}),
+        ("10 ** 999999999", {}),
+        ("x ** 9999", {"x": 1e300}),
+    ],
+)
+def test_numbers_beyond_feel_are_null(text: str, variables: dict[str, object]) -> None:
+    assert feel(text, variables) is None

@@ -17,7 +17,8 @@ from .errors import SyntaxProblem
 from .functions_temporal import temporal_property
 from .scope import MISSING, ItemValues, Scope
 from .signature import Builtin, bind, default_of
-from .values import FeelFunction, Range, feel_compare, feel_equal, is_number, type_name
+from .unary_tests import comparison, in_range, is_instance, satisfies
+from .values import FeelFunction, Range, is_number
 
 Compiled = Callable[[Scope], Any]
 
@@ -219,44 +220,22 @@ def _binary(node: Any, bound: frozenset[str]) -> Compiled:
         return disjunction
     if operator in OPERATORS:
         function = OPERATORS[operator]
-        return lambda scope: function(left(scope), right(scope))
-    test = _comparison(operator)
+
+        def arithmetic(scope: Scope) -> Any:
+            try:
+                return function(left(scope), right(scope))
+            except (ArithmeticError, OverflowError, ValueError):
+                return None  # e.g. a result beyond the decimal range
+
+        return arithmetic
+    test = comparison(operator)
     return lambda scope: test(left(scope), right(scope))
-
-
-def _comparison(operator: str) -> Callable[[Any, Any], bool | None]:
-    if operator == "=":
-        return feel_equal
-    if operator == "!=":
-
-        def different(a: Any, b: Any) -> bool | None:
-            same = feel_equal(a, b)
-            return None if same is None else not same
-
-        return different
-    wanted = {"<": (-1,), "<=": (-1, 0), ">": (1,), ">=": (1, 0)}[operator]
-
-    def ordered(a: Any, b: Any) -> bool | None:
-        order = feel_compare(a, b)
-        return None if order is None else order in wanted
-
-    return ordered
 
 
 def _if(node: Any, bound: frozenset[str]) -> Compiled:
     condition = compile_node(node.condition, bound)
     then, otherwise = compile_node(node.then, bound), compile_node(node.otherwise, bound)
     return lambda scope: then(scope) if condition(scope) is True else otherwise(scope)
-
-
-def in_range(value: Any, bounds: Range) -> bool | None:
-    """Whether ``value`` lies in ``bounds``; null when a bound or the value is not comparable."""
-    low, high = feel_compare(value, bounds.low), feel_compare(value, bounds.high)
-    if low is None or high is None:
-        return None
-    if low < 0 or (low == 0 and not bounds.low_closed):
-        return False
-    return not (high > 0 or (high == 0 and not bounds.high_closed))
 
 
 def _between(node: Any, bound: frozenset[str]) -> Compiled:
@@ -286,29 +265,15 @@ def _in(node: Any, bound: frozenset[str]) -> Compiled:
 
 def _unary_test(test: n.Node, bound: frozenset[str]) -> Callable[[Scope, Any], bool | None]:
     if isinstance(test, n.UnaryTest):
-        operand, compare = compile_node(test.operand, bound), _comparison(test.operator)
+        operand, compare = compile_node(test.operand, bound), comparison(test.operator)
         return lambda scope, subject: compare(subject, operand(scope))
     expected = compile_node(test, bound)
-
-    def run(scope: Scope, subject: Any) -> bool | None:
-        allowed = expected(scope)
-        if isinstance(allowed, Range):
-            return in_range(subject, allowed)
-        if isinstance(allowed, list) and not isinstance(subject, list):
-            return any(feel_equal(subject, item) is True for item in allowed)
-        return feel_equal(subject, allowed)
-
-    return run
-
-
-_TYPE_NAMES = {"Any": None, "Null": "null"}
+    return lambda scope, subject: satisfies(subject, expected(scope))
 
 
 def _instance_of(node: Any, bound: frozenset[str]) -> Compiled:
-    value, wanted = compile_node(node.value, bound), _TYPE_NAMES.get(node.type_name, node.type_name)
-    if wanted is None:
-        return lambda scope: value(scope) is not None
-    return lambda scope: type_name(value(scope)) == wanted
+    value, wanted = compile_node(node.value, bound), node.type_name
+    return lambda scope: is_instance(value(scope), wanted)
 
 
 def _iteration(node: Any, bound: frozenset[str]) -> Compiled:

@@ -11,6 +11,7 @@ time ``datetime.datetime``; time ``datetime.time``; days-and-time duration
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ DECIMAL = Context(prec=34, rounding=ROUND_HALF_EVEN)
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, (Decimal, int, float)) and not isinstance(value, bool)
+    """A FEEL number: Decimal, int or a finite float (NaN and infinities are not numbers)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (Decimal, int)) and not isinstance(value, bool)
 
 
 def to_decimal(value: Any) -> Decimal:
