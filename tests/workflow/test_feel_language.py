@@ -91,6 +91,9 @@ ARITHMETIC = [
     ("x + 0.5", 5.5),
     ("order.items[2].price * 2", 51),
     ("123456789012345678901234567890 + 1", 123456789012345678901234567891),
+    ("10 ** 20", 100000000000000000000),
+    ("10 ** 400", None),  # a number, but beyond what a JSON number (a double) carries
+    ("10 ** 400 / 10 ** 399", 10),
 ]
 
 COMPARISONS = [
@@ -260,7 +263,11 @@ ITERATION = [
     ("for i in [1, 2], j in [i, i * 10] return j", [1, 10, 2, 20]),
     ("for item in order.items return item.name", ["pen", "lamp", "desk"]),
     ('for w in ["a", "b"] return upper case(w)', ["A", "B"]),
-    ("for i in null return i", []),
+    ("for i in null return i", None),
+    ("for i in 1..10000000 return i", None),
+    ("some i in null satisfies i > 0", None),
+    ("for i in 5 return i", [5]),
+    ("for i in 1..3, j in null return i", None),
     ("sum(for i in [1, 2, 3] return i * i)", 14),
     ("some i in [1, 2, 3] satisfies i > 2", True),
     ("some i in [1, 2, 3] satisfies i > 3", False),

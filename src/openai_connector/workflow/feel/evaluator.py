@@ -22,6 +22,8 @@ from .values import FeelFunction, Range, is_number
 
 Compiled = Callable[[Scope], Any]
 
+MAX_RANGE_ITEMS = 1_000_000  # ``for i in 1..n`` with a larger n is null (a memory guard)
+
 
 def compile_node(node: n.Node, bound: frozenset[str] = frozenset()) -> Compiled:
     """``bound``: names a surrounding context, function or iteration defines (callable ones)."""
@@ -288,8 +290,11 @@ def _iteration(node: Any, bound: frozenset[str]) -> Compiled:
 
     def run(scope: Scope) -> Any:
         results: list[Any] = []
-        for scopes in _bindings(scope, names, sources, 0):
-            results.append(body(scopes))
+        try:
+            for inner_scope in _bindings(scope, names, sources, 0):
+                results.append(body(inner_scope))
+        except _NotIterable:
+            return None
         if kind == "for":
             return results
         if kind == "some":
@@ -304,18 +309,26 @@ def _bindings(scope: Scope, names: list[str], sources: list[Compiled], at: int) 
         yield scope
         return
     items = _iterable(sources[at](scope))
+    if items is None:
+        raise _NotIterable
     for item in items:
         yield from _bindings(scope.child({names[at]: item}), names, sources, at + 1)
 
 
-def _iterable(value: Any) -> list[Any]:
+class _NotIterable(Exception):
+    """An iteration source that is null, or a range too long to walk."""
+
+
+def _iterable(value: Any) -> list[Any] | None:
     if isinstance(value, list):
         return value
     if isinstance(value, Range) and is_number(value.low) and is_number(value.high):
         low, high = int(value.low), int(value.high)
+        if abs(high - low) >= MAX_RANGE_ITEMS:
+            return None
         step = 1 if high >= low else -1
         return [Decimal(i) for i in range(low, high + step, step)]
-    return [] if value is None else [value]
+    return None if value is None else [value]
 
 
 def _list(node: Any, bound: frozenset[str]) -> Compiled:

@@ -218,9 +218,10 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         if not value.is_finite():
             return None
-        if value == value.to_integral_value():
+        if value == value.to_integral_value() and value.adjusted() < 300:
             return int(value)
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else None
     if isinstance(value, float):
         return int(value) if value.is_integer() else value
     if isinstance(value, list):
