@@ -423,3 +423,16 @@ VARIABLES = {"n": None, "ctx": {"a": None}, "x": 5}
 def test_builtin(text: str, expected: Any) -> None:
     result = feel(text, VARIABLES)
     assert same(result, expected), result
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('date and time(@"2020-07-31T14:27:30@Europe/Berlin", "America/Los_Angeles")',
+         "2020-07-31T05:27:30-07:00"),
+        ('date and time(@"2020-07-31T14:27:30", "Z")', "2020-07-31T14:27:30+00:00"),
+        ('date and time(@"2020-07-31T14:27:30Z", "Nowhere/Atlantis")', None),
+    ],
+)  # fmt: skip
+def test_date_and_time_in_another_zone(text: str, expected: Any) -> None:
+    assert same(feel(text), expected)

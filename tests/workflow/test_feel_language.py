@@ -344,3 +344,15 @@ def test_a_compiled_expression_is_reused_with_other_variables() -> None:
     assert expression.evaluate({"name": "Ada"}) == "Hello Ada"
     assert expression.evaluate({"name": "Bob"}) == "Hello Bob"
     assert expression.evaluate({}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("for i in 1..5 return if i <= 2 then 1 else partial[-1] + partial[-2]", [1, 1, 2, 3, 5]),
+        ("for i in [1, 2, 3] return count(partial)", [0, 1, 2]),
+        ("for i in [10, 20] return i + count(partial)", [10, 21]),
+    ],
+)
+def test_for_sees_its_partial_results(text: str, expected: Any) -> None:
+    assert same(feel(text), expected)

@@ -6,6 +6,7 @@ tree already settled (which function a call names, where each argument goes).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -287,11 +288,15 @@ def _iteration(node: Any, bound: frozenset[str]) -> Compiled:
         names.append(name)
         inner = inner | {name}
     body, kind = compile_node(node.body, inner), node.kind
+    with_partial = kind == "for" and _mentions(node.body, "partial")
 
     def run(scope: Scope) -> Any:
         results: list[Any] = []
         try:
-            for inner_scope in _bindings(scope, names, sources, 0):
+            for bound_scope in _bindings(scope, names, sources, 0):
+                inner_scope = (  # with the results so far as FEEL's ``partial``
+                    bound_scope.child({"partial": list(results)}) if with_partial else bound_scope
+                )
                 results.append(body(inner_scope))
         except _NotIterable:
             return None
@@ -313,6 +318,23 @@ def _bindings(scope: Scope, names: list[str], sources: list[Compiled], at: int) 
         raise _NotIterable
     for item in items:
         yield from _bindings(scope.child({names[at]: item}), names, sources, at + 1)
+
+
+def _mentions(node: Any, name: str) -> bool:
+    """Whether the syntax tree under ``node`` reads the name ``name``."""
+    if isinstance(node, n.Name):
+        return node.name == name
+    if isinstance(node, n.Node):
+        return any(_mentions(getattr(node, slot), name) for slot in _fields(node))
+    if isinstance(node, (list, tuple)):
+        return any(_mentions(item, name) for item in node)
+    if isinstance(node, dict):
+        return any(_mentions(item, name) for item in node.values())
+    return False
+
+
+def _fields(node: n.Node) -> list[str]:
+    return [field.name for field in dataclasses.fields(node)]
 
 
 class _NotIterable(Exception):

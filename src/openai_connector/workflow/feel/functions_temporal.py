@@ -66,6 +66,8 @@ def _time(
 
 
 def _date_and_time(source: Any, time: Any = None) -> dt.datetime | None:
+    if isinstance(time, str) and isinstance(source, dt.datetime):
+        return _in_zone(source, time)
     if time is not None:
         if isinstance(source, dt.date) and isinstance(time, dt.time):
             day = source.date() if isinstance(source, dt.datetime) else source
@@ -81,6 +83,19 @@ def _date_and_time(source: Any, time: Any = None) -> dt.datetime | None:
     if isinstance(source, dt.date):
         return dt.datetime.combine(source, dt.time())
     return None
+
+
+def _in_zone(moment: dt.datetime, zone: str) -> dt.datetime | None:
+    """The same instant in another zone (a zone id or ``Z``); a local time is taken as UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        target = dt.UTC if zone == "Z" else ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(target)
 
 
 def _duration(source: Any) -> DayTimeDuration | YearMonthDuration | None:
@@ -140,7 +155,7 @@ FUNCTIONS = [
     Builtin("today", (), _today, clock=True),
     Builtin("date", ("from", "month?", "day?"), _date),
     Builtin("time", ("from", "minute?", "second?", "offset?"), _time),
-    Builtin("date and time", ("from", "time?"), _date_and_time),
+    Builtin("date and time", ("from", "time?"), _date_and_time),  # time: a time or a zone
     Builtin("duration", ("from",), _duration),
     Builtin("years and months duration", ("from", "to"), _years_and_months),
     Builtin("day of week", ("date",), _day_of_week),
