@@ -250,6 +250,9 @@ MEMBERSHIP = [
     ("x in null", False),
     ("null in [1, null]", True),
     ("2.5 in [1..3]", True),
+    ("[1, 2] in [[1, 2], [3]]", True),
+    ("[1, 2] in [1, 2]", True),
+    ("[1, 3] in [[1, 2]]", False),
     ('@"2024-01-15" in [@"2024-01-01"..@"2024-01-31"]', True),
     ("x in [1..y]", None),
 ]

@@ -41,8 +41,10 @@ def satisfies(subject: Any, allowed: Any) -> bool | None:
     """``subject in allowed``: a range, a list of values, or one value."""
     if isinstance(allowed, Range):
         return in_range(subject, allowed)
-    if isinstance(allowed, list) and not isinstance(subject, list):
-        return any(feel_equal(subject, item) is True for item in allowed)
+    if isinstance(allowed, list):
+        if any(feel_equal(subject, item) is True for item in allowed):
+            return True
+        return isinstance(subject, list) and feel_equal(subject, allowed) is True
     return feel_equal(subject, allowed)
 
 
