@@ -306,6 +306,9 @@ FUNCTION_VALUES = [
     ("{f: function(a) a * 2, r: f(1, 2)}.r", None),
     ("{f: 1, r: f(1)}.r", None),
     ("sort([3, 1, 2], function(a, b) a > b)", [3, 2, 1]),
+    ("{count: 5, n: count([1, 2])}.n", 2),
+    ("{count: function(l) 99, n: count([1, 2])}.n", 99),
+    ("for count in [1] return count([1, 2, 3])", [3]),
 ]
 
 GROUPS = {

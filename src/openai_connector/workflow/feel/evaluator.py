@@ -100,24 +100,26 @@ def _filter(node: Any, bound: frozenset[str]) -> Compiled:
 def _call(node: Any, bound: frozenset[str]) -> Compiled:
     name = node.name
     arguments = [compile_node(argument, bound) for argument in node.arguments]
-    if name in bound:  # a function value defined in the expression itself
-        named = node.named or {}
-        if named:
+    if name == "is defined":
+        return _is_defined(node, bound)
+    builtin = BUILTINS.get(name)
+    if name in bound and not (builtin and node.named):
+        # a name the expression itself defines (a context entry, a parameter): call it when
+        # it holds a function value; otherwise the built-in of that name, if there is one
+        if node.named:
             raise SyntaxProblem(f"{name}() takes positional arguments only", node.position)
+        fallback = _call_builtin(node, builtin, arguments, bound) if builtin else None
 
         def call_value(scope: Scope) -> Any:
             function = scope.lookup(name)
             if not isinstance(function, FeelFunction):
-                return None
+                return fallback(scope) if fallback else None
             values = [argument(scope) for argument in arguments]
             if len(values) != len(function.parameters):
                 return None
             return function.call(values)
 
         return call_value
-    if name == "is defined":
-        return _is_defined(node, bound)
-    builtin = BUILTINS.get(name)
     if builtin is None:
         raise SyntaxProblem(f"unknown function {name}()", node.position, unknown_function=True)
     return _call_builtin(node, builtin, arguments, bound)
