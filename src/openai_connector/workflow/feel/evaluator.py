@@ -19,7 +19,7 @@ from .functions_temporal import temporal_property
 from .scope import MISSING, ItemValues, Scope
 from .signature import Builtin, bind, default_of
 from .unary_tests import comparison, in_range, is_instance, satisfies
-from .values import FeelFunction, Range, is_number
+from .values import FeelFunction, Range, is_number, to_decimal
 
 Compiled = Callable[[Scope], Any]
 
@@ -28,10 +28,7 @@ MAX_RANGE_ITEMS = 1_000_000  # ``for i in 1..n`` with a larger n is null (a memo
 
 def compile_node(node: n.Node, bound: frozenset[str] = frozenset()) -> Compiled:
     """``bound``: names a surrounding context, function or iteration defines (callable ones)."""
-    compiler = _COMPILERS.get(type(node))
-    if compiler is None:  # pragma: no cover - every node type has a compiler
-        raise SyntaxProblem(f"unsupported construct {type(node).__name__}", node.position)
-    return compiler(node, bound)
+    return _COMPILERS[type(node)](node, bound)
 
 
 def _literal(node: Any, bound: frozenset[str]) -> Compiled:
@@ -65,6 +62,9 @@ def _path(node: Any, bound: frozenset[str]) -> Compiled:
 
 
 def _filter(node: Any, bound: frozenset[str]) -> Compiled:
+    """``list[condition]``: when the condition, read outside the items, is a number, it is a
+    1-based index (negative from the end); otherwise the items for which it is true, with
+    ``item`` and a context item's entries in scope."""
     base = compile_node(node.base, bound)
     condition = compile_node(node.condition, bound | {"item"})
 
@@ -75,8 +75,8 @@ def _filter(node: Any, bound: frozenset[str]) -> Compiled:
         if not isinstance(items, list):
             items = [items]
         index = condition(scope)
-        if is_number(index) and not isinstance(index, bool):
-            number = Decimal(index) if not isinstance(index, Decimal) else index
+        if is_number(index):
+            number = to_decimal(index)
             if number != number.to_integral_value():
                 return None
             position = int(number)
