@@ -9,13 +9,40 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from . import constants
+from .secrets import clean_secret, has_reference
 
 Provider = Literal["openai", "azure", "compatible"]
 API_VERSION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 CREDENTIAL_FIELDS = ("api_key", "azure_ad_token")
+URL_FIELDS = ("base_url", "endpoint")
+CREDENTIAL_HEADER = re.compile(
+    r"auth|key|token|secret|password|passwd|cookie|credential|signature", re.IGNORECASE
+)
+"""Header names whose values are credentials: masked in logs and repr, redacted everywhere."""
+
+
+def is_credential_header(name: str) -> bool:
+    return CREDENTIAL_HEADER.search(name) is not None
+
+
+def mask_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Configured headers with credential-like literal values masked (references kept)."""
+    return {
+        name: constants.SECRET_MASK
+        if is_credential_header(name) and value and not has_reference(value)
+        else value
+        for name, value in headers.items()
+    }
 
 
 class RetryPolicy(BaseModel):
@@ -45,14 +72,28 @@ class Timeout(BaseModel):
     """Seconds for one attempt, from sending to the last byte of the response."""
 
 
-def mask_url_password(url: str) -> str:
-    """``url`` with the password of its user info (``http://user:pass@host``) masked."""
+def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
+    """``(url without user info, user, password)`` of ``http://user:pass@host/...``;
+    user and password as written (percent-encoded), None when absent."""
     scheme, sep, rest = url.partition("://")
-    userinfo, at, host = rest.partition("@")
-    if not sep or not at or ":" not in userinfo or "/" in userinfo:
+    authority_end = min((i for i in (rest.find(c) for c in "/?#") if i != -1), default=len(rest))
+    authority = rest[:authority_end]
+    userinfo, at, host = authority.rpartition("@")
+    if not sep or not at:
+        return url, None, None
+    user, colon, password = userinfo.partition(":")
+    return f"{scheme}://{host}{rest[authority_end:]}", user, password if colon else None
+
+
+def mask_url_password(url: str) -> str:
+    """``url`` with the credential of its user info masked: the password of
+    ``http://user:pass@host``, or the whole user info of ``http://token@host``."""
+    bare, user, password = split_userinfo(url)
+    if user is None:
         return url
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}:{constants.SECRET_MASK}@{host}"
+    scheme, _, rest = bare.partition("://")
+    shown = f"{user}:{constants.SECRET_MASK}" if password is not None else constants.SECRET_MASK
+    return f"{scheme}://{shown}@{rest}"
 
 
 class Network(BaseModel):
@@ -73,7 +114,7 @@ class Network(BaseModel):
 class Connection(BaseModel):
     """Everything needed to reach one provider."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     provider: Provider = "openai"
     base_url: str | None = None
@@ -104,13 +145,26 @@ class Connection(BaseModel):
             )
         return value
 
+    @field_validator(*CREDENTIAL_FIELDS, "organization", "project")
+    @classmethod
+    def _check_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else clean_secret(value, str(info.field_name))
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        return {
+            clean_secret(name, "headers"): clean_secret(text, f"headers.{name.strip()}")
+            for name, text in value.items()
+        }
+
     @field_validator("base_url", "endpoint")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is None or value.startswith("{{"):
             return value
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
+            raise ValueError(f"{mask_url_password(value)!r} is not an http(s) URL")
         return value.rstrip("/")
 
     @model_validator(mode="after")
@@ -128,6 +182,10 @@ class Connection(BaseModel):
         for name, value in super().__repr_args__():
             if name in CREDENTIAL_FIELDS and value and not str(value).startswith("{{"):
                 yield name, constants.SECRET_MASK
+            elif name in URL_FIELDS and value:
+                yield name, mask_url_password(value)
+            elif name == "headers" and value:
+                yield name, mask_headers(value)
             else:
                 yield name, value
 
@@ -138,6 +196,11 @@ class Connection(BaseModel):
             value = data.get(name)
             if value and not str(value).startswith("{{"):
                 data[name] = constants.SECRET_MASK
+        for name in URL_FIELDS:
+            if data.get(name):
+                data[name] = mask_url_password(data[name])
+        if data.get("headers"):
+            data["headers"] = mask_headers(data["headers"])
         if data.get("network", {}).get("proxy"):
             data["network"]["proxy"] = mask_url_password(data["network"]["proxy"])
         return data

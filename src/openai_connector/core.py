@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .connection import Connection, Network, RetryPolicy
+from .connection import Connection, Network, RetryPolicy, is_credential_header, mask_url_password
+from .constants import SECRET_MASK
 from .error_mapping import error_code_of, status_error, validation_error
 from .errors import (
     APIStatusError,
@@ -35,6 +36,9 @@ from .usage import Usage
 
 log = logging.getLogger("openai_connector.http")
 MASKED_HEADERS = frozenset({"authorization", "api-key", "proxy-authorization", "cookie"})
+REDACTED = {"redacted": True}
+"""Marks our log records as redacted already (a handler need not redact them again: a
+second pass over the text could mask a number that merely contains a short secret)."""
 DEBUG_BODY_LIMIT = 4000
 
 
@@ -236,8 +240,8 @@ class Core:
         response_type = spec.response_type if spec else "json"
         redactor = self.redactor
         content = response.content
-        if redactor.in_bytes(content):
-            content = redactor.deep(content)
+        # secrets are redacted in the decoded body (escaped forms too), strings only
+        secret = redactor.may_hold(content)
         headers = redactor.headers(response.headers)
         ok = 200 <= response.status < 300
         body: Any
@@ -245,10 +249,12 @@ class Core:
             # the common case, first; the same outcome as the general rules below
             try:
                 body = json.loads(content)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise self._not_json(
                     prepared, response, headers, content, attempts=attempts, started=started
                 ) from None
+            if secret:
+                body = redactor.deep(body)
             return Result(
                 response.status,
                 headers,
@@ -260,7 +266,7 @@ class Core:
             )
         content_type = headers.get("content-type", "")
         if response_type == "binary" and ok:
-            body = content
+            body = redactor.deep(content) if secret else content
         elif response_type == "text" and ok:
             body = content.decode("utf-8", "replace")
         elif not content:
@@ -268,7 +274,7 @@ class Core:
         elif "json" in content_type or (response_type == "json" and ok):
             try:
                 body = json.loads(content)
-            except ValueError:
+            except (ValueError, RecursionError):
                 if ok:
                     raise self._not_json(
                         prepared, response, headers, content, attempts=attempts, started=started
@@ -276,6 +282,8 @@ class Core:
                 body = content.decode("utf-8", "replace")
         else:
             body = content.decode("utf-8", "replace")
+        if secret and not isinstance(body, bytes):
+            body = redactor.deep(body)
         return Result(
             response.status,
             headers,
@@ -296,7 +304,7 @@ class Core:
         attempts: int,
         started: float,
     ) -> InvalidResponse:
-        text = content.decode("utf-8", "replace")
+        text = self.redactor(content.decode("utf-8", "replace"))
         return InvalidResponse(
             f"{prepared.operation.id}: the server answered {response.status} "
             f"with a body that is not JSON: {text[:120]!r}",
@@ -361,15 +369,18 @@ class Core:
         debug = self.debug or request.debug
         if not debug and not log.isEnabledFor(logging.DEBUG):
             return
-        headers = {k: ("***" if k in MASKED_HEADERS else v) for k, v in request.headers.items()}
-        body = self.redactor.preview(request.content or b"", DEBUG_BODY_LIMIT)
+        redactor = self.redactor
+        headers = {
+            k: (SECRET_MASK if k in MASKED_HEADERS or is_credential_header(k) else v)
+            for k, v in request.headers.items()
+        }
+        body = redactor.preview(request.content or b"", DEBUG_BODY_LIMIT)
         log.log(
             logging.INFO if debug else logging.DEBUG,
             "%s",
-            self.redactor(
-                f"request attempt={attempt} {request.method} {request.url} "
-                f"headers={json.dumps(headers)} body={body}"
-            ),
+            f"request attempt={attempt} {request.method} {self._shown_url(request.url)} "
+            f"headers={_dump_headers(redactor.headers(headers))} body={body}",
+            extra=REDACTED,
         )
 
     def log_response(
@@ -383,15 +394,23 @@ class Core:
         debug = self.debug or request.debug
         if not debug and not log.isEnabledFor(logging.DEBUG):
             return
-        body = self.redactor.preview(content or b"", DEBUG_BODY_LIMIT)
+        redactor = self.redactor
+        body = redactor.preview(content or b"", DEBUG_BODY_LIMIT)
         log.log(
             logging.INFO if debug else logging.DEBUG,
             "%s",
-            self.redactor(
-                f"response {status} {request.method} {request.url} in {elapsed * 1000:.1f} ms "
-                f"headers={json.dumps(headers)} body={body}"
-            ),
+            f"response {status} {request.method} {self._shown_url(request.url)} in "
+            f"{elapsed * 1000:.1f} ms headers={_dump_headers(redactor.headers(headers))} "
+            f"body={body}",
+            extra=REDACTED,
         )
+
+    def _shown_url(self, url: str) -> str:
+        return self.redactor(mask_url_password(url))
+
+
+def _dump_headers(headers: dict[str, str]) -> str:
+    return json.dumps(headers, ensure_ascii=False)
 
 
 def _form_value(value: Any) -> Any:

@@ -7,25 +7,50 @@ call time the reference is replaced by the secret's value, looked up in order in
 2. a dotenv-style secrets file (``NAME=value`` lines),
 3. a directory holding one file per secret (as container platforms mount them).
 
+A value loses its surrounding whitespace (the newline a file or a paste leaves); a value with
+a control character inside is a ``ConfigError`` naming the secret, never showing the value.
+
 Every value resolved this way, and every API key or token however it was given, is
 registered with a :class:`Redactor`; everything the package prints, logs, stores or returns
-passes through it, so the value shows as ``***``.
+passes through it (:mod:`.redaction`), so the value shows as ``***``.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .constants import SECRET_MASK
-from .errors import SecretNotFound
+from .errors import ConfigError, SecretNotFound
+from .redaction import MIN_REDACTED_LENGTH, Redactor
+
+__all__ = [
+    "MIN_REDACTED_LENGTH",
+    "Redactor",
+    "Secret",
+    "SecretResolver",
+    "SecretStore",
+    "clean_secret",
+    "has_reference",
+]
 
 SECRET_REFERENCE = re.compile(r"\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
-MIN_REDACTED_LENGTH = 4
-"""Shorter values are not redacted: masking every 'a' in a text would destroy it."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_secret(value: str, setting: str) -> str:
+    """``value`` without surrounding whitespace (a key pasted with its newline); a value
+    with control characters inside is refused, naming ``setting`` and never the value."""
+    value = value.strip()
+    if _CONTROL.search(value) is not None:
+        raise ConfigError(
+            f"{setting}: the value holds a control character (a line break, tab or NUL)",
+            hint=f"check where {setting} comes from: a secret is one line of text",
+        )
+    return value
 
 
 class Secret:
@@ -76,20 +101,34 @@ class SecretStore:
             if self.file is not None and self.file.is_file():
                 from dotenv import dotenv_values
 
-                values = dotenv_values(self.file)
+                try:
+                    values = dotenv_values(self.file, encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise ConfigError(
+                        f"secrets file {self.file} cannot be read: {_reason(exc)}",
+                        hint="a secrets file holds NAME=value lines in UTF-8",
+                    ) from None
                 self._file_values = {k: v for k, v in values.items() if v is not None}
         return self._file_values
 
     def get(self, name: str) -> str | None:
+        """The value of secret ``name`` without surrounding whitespace, or None."""
         if name in self.environ:
-            return self.environ[name]
+            return clean_secret(self.environ[name], f"secret {name} (environment)")
         file_values = self._from_file()
         if name in file_values:
-            return file_values[name]
+            return clean_secret(file_values[name], f"secret {name} (file {self.file})")
         if self.directory is not None:
             candidate = self.directory / name
             if candidate.is_file() and candidate.parent == self.directory:
-                return candidate.read_text(encoding="utf-8").rstrip("\r\n")
+                try:
+                    text = candidate.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise ConfigError(
+                        f"secret {name}: {candidate} cannot be read: {_reason(exc)}",
+                        hint="a secret file holds the value as UTF-8 text",
+                    ) from None
+                return clean_secret(text, f"secret {name} (file {candidate})")
         return None
 
     def describe(self) -> str:
@@ -105,97 +144,6 @@ class SecretStore:
         if value is None:
             raise SecretNotFound(name, self.describe())
         return value
-
-
-class Redactor:
-    """Replaces every registered secret value with ``***``."""
-
-    __slots__ = ("_bytes", "_pattern", "_values")
-
-    def __init__(self, values: Iterable[str] = ()) -> None:
-        self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        self._bytes: tuple[bytes, ...] = ()
-        for value in values:
-            self.add(value)
-
-    def add(self, value: str | Secret | None) -> None:
-        if isinstance(value, Secret):
-            value = value.reveal()
-        if not value or len(value) < MIN_REDACTED_LENGTH or value in self._values:
-            return
-        self._values.add(value)
-        ordered = sorted(self._values, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
-        self._bytes = tuple(v.encode() for v in ordered)
-
-    def __bool__(self) -> bool:
-        return bool(self._values)
-
-    def __call__(self, text: str) -> str:
-        if self._pattern is None or not text:
-            return text
-        return self._pattern.sub(SECRET_MASK, text)
-
-    def in_bytes(self, data: bytes) -> bool:
-        """Cheap check: does any secret occur in ``data``?"""
-        return any(value in data for value in self._bytes)
-
-    def in_text(self, text: str) -> bool:
-        return self._pattern is not None and self._pattern.search(text) is not None
-
-    def pending(self, text: str) -> int:
-        """How many characters at the end of ``text`` could be the start of a secret.
-
-        Text that arrives in pieces (a stream) holds these back until the next piece shows
-        whether a secret follows, so a secret split across pieces is still masked whole.
-        """
-        best = 0
-        for value in self._values:
-            tail = text[-(len(value) - 1) :] if len(value) > 1 else ""
-            start = tail.find(value[0])
-            while start != -1 and len(tail) - start > best:
-                if value.startswith(tail[start:]):
-                    best = len(tail) - start
-                    break
-                start = tail.find(value[0], start + 1)
-        return best
-
-    def headers(self, headers: dict[str, str]) -> dict[str, str]:
-        """``headers`` itself when no secret occurs in it, else a redacted copy."""
-        if self._pattern is None:
-            return headers
-        if self._pattern.search("\n".join([*headers, *headers.values()])) is None:
-            return headers
-        return {self(k): self(v) for k, v in headers.items()}
-
-    def preview(self, data: bytes, limit: int) -> str:
-        """The first ``limit`` characters of ``data`` as text, redacted; a secret that
-        straddles the cut is masked whole, never shown in part."""
-        longest = max((len(value) for value in self._values), default=0)
-        text = data[: (limit + longest) * 4].decode("utf-8", "replace")[: limit + longest]
-        end = limit
-        if self._pattern is not None:
-            for match in self._pattern.finditer(text):
-                if match.start() < limit < match.end():
-                    end = match.end()
-        return self(text[:end])
-
-    def deep(self, obj: Any) -> Any:
-        """A copy of ``obj`` (JSON-like) with every secret in its strings redacted."""
-        if self._pattern is None:
-            return obj
-        if isinstance(obj, str):
-            return self(obj)
-        if isinstance(obj, dict):
-            return {self.deep(k): self.deep(v) for k, v in obj.items()}
-        if isinstance(obj, list | tuple):
-            return [self.deep(v) for v in obj]
-        if isinstance(obj, bytes):
-            for value in self._bytes:
-                obj = obj.replace(value, SECRET_MASK.encode())
-            return obj
-        return obj
 
 
 class SecretResolver:
@@ -226,13 +174,25 @@ class SecretResolver:
             return obj
         return obj
 
-    def resolve_secret(self, value: str | Secret | None) -> Secret | None:
-        """Resolve a credential field; the result is always registered for redaction."""
+    def resolve_secret(
+        self, value: str | Secret | None, setting: str = "credential"
+    ) -> Secret | None:
+        """Resolve a credential field; the result is always registered for redaction.
+
+        Surrounding whitespace is dropped; a control character inside is a ConfigError
+        naming ``setting``."""
         if value is None:
             return None
         plain = value.reveal() if isinstance(value, Secret) else self.resolve(value)
+        plain = clean_secret(plain, setting)
         self.redactor.add(plain)
         return Secret(plain)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {exc.start})"
+    return str(getattr(exc, "strerror", None) or exc)
 
 
 def has_reference(value: object) -> bool:

@@ -52,7 +52,16 @@ def parse_event(event: SseEvent) -> Any:
 class StreamState:
     """One streamed call's progress, shared by the async and the sync stream readers."""
 
-    __slots__ = ("_assembler", "_core", "_decoder", "_headers", "_prepared", "_status", "clock")
+    __slots__ = (
+        "_assembler",
+        "_core",
+        "_decoder",
+        "_headers",
+        "_held",
+        "_prepared",
+        "_status",
+        "clock",
+    )
 
     def __init__(self, core: Core, prepared: Prepared) -> None:
         assert prepared.operation.assembler is not None
@@ -62,6 +71,8 @@ class StreamState:
         self._decoder = SseDecoder()
         self._status = 0
         self._headers: dict[str, str] = {}
+        self._held = ""
+        """Text held back from the caller: it may be the start of a secret."""
         self.clock: RetryClock | None = None
 
     @staticmethod
@@ -102,18 +113,37 @@ class StreamState:
         redactor = self._core.redactor
         chunks = []
         for event in events:
-            if redactor.in_text(event.data):  # a server echoing a secret: never pass it on
-                event.data = redactor(event.data)
+            if redactor.may_hold_text(event.data):
+                # a server echoing a secret (perhaps escaped): never pass it on; the JSON
+                # is redacted in its strings, so numbers and the event's shape stay
+                event.data = redactor.json_text(event.data)
             chunk = add(event)
-            if chunk is not None:
-                chunks.append(chunk)
+            if chunk is None:
+                continue
+            if redactor and (self._held or chunk.text):
+                self._hold_back(chunk)
+            chunks.append(chunk)
         return chunks
+
+    def _hold_back(self, chunk: StreamChunk) -> None:
+        """Show the chunk's text up to a tail that may begin a secret (the next event
+        decides), so a secret split across events is masked whole; ``data`` says the same."""
+        raw = chunk.text or ""
+        ready, self._held = self._core.redactor.split_pending(self._held + raw)
+        if ready != raw:
+            if raw:
+                chunk.data = _replace_string(chunk.data, raw, ready)
+            chunk.text = ready or None
 
     def feed(self, raw: bytes) -> list[StreamChunk]:
         return self._chunks(self._decoder.feed(raw))
 
     def flush(self) -> list[StreamChunk]:
-        return self._chunks(self._decoder.flush())
+        chunks = self._chunks(self._decoder.flush())
+        if self._held:  # the stream ended: what was held back was not a secret
+            chunks.append(StreamChunk(None, self._held))
+            self._held = ""
+        return chunks
 
     def check_deadline(self) -> None:
         assert self.clock is not None and self._prepared.request is not None
@@ -157,3 +187,25 @@ class StreamState:
             rate_limit=RateLimit.from_headers(self._headers),
             extra={"streamed": True},
         )
+
+
+def _replace_string(data: Any, old: str, new: str) -> Any:
+    """``data`` with its first string equal to ``old`` (the chunk's text) set to ``new``."""
+    found = False
+
+    def walk(value: Any) -> Any:
+        nonlocal found
+        if found:
+            return value
+        if isinstance(value, str):
+            if value == old:
+                found = True
+                return new
+            return value
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(data)

@@ -38,9 +38,19 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def dumps(data: Any) -> str:
-    """JSON text for anything a result may hold (bytes as base64, paths as text)."""
-    return json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable)
+def dumps(data: Any, redactor: Redactor | None = None) -> str:
+    """JSON text for anything a result may hold (bytes as base64, paths as text).
+
+    With a ``redactor``, secrets are masked in the values before they are dumped (never in
+    the dumped text, where a short secret could match part of a number)."""
+    if not redactor:
+        return json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable)
+    return json.dumps(
+        redactor.deep(data),
+        indent=2,
+        ensure_ascii=False,
+        default=lambda value: redactor.deep(_jsonable(value)),
+    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
@@ -64,7 +74,7 @@ class Output:
         return self.redactor.deep(data) if self.redactor else data
 
     def json(self, data: Any, *, err: bool = False) -> None:
-        click.echo(self.redactor(dumps(self._clean(data))), err=err)
+        click.echo(dumps(data, self.redactor), err=err)
 
     def text(self, text: str, *, err: bool = False, nl: bool = True) -> None:
         click.echo(self.redactor(text), err=err, nl=nl)
@@ -73,10 +83,10 @@ class Output:
         """Bytes as they are (e.g. a downloaded file piped to another program)."""
         click.echo(self._clean(data), nl=False)
 
-    def piece(self, text: str, *, err: bool = False) -> None:
-        """A piece of text, shown at once."""
+    def piece(self, text: str, *, err: bool = False, redacted: bool = False) -> None:
+        """A piece of text, shown at once (``redacted``: it has been already)."""
         stream = sys.stderr if err else sys.stdout
-        stream.write(self.redactor(text))
+        stream.write(text if redacted else self.redactor(text))
         stream.flush()
 
     def stream(self, *, err: bool = False) -> StreamText:
@@ -111,11 +121,9 @@ class StreamText:
         self.written = False
 
     def write(self, piece: str) -> None:
-        text = self._held + piece
-        keep = self._output.redactor.pending(text)
-        ready, self._held = (text[:-keep], text[-keep:]) if keep else (text, "")
+        ready, self._held = self._output.redactor.split_pending(self._held + piece)
         if ready:
-            self._output.piece(ready, err=self._err)
+            self._output.piece(ready, err=self._err, redacted=True)
             self.written = True
 
     def close(self) -> None:

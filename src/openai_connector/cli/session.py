@@ -74,6 +74,8 @@ class _RedactingHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.setFormatter(logging.Formatter("debug: %(message)s"))
 
     def format(self, record: logging.LogRecord) -> str:
+        if getattr(record, "redacted", False):  # the core's logs: redacted in their values
+            return super().format(record)
         return self._output.redactor(super().format(record))
 
 

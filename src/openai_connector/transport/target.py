@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import warnings
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
-from ..connection import Connection
+from ..connection import Connection, is_credential_header, mask_url_password, split_userinfo
 from ..constants import OPENAI_BASE_URL, USER_AGENT
 from ..errors import ConfigError, ConnectorWarning
-from ..secrets import SecretResolver
+from ..secrets import SecretResolver, clean_secret
 from .azure import API_PREFIX, EntraTokenCommand
 
 
@@ -32,6 +33,32 @@ class Target:
         return f"{url}?{urlencode(params, doseq=True)}" if params else url
 
 
+def _without_userinfo(url: str, setting: str, resolver: SecretResolver) -> tuple[str, str | None]:
+    """``url`` without its user info, and the Basic ``authorization`` value it stood for.
+
+    Both faces then send the same thing (urllib3 would drop user info, aiohttp send it),
+    and the URL that is logged or shown in errors holds no password. The password (or a
+    lone user name, which is a token then) is registered for redaction."""
+    bare, user, password = split_userinfo(url)
+    if user is None:
+        return url, None
+    secrets = (password, unquote(password)) if password else (user, unquote(user))
+    for value in secrets:
+        resolver.redactor.add(clean_secret(value, setting))
+    plain = f"{unquote(user)}:{unquote(password or '')}"
+    credentials = base64.b64encode(plain.encode()).decode()
+    resolver.redactor.add(credentials)
+    return bare, f"Basic {credentials}"
+
+
+def _clash(setting: str, other: str) -> ConfigError:
+    return ConfigError(
+        f"{setting} holds a user name and password (user:password@host) and {other} is set "
+        "too: only one credential can be sent",
+        hint=f"remove the user info from {setting}, or the other credential",
+    )
+
+
 def quote_path(value: object) -> str:
     """A path parameter, URL-encoded so it cannot change the path."""
     return quote(str(value), safe="")
@@ -45,12 +72,16 @@ def resolve_target(
     """Resolve secrets and work out the base URL, auth headers and fixed query."""
     headers = {"user-agent": USER_AGENT, "accept": "application/json"}
     query: dict[str, str] = {}
-    api_key = resolver.resolve_secret(connection.api_key)
+    api_key = resolver.resolve_secret(connection.api_key, "api_key")
     if connection.provider == "azure":
-        endpoint = resolver.resolve(connection.azure_endpoint).rstrip("/")
+        endpoint, basic = _without_userinfo(
+            resolver.resolve(connection.azure_endpoint).rstrip("/"), "endpoint", resolver
+        )
         base_url = endpoint + API_PREFIX
         query["api-version"] = connection.api_version
-        token = resolver.resolve_secret(connection.azure_ad_token)
+        token = resolver.resolve_secret(connection.azure_ad_token, "azure_ad_token")
+        if basic is not None:
+            raise _clash("endpoint", "the azure connection's api_key or azure_ad_token")
         if api_key:
             if api_key.reveal().startswith("sk-"):
                 warnings.warn(
@@ -72,7 +103,15 @@ def resolve_target(
                 "(AZURE_OPENAI_AD_TOKEN) or azure_ad_token_command",
             )
     else:
-        base_url = resolver.resolve(connection.base_url or OPENAI_BASE_URL).rstrip("/")
+        base_url, basic = _without_userinfo(
+            resolver.resolve(connection.base_url or OPENAI_BASE_URL).rstrip("/"),
+            "base_url",
+            resolver,
+        )
+        if basic is not None:
+            if api_key:
+                raise _clash("base_url", "api_key")
+            headers["authorization"] = basic
         if api_key:
             if connection.provider == "openai" and _looks_like_azure_key(api_key.reveal()):
                 warnings.warn(
@@ -82,7 +121,7 @@ def resolve_target(
                     stacklevel=4,
                 )
             headers["authorization"] = f"Bearer {api_key.reveal()}"
-        elif connection.provider == "openai" and base_url == OPENAI_BASE_URL:
+        elif basic is None and connection.provider == "openai" and base_url == OPENAI_BASE_URL:
             # a self-hosted server behind OPENAI_BASE_URL may need no key; OpenAI always does
             raise ConfigError(
                 "the openai connection has no api_key",
@@ -93,9 +132,14 @@ def resolve_target(
         if connection.project:
             headers["openai-project"] = resolver.resolve(connection.project)
     for name, value in connection.headers.items():
-        headers[name.lower()] = resolver.resolve(value)
+        resolved = clean_secret(resolver.resolve(value), f"headers.{name}")
+        if is_credential_header(name):  # x-api-key = "literal": a credential all the same
+            resolver.redactor.add(resolved)
+        headers[name.lower()] = resolved
     for name, value in connection.query.items():
         query[name] = resolver.resolve(value)
     if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"base URL {base_url!r} is not an http(s) URL", hint="fix base_url")
+        raise ConfigError(
+            f"base URL {mask_url_password(base_url)!r} is not an http(s) URL", hint="fix base_url"
+        )
     return Target(connection.provider, base_url, headers, query, connection.api_version)
