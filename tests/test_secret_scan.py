@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import traceback
 import warnings
@@ -41,20 +42,43 @@ from scripted_server import Recorded, Reply, ScriptedServer, chat_body, chat_chu
 ENV_SECRET = "sk-pl4nted-Env-9QxV7tKm2WzR"
 FILE_SECRET = "pl4nted-File-3RbN8yLc5HdQ"
 DIR_SECRET = "pl4nted-Dir-6JfT1uGs4PaZ"
-PLANTED = (ENV_SECRET, FILE_SECRET, DIR_SECRET)
+USER_SECRET = "pl4nted-User-8MwK2xVb7Ns"
+"""The password in a base URL's user info."""
+HEADER_SECRET = "pl4nted-Hdr-5TgY3eWq1Lo"
+"""A literal key in a configured header (x-api-key)."""
+PLANTED = (ENV_SECRET, FILE_SECRET, DIR_SECRET, USER_SECRET, HEADER_SECRET)
 WINDOW = 8
 """Any 8 characters in a row of a planted value count as a leak (a value cut in half)."""
+_UNICODE_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
+_CHAR_ESCAPE = re.compile(r"\\+([\"\\/])")
+
+
+def unescaped(text: str) -> str:
+    """``text`` with JSON escapes decoded, however deep (\\u0026, \\\\\\", \\/)."""
+    for _ in range(3):
+        text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+        text = _CHAR_ESCAPE.sub(r"\1", text)
+    return text
 
 
 def leaks(text: str) -> list[str]:
+    """Pieces of planted values in ``text``: as they are, escaped, or in other case (HTTP
+    lowercases header names)."""
     found = []
+    shapes = [text, unescaped(text)]
+    shapes += [shape.lower() for shape in shapes]
     for value in PLANTED:
         for start in range(len(value) - WINDOW + 1):
             piece = value[start : start + WINDOW]
-            if piece in text:
+            if any(piece in shape or piece.lower() in shape for shape in shapes):
                 found.append(piece)
                 break
     return found
+
+
+def go_escaped(value: str) -> str:
+    """``value`` as Go's JSON encoder and others escape it: some characters as \\uXXXX."""
+    return "".join(f"\\u{ord(c):04x}" if c in "-ptE" else c for c in value)
 
 
 class Channels:
@@ -116,6 +140,21 @@ def echo(request: Recorded) -> Reply:
     body = chat_body(f"you said {prompt!r} with {auth}")
     body["echo"] = {"authorization": auth, "x-custom": custom}
     return Reply(json=body, headers={"X-Echo-Auth": auth, "X-Echo-Custom": custom})
+
+
+def escaped_echo(request: Recorded, status: int = 200) -> Reply:
+    """A server that repeats the key and the prompt JSON-escaped, as Go's encoder would."""
+    key = request.headers.get("authorization", "").removeprefix("Bearer ")
+    prompt = request.json["messages"][-1]["content"]
+    text = json.dumps(prompt)[1:-1]
+    body = (
+        f'{{"id": "c", "object": "chat.completion", "created": 1700000000, "model": "m", '
+        f'"choices": [{{"index": 0, "finish_reason": "stop", "message": {{"role": '
+        f'"assistant", "content": "{go_escaped(text)} {go_escaped(key)}"}}}}], '
+        f'"error": {{"message": "key \\"{go_escaped(key)}\\" refused", "code": "bad"}}, '
+        f'"nested": "{json.dumps(json.dumps(key))[1:-1]}"}}'
+    )
+    return Reply(status, body=body.encode(), headers={"content-type": "application/json"})
 
 
 def unused_port() -> int:
@@ -292,6 +331,55 @@ def test_no_planted_secret_leaks_through_any_channel(
     out.add("connection repr", repr(shown))
     out.add("connection public", json.dumps(shown.public()))
 
+    # 13. secrets echoed back JSON-escaped: in a body, an error body and stream events
+    server.default = escaped_echo
+    out.result("escaped", face.run("chat.create", PROMPT, **conn))
+    server.default = lambda r: escaped_echo(r, 400)
+    with pytest.raises(ConnectorError) as caught_escaped:
+        face.run("chat.create", PROMPT, **conn)
+    out.error("escaped error", caught_escaped.value)
+    events = [json.dumps(e) for e in chat_chunks(["a ", "KEY", " b ", "WORD", " c"])]
+    events = [
+        e.replace("KEY", go_escaped(ENV_SECRET)).replace("WORD", go_escaped(DIR_SECRET))
+        for e in events
+    ]
+    server.script(Reply(events=events))
+    texts, streamed = face.stream(
+        "chat.create", PROMPT, on_chunk=lambda c: out.chunk("escaped chunk", c), **conn
+    )
+    out.result("escaped stream", streamed)
+    assert "".join(texts) == streamed.text == "a *** b *** c"
+
+    # 14. secrets split across stream events, at every cut
+    for cut in range(1, len(FILE_SECRET)):
+        pieces = [f"x {FILE_SECRET[:cut]}", f"{FILE_SECRET[cut:]} {ENV_SECRET[:cut]}"]
+        server.script(Reply(events=chat_chunks([*pieces, ENV_SECRET[cut:] + " y"])))
+        texts, streamed = face.stream(
+            "chat.create", PROMPT, on_chunk=lambda c: out.chunk("split chunk", c), **conn
+        )
+        out.add("split texts", "|".join(texts))
+        assert "".join(texts) == streamed.text == "x *** *** y"
+
+    # 15. a password in the base URL's user info, a literal header key, a secret in a
+    # response header's name
+    server.default = lambda r: Reply(
+        json=chat_body(f"{r.headers['authorization']} {r.headers['x-api-key']}"),
+        headers={f"X-{HEADER_SECRET}": "1", f"X-{DIR_SECRET.upper()}": "2"},
+    )
+    userinfo = {
+        "provider": "compatible",
+        "base_url": server.url.replace("http://", f"http://scan-user:{USER_SECRET}@") + "/v1",
+        "headers": {"X-Api-Key": HEADER_SECRET},
+    }
+    out.result("userinfo", face.run("chat.create", PROMPT, **userinfo))
+    assert server.requests[-1].headers["x-api-key"] == HEADER_SECRET
+    assert server.requests[-1].headers["authorization"].startswith("Basic ")
+    out.add("userinfo connection", repr(Connection(**userinfo)))
+    refused_url = f"http://scan-user:{USER_SECRET}@127.0.0.1:{unused_port()}/v1"
+    with pytest.raises(ConnectionFailed) as caught_userinfo:
+        face.run("chat.create", PROMPT, **{**userinfo, "base_url": refused_url})
+    out.error("userinfo refused", caught_userinfo.value)
+
     # every channel, scanned
     captured = capsys.readouterr()
     out.add("stdout", captured.out)
@@ -351,9 +439,15 @@ def test_no_planted_secret_leaks_from_the_command_line(
         'provider = "compatible"\n'
         f'base_url = "{server.url}/v1"\n'
         'api_key = "{{secrets.PLANTED_KEY}}"\n'
-        'headers = {"X-Custom" = "tenant {{secrets.PLANTED_HEADER}}"}\n',
+        'headers = {"X-Custom" = "tenant {{secrets.PLANTED_HEADER}}"}\n\n'
+        "[connections.userinfo]\n"
+        'provider = "compatible"\n'
+        f'base_url = "{server.url.replace("http://", f"http://scan-user:{USER_SECRET}@")}/v1"\n'
+        f'headers = {{"X-Api-Key" = "{HEADER_SECRET}"}}\n',
         encoding="utf-8",
     )
+    userinfo = ["--config", str(config), "--connection", "userinfo", "--debug"]
+    split = [f"x {ENV_SECRET[:9]}", f"{ENV_SECRET[9:]} {DIR_SECRET[:3]}", f"{DIR_SECRET[3:]} y"]
     base = ["--config", str(config), "--connection", "planted", "--debug"]
     prompt = ["--model", "gpt-4o-mini", "--prompt", "remember {{secrets.PLANTED_WORD}} please"]
     no_wait = {"retry-after-ms": "0"}  # retries without sleeping for real
@@ -422,6 +516,37 @@ def test_no_planted_secret_leaks_from_the_command_line(
             lambda r: Reply(403, json={"error": {"message": r.headers["authorization"]}}),
             3,
         ),
+        ("escaped", [*base, "chat", *prompt], escaped_echo, 0),
+        ("escaped json", [*base, "--json", "chat", *prompt], escaped_echo, 0),
+        ("escaped error", [*base, "chat", *prompt], lambda r: escaped_echo(r, 400), 3),
+        ("split stream", [*base, "chat", "--stream", *prompt], Reply(events=chat_chunks(split)), 0),
+        (
+            "split stream json",
+            [*base, "--json", "chat", "--stream", *prompt],
+            Reply(events=chat_chunks(split)),
+            0,
+        ),
+        (
+            "userinfo and header key",
+            [*userinfo, "--json", "chat", *prompt],
+            lambda r: Reply(
+                json=chat_body(f"{r.headers['authorization']} {r.headers['x-api-key']}"),
+                headers={f"X-{HEADER_SECRET}": "1", f"X-{USER_SECRET}": "2"},
+            ),
+            0,
+        ),
+        (
+            "userinfo refused",
+            [
+                *userinfo,
+                "--base-url",
+                refused.replace("//", f"//u:{USER_SECRET}@"),
+                "chat",
+                *prompt,
+            ],
+            echo,
+            4,
+        ),
         (
             "test-connection",
             [*base, "test-connection", "--model", "gpt-4o-mini"],
@@ -443,6 +568,10 @@ def test_no_planted_secret_leaks_from_the_command_line(
             assert "debug: request" in result.stderr
         if label == "stream":
             assert "key *** word ***" in result.stdout
+        if label == "split stream":
+            assert result.stdout == "x *** *** y\n"
+        if label == "escaped json":
+            json.loads(result.stdout)
         if label == "invalid input":
             assert "/nowhere/***.png" in result.stderr
     captured = capsys.readouterr()
