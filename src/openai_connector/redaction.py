@@ -46,7 +46,7 @@ def _escaped_char(char: str) -> str:
     else:
         unicode = rf"\\+u{_hex(code)}"
     options = [re.escape(char), unicode]
-    if char in "\"\\/":
+    if char in '"\\/':
         options.append(r"\\+" + re.escape(char))
     elif char in _SHORT_ESCAPES:
         options.append(r"\\+" + _SHORT_ESCAPES[char])
