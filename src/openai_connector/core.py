@@ -198,6 +198,9 @@ class Core:
             headers["accept"] = "*/*"  # audio, subtitles, file content: not only JSON
         if spec.headers:
             headers.update({k.lower(): v for k, v in spec.headers.items()})
+            for name, value in spec.headers.items():
+                if is_credential_header(name):  # a key given for one call: never shown
+                    self.redactor.add(value)
         content = spec.content
         if spec.json is not None:
             content = _encode_json(spec.json).encode()

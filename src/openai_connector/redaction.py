@@ -62,6 +62,7 @@ class Redactor:
         "_escapes",
         "_escapes_text",
         "_folded",
+        "_lowered",
         "_pattern",
         "_values",
     )
@@ -71,6 +72,7 @@ class Redactor:
         self._pattern: re.Pattern[str] | None = None
         self._escaped: re.Pattern[str] | None = None
         self._folded: re.Pattern[str] | None = None
+        self._lowered: re.Pattern[str] = re.compile("(?!)")
         self._escapes: re.Pattern[bytes] | None = None
         self._escapes_text: re.Pattern[str] | None = None
         self._bytes: tuple[bytes, ...] = ()
@@ -89,6 +91,8 @@ class Redactor:
         ordered = sorted(self._values, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
         self._escaped = self._folded = None  # compiled when first needed
+        lowered = sorted(self._values | {v.lower() for v in ordered}, key=len, reverse=True)
+        self._lowered = re.compile("|".join(re.escape(v) for v in lowered))
         self._bytes = tuple(v.encode() for v in ordered)
         # the escapes that could spell a secret: \uXXXX always, \" \\ \/ only when used
         letters = re.escape("".join(c for c in '"\\/' if any(c in v for v in ordered)))
@@ -169,6 +173,8 @@ class Redactor:
         cut = len(text) - self.pending(text)
         pattern = self._text_pattern(text)
         assert pattern is not None
+        if pattern.search(text) is None:  # the usual case: nothing to mask
+            return text[:cut], text[cut:]
         for match in pattern.finditer(text):
             if match.start() < cut < match.end():  # never cut a whole secret in two
                 cut = match.end()
@@ -181,12 +187,11 @@ class Redactor:
         compared without case: HTTP lowercases them)."""
         if self._pattern is None:
             return headers
-        names = "\n".join(headers)
-        values = "\n".join(headers.values())
+        joined = "\n".join([*headers, *headers.values()])
+        if self._lowered.search(joined) is None and "\\" not in joined:
+            return headers  # the usual case (the transports lowercase names)
         if self._folded is None:
             self._folded = re.compile(self._pattern.pattern, re.IGNORECASE)
-        if self._folded.search(names) is None and not self.in_text(values):
-            return headers
         return {self._folded.sub(SECRET_MASK, k): self(v) for k, v in headers.items()}
 
     def deep(self, obj: Any) -> Any:
