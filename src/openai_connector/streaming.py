@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 
 class StreamChunk:
-    """One decoded event: ``data`` as the provider sent it, ``text`` the new text if any."""
+    """One decoded event: ``data`` as the provider sent it, ``text`` the new text if any.
+
+    Both are redacted: a secret shows as ``***``, and text that may be the start of a secret
+    is held back until the next event shows whether it is one (it then comes with that
+    chunk; at the end of the stream, in a last chunk whose ``data`` is None)."""
 
     __slots__ = ("data", "event", "text")
 
