@@ -14,8 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .connection import Connection, Network, RetryPolicy, is_credential_header, mask_url_password
-from .constants import SECRET_MASK
+from .connection import Connection, Network, RetryPolicy, is_credential_header
 from .error_mapping import error_code_of, status_error, validation_error
 from .errors import (
     APIStatusError,
@@ -24,6 +23,7 @@ from .errors import (
     InvalidResponse,
     TransportError,
 )
+from .http_log import REDACTED, log, request_line, response_line
 from .operations import registry
 from .operations.base import Context, Operation, OperationInput, RequestSpec
 from .result import RateLimit, Result
@@ -33,13 +33,6 @@ from .transport.request import HttpRequest, HttpResponse
 from .transport.retry import RetryClock
 from .transport.target import Target, resolve_target
 from .usage import Usage
-
-log = logging.getLogger("openai_connector.http")
-MASKED_HEADERS = frozenset({"authorization", "api-key", "proxy-authorization", "cookie"})
-REDACTED = {"redacted": True}
-"""Marks our log records as redacted already (a handler need not redact them again: a
-second pass over the text could mask a number that merely contains a short secret)."""
-DEBUG_BODY_LIMIT = 4000
 
 
 def _json_encoder() -> Callable[[Any], str]:
@@ -370,21 +363,9 @@ class Core:
 
     def log_request(self, request: HttpRequest, attempt: int) -> None:
         debug = self.debug or request.debug
-        if not debug and not log.isEnabledFor(logging.DEBUG):
-            return
-        redactor = self.redactor
-        headers = {
-            k: (SECRET_MASK if k in MASKED_HEADERS or is_credential_header(k) else v)
-            for k, v in request.headers.items()
-        }
-        body = redactor.preview(request.content or b"", DEBUG_BODY_LIMIT)
-        log.log(
-            logging.INFO if debug else logging.DEBUG,
-            "%s",
-            f"request attempt={attempt} {request.method} {self._shown_url(request.url)} "
-            f"headers={_dump_headers(redactor.headers(headers))} body={body}",
-            extra=REDACTED,
-        )
+        if debug or log.isEnabledFor(logging.DEBUG):
+            line = request_line(self.redactor, request, attempt)
+            log.log(logging.INFO if debug else logging.DEBUG, "%s", line, extra=REDACTED)
 
     def log_response(
         self,
@@ -395,25 +376,16 @@ class Core:
         elapsed: float,
     ) -> None:
         debug = self.debug or request.debug
-        if not debug and not log.isEnabledFor(logging.DEBUG):
-            return
-        redactor = self.redactor
-        body = redactor.preview(content or b"", DEBUG_BODY_LIMIT)
-        log.log(
-            logging.INFO if debug else logging.DEBUG,
-            "%s",
-            f"response {status} {request.method} {self._shown_url(request.url)} in "
-            f"{elapsed * 1000:.1f} ms headers={_dump_headers(redactor.headers(headers))} "
-            f"body={body}",
-            extra=REDACTED,
-        )
-
-    def _shown_url(self, url: str) -> str:
-        return self.redactor(mask_url_password(url))
-
-
-def _dump_headers(headers: dict[str, str]) -> str:
-    return json.dumps(headers, ensure_ascii=False)
+        if debug or log.isEnabledFor(logging.DEBUG):
+            line = response_line(
+                self.redactor,
+                request,
+                status=status,
+                headers=headers,
+                content=content,
+                elapsed=elapsed,
+            )
+            log.log(logging.INFO if debug else logging.DEBUG, "%s", line, extra=REDACTED)
 
 
 def _form_value(value: Any) -> Any:
