@@ -93,3 +93,23 @@ def test_redacted_json_text_parses_with_the_same_numbers(
 def test_cli_json_output_parses_with_the_same_numbers(case: tuple[str, Any]) -> None:
     secret, body = case
     check(secret, body, json.loads(dumps({"body": body}, Redactor([secret])))["body"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(SECRETS.flatmap(lambda s: st.tuples(st.just(s), st.lists(_with(s), max_size=4))), st.data())
+def test_streamed_text_shows_what_the_whole_text_shows(
+    case: tuple[str, list[str]], data: st.DataObject
+) -> None:
+    """However a text is cut into pieces, what is shown piece by piece is the redacted whole,
+    and no piece shown holds the secret."""
+    secret, parts = case
+    whole = "".join(parts)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(whole)), max_size=6)))
+    pieces = [whole[a:b] for a, b in zip([0, *cuts], [*cuts, len(whole)], strict=True)]
+    redactor = Redactor([secret])
+    shown, held = [], ""
+    for piece in pieces:
+        ready, held = redactor.split_pending(held + piece)
+        assert secret not in ready
+        shown.append(ready)
+    assert "".join(shown) + held == redactor(whole)

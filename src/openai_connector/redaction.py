@@ -62,8 +62,10 @@ class Redactor:
         "_escapes",
         "_escapes_text",
         "_folded",
+        "_longest",
         "_lowered",
         "_pattern",
+        "_starts",
         "_values",
     )
 
@@ -73,6 +75,8 @@ class Redactor:
         self._escaped: re.Pattern[str] | None = None
         self._folded: re.Pattern[str] | None = None
         self._lowered: re.Pattern[str] = re.compile("(?!)")
+        self._starts: re.Pattern[str] = self._lowered
+        self._longest = 0
         self._escapes: re.Pattern[bytes] | None = None
         self._escapes_text: re.Pattern[str] | None = None
         self._bytes: tuple[bytes, ...] = ()
@@ -91,6 +95,12 @@ class Redactor:
         ordered = sorted(self._values, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
         self._escaped = self._folded = None  # compiled when first needed
+        # where a secret may begin: its first three characters, or its first one or two at
+        # the very end (a cheap test before :meth:`pending`)
+        starts = {re.escape(v[:3]) for v in ordered}
+        starts |= {re.escape(v[:n]) + r"\Z" for v in ordered for n in (1, 2)}
+        self._starts = re.compile("|".join(sorted(starts)))
+        self._longest = len(ordered[0])
         lowered = sorted(self._values | {v.lower() for v in ordered}, key=len, reverse=True)
         self._lowered = re.compile("|".join(re.escape(v) for v in lowered))
         self._bytes = tuple(v.encode() for v in ordered)
@@ -168,13 +178,19 @@ class Redactor:
     def split_pending(self, text: str) -> tuple[str, str]:
         """``(ready, held)``: the part of streamed ``text`` safe to show now, redacted, and
         the raw tail that may be the start of a secret (to prepend to the next piece)."""
-        if self._pattern is None:
+        pattern = self._pattern
+        if pattern is None:
             return text, ""
-        cut = len(text) - self.pending(text)
-        pattern = self._text_pattern(text)
-        assert pattern is not None
-        if pattern.search(text) is None:  # the usual case: nothing to mask
+        if "\\" in text:
+            pattern = self._escaped_pattern()
+        if pattern.search(text) is None:
+            # the usual case: nothing to mask, and no secret's start near the end
+            start = len(text) - self._longest + 1
+            if self._starts.search(text, start if start > 0 else 0) is None:
+                return text, ""
+            cut = len(text) - self.pending(text)
             return text[:cut], text[cut:]
+        cut = len(text) - self.pending(text)
         for match in pattern.finditer(text):
             if match.start() < cut < match.end():  # never cut a whole secret in two
                 cut = match.end()

@@ -124,7 +124,7 @@ class StreamState:
             chunk = add(event)
             if chunk is None:
                 continue
-            if redactor and (self._held or chunk.text):
+            if self._held or chunk.text:
                 self._hold_back(chunk)
             chunks.append(chunk)
         return chunks
