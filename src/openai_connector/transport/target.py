@@ -128,9 +128,11 @@ def resolve_target(
                 hint="set OPENAI_API_KEY, pass --api-key, or use {{secrets.NAME}} in api_key",
             )
         if connection.organization:
-            headers["openai-organization"] = resolver.resolve(connection.organization)
+            organization = resolver.resolve(connection.organization)
+            headers["openai-organization"] = clean_secret(organization, "organization")
         if connection.project:
-            headers["openai-project"] = resolver.resolve(connection.project)
+            project = resolver.resolve(connection.project)
+            headers["openai-project"] = clean_secret(project, "project")
     for name, value in connection.headers.items():
         resolved = clean_secret(resolver.resolve(value), f"headers.{name}")
         if is_credential_header(name):  # x-api-key = "literal": a credential all the same
