@@ -28,7 +28,7 @@ from .operations.base import Context, Operation, OperationInput, RequestSpec
 from .result import RateLimit, Result
 from .secrets import Redactor, SecretResolver, SecretStore, has_reference
 from .transport.azure import EntraTokenCommand
-from .transport.request import HttpRequest, HttpResponse
+from .transport.request import HttpRequest, HttpResponse, StreamedBody
 from .transport.retry import RetryClock
 from .transport.target import Target, resolve_target
 from .usage import Usage
@@ -194,20 +194,16 @@ class Core:
             headers["accept"] = "*/*"  # audio, subtitles, file content: not only JSON
         if spec.headers:
             headers.update({k.lower(): v for k, v in spec.headers.items()})
-        content = spec.content
+        content: bytes | StreamedBody | None = spec.content
         if spec.json is not None:
             content = _encode_json(spec.json).encode()
             headers["content-type"] = "application/json"
         elif spec.multipart is not None:
-            from urllib3.filepost import encode_multipart_formdata
+            from .multipart import encode_form
 
-            fields = [
-                (name, _form_value(item))
-                for name, value in spec.multipart.items()
-                if value is not None
-                for item in (value if isinstance(value, list) else [value])
-            ]
-            content, headers["content-type"] = encode_multipart_formdata(fields)
+            content, headers["content-type"], length = encode_form(spec.multipart)
+            if length is not None:  # streamed from a file: the transport cannot count it
+                headers["content-length"] = str(length)
         elif spec.content_type:
             headers["content-type"] = spec.content_type
         if spec.stream:
@@ -362,7 +358,11 @@ class Core:
         if not debug and not log.isEnabledFor(logging.DEBUG):
             return
         headers = {k: ("***" if k in MASKED_HEADERS else v) for k, v in request.headers.items()}
-        body = self.redactor.preview(request.content or b"", DEBUG_BODY_LIMIT)
+        content = request.content
+        if content is not None and not isinstance(content, bytes):
+            body = f"<{content.length:,} bytes, streamed>"
+        else:
+            body = self.redactor.preview(content or b"", DEBUG_BODY_LIMIT)
         log.log(
             logging.INFO if debug else logging.DEBUG,
             "%s",
@@ -392,17 +392,6 @@ class Core:
                 f"headers={json.dumps(headers)} body={body}"
             ),
         )
-
-
-def _form_value(value: Any) -> Any:
-    """Multipart values: files stay tuples; lists repeat the field; the rest become text."""
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return json.dumps(value)
-    return str(value)
 
 
 def _query_value(value: Any) -> Any:
