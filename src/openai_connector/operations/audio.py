@@ -250,9 +250,9 @@ class SpeechInput(OperationInput):
     @field_validator("output")
     @classmethod
     def _file_path(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or Path(value).expanduser().is_dir()):
-            raise ValueError(f"{value!r} must be a file path, not a folder")
-        return value
+        if value is not None and not value.strip():
+            raise ValueError("give a file path")
+        return value  # the rest is checked before sending (check_output_file)
 
 
 def _speech_format(data: SpeechInput) -> str | None:

@@ -11,7 +11,6 @@ fail on Azure connections before anything is sent.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -113,9 +112,9 @@ class ContentInput(FileIdInput):
     @field_validator("output")
     @classmethod
     def _file_path(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or Path(value).expanduser().is_dir()):
-            raise ValueError(f"{value!r} must be a file path, not a folder")
-        return value
+        if value is not None and not value.strip():
+            raise ValueError("give a file path")
+        return value  # the rest is checked before sending (check_output_file)
 
     @field_validator("as_text")
     @classmethod
