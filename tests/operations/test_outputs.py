@@ -377,3 +377,31 @@ def test_a_file_made_while_the_call_ran_is_not_written_over(
     assert "another file appeared there" in caught.value.message
     assert caught.value.result.body is not None
     assert leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------- jsonl.build
+
+RECORDS = [{"prompt": "a", "completion": "b"}]
+
+
+def test_jsonl_build_refuses_an_existing_file_unless_asked(face: Face, tmp_path: Path) -> None:
+    target = tmp_path / "train.jsonl"
+    target.write_text("earlier")
+    params = {"records": RECORDS, "format": "completion", "output": str(target)}
+    with pytest.raises(InvalidInput) as caught:
+        face.run("jsonl.build", params)
+    assert caught.value.field == "output"
+    assert target.read_text() == "earlier"
+    result = face.run("jsonl.build", {**params, "overwrite": True})
+    assert result.body["lines"] == 1
+    assert target.read_text() == '{"prompt": "a", "completion": "b"}\n'
+
+
+def test_jsonl_build_that_cannot_write_leaves_no_partial_file(face: Face, tmp_path: Path) -> None:
+    target = tmp_path / "train.jsonl"
+    records = RECORDS * 100  # past the room on the "disk"
+    with full_disk(), pytest.raises(OutputWriteFailed) as caught:
+        face.run("jsonl.build", {"records": records, "format": "completion", "output": str(target)})
+    assert caught.value.message.startswith(f"cannot write the records to {str(target)!r}")
+    assert caught.value.result.body["lines"] == 100
+    assert list(tmp_path.iterdir()) == []

@@ -168,7 +168,9 @@ def write_failed(
     )
 
 
-def write_file(target: Path, content: bytes, result: Result, *, overwrite: bool) -> Path:
+def write_file(
+    target: Path, content: bytes, result: Result, *, overwrite: bool, what: str = "the answer"
+) -> Path:
     """Write ``content`` to ``target`` whole or not at all (OutputWriteFailed carries
     ``result``)."""
     partial = PartialFile(target)
@@ -177,7 +179,7 @@ def write_file(target: Path, content: bytes, result: Result, *, overwrite: bool)
         partial.write(content)
         partial.finish(overwrite=overwrite)
     except OSError as exc:
-        raise write_failed(exc, partial, result) from None
+        raise write_failed(exc, partial, result, what) from None
     return target
 
 
