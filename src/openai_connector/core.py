@@ -327,6 +327,9 @@ class Core:
         self, prepared: Prepared, clock: RetryClock, error: TransportError
     ) -> float:
         """Seconds to wait before retrying a transport error; raises it to give up."""
+        content = prepared.request.content if prepared.request is not None else None
+        if isinstance(content, StreamedBody) and isinstance(content.failure, ConnectorError):
+            raise content.failure  # the body's own failure (an upload's file gone), not the net
         error.attempts = clock.attempt
         pause = clock.next_delay(error=error)
         if pause is None:

@@ -103,3 +103,34 @@ def test_a_file_at_the_limit_is_sent(
     server.script(Reply(json={"ok": True}))
     face.run(operation, fill(params, path, path), **openai)
     assert len(server.requests[0].body) > limit
+
+
+@pytest.mark.parametrize("bad", ["x" * 5000, "nul\x00byte.png", "~no-such-user-here/a.png", "."])
+@pytest.mark.parametrize(("operation", "params", "field", "limit"), LIMITS)
+def test_a_path_that_names_no_file_is_invalid_input(
+    openai: dict[str, Any],
+    server: ScriptedServer,
+    tmp_path: Path,
+    operation: str,
+    params: dict[str, Any],
+    field: str,
+    limit: int,
+    bad: str,
+) -> None:
+    from openai_connector import Connector
+
+    del limit
+    small = tmp_path / "small.png"
+    small.write_bytes(png(2, 2, (1, 2, 3)))
+    with Connector(**openai) as connector, pytest.raises(InvalidInput) as caught:
+        connector.run(operation, _with(params, bad, small))
+    assert caught.value.field is not None and caught.value.field.startswith(field)
+    assert server.requests == []
+
+
+def _with(params: Any, bad: str, small: Path) -> Any:
+    if isinstance(params, dict):
+        return {k: _with(v, bad, small) for k, v in params.items()}
+    if isinstance(params, list):
+        return [_with(v, bad, small) for v in params]
+    return bad if params == "PATH" else str(small) if params == "SMALL" else params

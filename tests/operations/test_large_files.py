@@ -22,7 +22,8 @@ import pytest
 
 from faces import Face
 from multipart_form import FilePart, form_dict
-from scripted_server import Reply, ScriptedServer
+from openai_connector import InvalidInput
+from scripted_server import Recorded, Reply, ScriptedServer
 
 MB = 1024 * 1024
 UPLOAD_BYTES = 500 * MB
@@ -206,3 +207,26 @@ def test_a_streamed_upload_is_sent_again_whole_on_retry(
     form = form_dict(second)
     assert form["file"] == FilePart("train.jsonl", content, "application/octet-stream")
     assert form["purpose"] == "fine-tune"
+
+
+@pytest.mark.parametrize("change", ["removed", "shortened"])
+def test_a_file_that_changes_before_a_retry_is_invalid_input_not_a_network_error(
+    face: Face, openai: dict[str, Any], server: ScriptedServer, tmp_path: Path, change: str
+) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(b"x" * MB)
+
+    def change_the_file(recorded: Recorded) -> Reply:
+        del recorded
+        if change == "removed":
+            path.unlink()
+        else:
+            path.write_bytes(b"x" * 10)
+        return Reply(500, json={"error": {"message": "try again"}})
+
+    server.default = change_the_file
+    with pytest.raises(InvalidInput) as caught:
+        face.run("files.upload", {"file": str(path), "purpose": "batch"}, **openai)
+    assert caught.value.field == "file"
+    assert str(path) in caught.value.message
+    assert len(server.requests) == 1

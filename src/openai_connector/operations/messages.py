@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import InvalidInput
-from .uploads import read_limited
+from .uploads import file_size, read_limited
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 PART_TYPES = {
@@ -100,9 +100,11 @@ def image_part(source: str, detail: str | None = None) -> dict[str, Any]:
     if source.startswith(("http://", "https://", "data:")):
         url = source
     else:
+        try:
+            file_size(source)
+        except ValueError:
+            raise ValueError(f"image {source!r} is neither a URL nor a readable file") from None
         path = Path(source).expanduser()
-        if not path.is_file():
-            raise ValueError(f"image {source!r} is neither a URL nor a readable file")
         try:
             content = read_limited(path, "images", MAX_LOCAL_IMAGE_BYTES)
         except InvalidInput as exc:

@@ -21,6 +21,7 @@ import base64
 import binascii
 import mimetypes
 import os
+import stat
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,13 +58,22 @@ class FileSlice:
     field: str
 
     def pieces(self) -> Iterator[bytes]:
+        """The bytes, piece by piece; InvalidInput (not a transport error, never retried)
+        when the file cannot be read or became shorter since it was checked."""
         left = self.size
-        with self.path.open("rb") as file:
+        try:
+            file = self.path.open("rb")
+        except OSError as exc:
+            raise _unreadable(self.field, self.path, exc) from None
+        with file:
             while left > 0:
-                piece = file.read(min(PIECE_BYTES, left))
+                try:
+                    piece = file.read(min(PIECE_BYTES, left))
+                except OSError as exc:
+                    raise _unreadable(self.field, self.path, exc) from None
                 if not piece:
                     raise InvalidInput(
-                        f"{self.field}: {self.path} became shorter while it was being sent",
+                        f"{self.field}: {str(self.path)!r} became shorter while it was sent",
                         field=self.field,
                     )
                 left -= len(piece)
@@ -129,17 +139,24 @@ def check_source(value: UploadSource, limit: int = MAX_FILE_BYTES) -> UploadSour
     elif value.startswith("data:"):
         size = len(_data_url(value)[1])
     else:
-        path = Path(value).expanduser()
-        if not path.is_file():
-            raise ValueError(
-                f"no readable file at {value!r} (give a path, a data: URL, or the bytes)"
-            )
-        size = path.stat().st_size
+        size = file_size(value)
     if size == 0:
         raise ValueError("the file is empty")
     if size > limit:
         raise ValueError(f"the file has {size:,} bytes; the limit is {limit:,} bytes")
     return value
+
+
+def file_size(value: str) -> int:
+    """The size of the regular file at path ``value``; ValueError when there is none."""
+    try:
+        path = Path(value).expanduser()
+        status = path.stat()
+    except (OSError, ValueError, RuntimeError):
+        status = None
+    if status is None or not stat.S_ISREG(status.st_mode):
+        raise ValueError(f"no readable file at {value!r} (give a path, a data: URL, or the bytes)")
+    return status.st_size
 
 
 def content_type_for(filename: str) -> str:

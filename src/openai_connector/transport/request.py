@@ -15,17 +15,24 @@ class StreamedBody:
     transports take it as they take bytes: urllib3 iterates it, aiohttp async-iterates it.
     """
 
-    __slots__ = ("_pieces", "length")
+    __slots__ = ("_pieces", "failure", "length")
 
     def __init__(self, pieces: Callable[[], Iterator[bytes]], length: int) -> None:
         self._pieces = pieces
         self.length = length
+        self.failure: Exception | None = None
+        """What stopped the last sending (a file gone): an HTTP client may wrap it."""
 
     def __iter__(self) -> Iterator[bytes]:
-        return self._pieces()
+        self.failure = None
+        try:
+            yield from self._pieces()
+        except Exception as exc:
+            self.failure = exc
+            raise
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        for piece in self._pieces():
+        for piece in self:
             yield piece
 
 
