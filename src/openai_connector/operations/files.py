@@ -39,7 +39,8 @@ class ExpiresAfter(BaseModel):
 
 class UploadInput(OperationInput):
     file: UploadSource = Field(
-        description="Path of the file to upload, a data: URL (base64), or its bytes"
+        description="Path of the file to upload (up to 512 MB, sent in pieces from the file), "
+        "a data: URL (base64), or its bytes"
     )
     purpose: Literal["fine-tune", "batch", "assistants", "vision", "user_data", "evals"] = Field(
         description="What the file is for: " + ", ".join(PURPOSES)

@@ -151,12 +151,13 @@ def _check_image(value: UploadSource) -> UploadSource:
 
 class EditInput(_GptOptions):
     image: UploadSource | list[UploadSource] = Field(
-        description="The image to edit: a path, a data: URL or bytes (GPT image models: "
-        "a list of up to 16)"
+        description="The image to edit: a path, a data: URL or bytes; up to 50 MB (dall-e-2: "
+        "4 MB); GPT image models: a list of up to 16"
     )
     mask: UploadSource | None = Field(
         None,
-        description="PNG whose transparent areas show where to edit; same size as the image",
+        description="PNG under 4 MB whose transparent areas show where to edit; same size as "
+        "the image",
     )
     prompt: str = Field(
         min_length=1,
