@@ -155,7 +155,9 @@ def test_a_folder_that_cannot_be_made_is_refused_before_sending(
     ("operation", "params"),
     [("audio.speech", {"input": "hello"}), ("files.content", {"file_id": "file-1"})],
 )
-@pytest.mark.parametrize("name", ["", "folder/", "bad\x00name", "x" * 300, "existing-folder"])
+@pytest.mark.parametrize(
+    "name", ["", "folder/", "bad\x00name", "x" * 300, "existing-folder", "~no-such-user/x.bin"]
+)
 def test_an_invalid_output_name_is_refused_before_sending(
     openai: dict[str, Any],
     server: ScriptedServer,
@@ -167,7 +169,7 @@ def test_an_invalid_output_name_is_refused_before_sending(
     from openai_connector import Connector
 
     (tmp_path / "existing-folder").mkdir()
-    output = f"{tmp_path}/{name}" if name else name
+    output = f"{tmp_path}/{name}" if name and not name.startswith("~") else name
     with Connector(**openai) as connector, pytest.raises(InvalidInput) as caught:
         connector.run(operation, {**params, "output": output})
     assert caught.value.field == "output"

@@ -39,7 +39,12 @@ def check_output_folder(value: str, field: str) -> Path:
     """The folder (made if missing) as an absolute path; InvalidInput if it cannot be used."""
     if not value.strip() or "\x00" in value:
         raise InvalidInput(f"{field}: {value!r} is not a folder name", field=field)
-    folder = Path(value).expanduser().resolve()
+    try:
+        folder = Path(value).expanduser().resolve()
+    except (OSError, RuntimeError) as exc:  # ~unknown-user, a loop of links
+        raise InvalidInput(
+            f"{field}: {value!r} is not a usable folder: {exc}", field=field
+        ) from None
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -70,7 +75,7 @@ def check_output_file(value: str, field: str, *, overwrite: bool) -> Path:
     """The file to write, as an absolute path, checked before anything is sent."""
     if not value.strip() or value.endswith(("/", os.sep)) or "\x00" in value:
         raise InvalidInput(f"{field}: {value!r} must be a file path, not a folder", field=field)
-    path = Path(value).expanduser()
+    path = Path(value)
     check_output_name(path.name, field)
     folder = check_output_folder(str(path.parent), field)
     target = folder / path.name
