@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import OutputWriteFailed
-from .operations.downloads import MAX_KEPT_ON_FAILURE, Download, PartialFile, write_failed
+from .operations.downloads import Download, Kept, PartialFile, write_failed
 from .result import RateLimit, Result
 from .transport.request import AsyncStream, HttpResponse, SyncStream
 from .transport.retry import RetryClock
@@ -23,43 +23,18 @@ if TYPE_CHECKING:
     from .core import Core, Prepared
 
 
-class _Kept:
-    """What a failed download keeps for its error: the bytes written, then the rest."""
-
-    def __init__(self, partial: PartialFile, piece: bytes, before: int) -> None:
-        self.pieces: list[bytes] = []
-        self.size = 0
-        self.complete = partial.written <= MAX_KEPT_ON_FAILURE
-        if self.complete and partial.written:
-            try:
-                with partial.path.open("rb") as file:
-                    self.add(file.read(partial.written))
-            except OSError:
-                self.complete = False
-        self.add(piece[partial.written - before :])
-
-    def add(self, piece: bytes) -> None:
-        if not self.complete:
-            return
-        if self.size + len(piece) > MAX_KEPT_ON_FAILURE:
-            self.pieces, self.complete = [], False
-            return
-        self.pieces.append(piece)
-        self.size += len(piece)
-
-
 class _Sink:
     """Feeds a body to a partial file; after a write fails, keeps the bytes instead."""
 
     def __init__(self, target: Download) -> None:
         self.target = target
         self.partial = PartialFile(target.path)
-        self.kept: _Kept | None = None
+        self.kept: Kept | None = None
         self.failure: OSError | None = None
         try:
             self.partial.open()
         except OSError as exc:
-            self.failure, self.kept = exc, _Kept(self.partial, b"", 0)
+            self.failure, self.kept = exc, Kept(self.partial, b"", 0)
 
     def feed(self, piece: bytes) -> None:
         if self.kept is not None:
@@ -69,7 +44,7 @@ class _Sink:
         try:
             self.partial.write(piece)
         except OSError as exc:
-            self.failure, self.kept = exc, _Kept(self.partial, piece, before)
+            self.failure, self.kept = exc, Kept(self.partial, piece, before)
 
     def finish(self) -> None:
         """Move the complete file into place; raise the OSError that stopped it."""
@@ -79,7 +54,7 @@ class _Sink:
                 return
             except OSError as exc:
                 written = self.partial.written
-                self.failure, self.kept = exc, _Kept(self.partial, b"", written)
+                self.failure, self.kept = exc, Kept(self.partial, b"", written)
         raise self.failure
 
 
@@ -120,11 +95,9 @@ def _failed(
     partial: PartialFile,
     exc: OSError,
     *,
-    kept: _Kept | None,
+    kept: Kept | None,
 ) -> OutputWriteFailed:
-    body: bytes | None = None
-    if kept is not None and kept.complete:
-        body = b"".join(kept.pieces)
+    body = kept.content() if kept is not None else None
     error = write_failed(exc, partial, _result(core, stream, clock, body), "the download")
     if body is None:
         error.hint = "the bytes were not kept (too many); free space and download again"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import resource
 import shutil
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ import pytest
 from faces import Face
 from fake_files_api import FakeFilesApi
 from openai_connector import AsyncConnector, InvalidInput, OutputWriteFailed
-from scripted_server import Recorded, Reply, ScriptedServer
+from scripted_server import Recorded, Reply, ScriptedServer, chat_body
 
 SPEECH = b"ID3" + bytes(range(256)) * 40  # 10 KB of "mp3"
 IMAGE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
@@ -406,4 +407,43 @@ def test_jsonl_build_that_cannot_write_leaves_no_partial_file(face: Face, tmp_pa
         face.run("jsonl.build", {"records": records, "format": "completion", "output": str(target)})
     assert caught.value.message.startswith(f"cannot write the records to {str(target)!r}")
     assert caught.value.result.body["lines"] == 100
+    assert list(tmp_path.iterdir()) == []
+
+
+# -------------------------------------------------------- chat.create_many
+
+
+def test_chat_many_refuses_an_existing_results_file_unless_asked(
+    face: Face, openai: dict[str, Any], server: ScriptedServer, tmp_path: Path
+) -> None:
+    target = tmp_path / "answers.jsonl"
+    target.write_text("yesterday's answers\n")
+    params = {"model": "m", "prompts": ["a", "b"], "output": str(target)}
+    with pytest.raises(InvalidInput) as caught:
+        face.run("chat.create_many", params, **openai)
+    assert caught.value.field == "output"
+    assert server.requests == []
+    assert target.read_text() == "yesterday's answers\n"
+    server.default = Reply(json=chat_body("fine"))
+    face.run("chat.create_many", {**params, "overwrite": True}, **openai)
+    assert [json.loads(line)["index"] for line in target.read_text().splitlines()] == [0, 1]
+
+
+def test_chat_many_results_that_cannot_be_written_are_carried_by_the_error(
+    face: Face, openai: dict[str, Any], server: ScriptedServer, tmp_path: Path
+) -> None:
+    server.default = Reply(json=chat_body("an answer that was paid for"))
+    target = tmp_path / "answers.jsonl"
+    prompts = [f"question {n}" for n in range(20)]
+    with full_disk(), pytest.raises(OutputWriteFailed) as caught:
+        face.run(
+            "chat.create_many",
+            {"model": "m", "prompts": prompts, "concurrency": 4, "output": str(target)},
+            **openai,
+        )
+    body = caught.value.result.body
+    assert [record["index"] for record in body["results"]] == list(range(20))
+    assert all(r["body"]["choices"][0]["message"]["content"] for r in body["results"])
+    assert body["succeeded"] == 20
+    assert f"the incomplete file {target} was removed" in caught.value.message
     assert list(tmp_path.iterdir()) == []

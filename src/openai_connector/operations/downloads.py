@@ -106,14 +106,22 @@ class PartialFile:
     when a write fails half-way (a full disk).
     """
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, *, in_place: bool = False) -> None:
         self.target = target
-        self.path = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        self.in_place = in_place
+        """Write ``target`` itself (its lines are seen as they come); ``discard`` removes it."""
+        self.path = target
+        if not in_place:
+            self.path = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
         self.written = 0
         self._file: BinaryIO | None = None
 
-    def open(self) -> None:
-        self._file = self.path.open("xb", buffering=0)
+    def open(self, *, overwrite: bool = False) -> None:
+        """Create the file; an existing one only with ``overwrite`` (and ``in_place``)."""
+        if overwrite and self.in_place:
+            self._file = self.path.open("wb", buffering=0)
+        else:
+            self._file = self.path.open("xb", buffering=0)
 
     def write(self, content: bytes) -> None:
         assert self._file is not None
@@ -127,6 +135,8 @@ class PartialFile:
         """Close and move into place; without ``overwrite`` an existing target is kept."""
         assert self._file is not None
         self._file.close()
+        if self.in_place:
+            return
         if overwrite:
             os.replace(self.path, self.target)
             return
@@ -155,6 +165,35 @@ class PartialFile:
         return str(self.path)
 
 
+class Kept:
+    """The bytes of an answer whose file failed: those written (read back), then the rest,
+    up to :data:`MAX_KEPT_ON_FAILURE` (``complete`` is false past it)."""
+
+    def __init__(self, partial: PartialFile, piece: bytes, before: int) -> None:
+        self.pieces: list[bytes] = []
+        self.size = 0
+        self.complete = partial.written <= MAX_KEPT_ON_FAILURE
+        if self.complete and partial.written:
+            try:
+                with partial.path.open("rb") as file:
+                    self.add(file.read(partial.written))
+            except OSError:
+                self.complete = False
+        self.add(piece[partial.written - before :])
+
+    def add(self, piece: bytes) -> None:
+        if not self.complete:
+            return
+        if self.size + len(piece) > MAX_KEPT_ON_FAILURE:
+            self.pieces, self.complete = [], False
+            return
+        self.pieces.append(piece)
+        self.size += len(piece)
+
+    def content(self) -> bytes | None:
+        return b"".join(self.pieces) if self.complete else None
+
+
 def write_failed(
     exc: OSError, partial: PartialFile, result: Result, what: str = "the answer"
 ) -> OutputWriteFailed:
@@ -163,7 +202,12 @@ def write_failed(
     reason = exc.strerror or str(exc)
     if isinstance(exc, FileExistsError):
         reason = "another file appeared there while the call ran"
-    where = f"; the partial file {removed} was removed" if removed else "; no file was left"
+    if removed is None:
+        where = "; no file was left"
+    elif partial.in_place:
+        where = f"; the incomplete file {removed} was removed"
+    else:
+        where = f"; the partial file {removed} was removed"
     return OutputWriteFailed(
         f"cannot write {what} to {str(partial.target)!r}: {reason}{where}",
         result=result,
