@@ -129,6 +129,7 @@ def test_overwrite_true_replaces_the_existing_file(
         ("batches.wait", {"batch_id": "batch_1"}, "output_dir"),
     ],
 )
+@pytest.mark.parametrize("why", ["under a file", "name too long"])
 def test_a_folder_that_cannot_be_made_is_refused_before_sending(
     face: Face,
     openai: dict[str, Any],
@@ -137,10 +138,11 @@ def test_a_folder_that_cannot_be_made_is_refused_before_sending(
     operation: str,
     params: dict[str, Any],
     field: str,
+    why: str,
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    folder = blocker / "sub"
+    folder = blocker / "sub" if why == "under a file" else tmp_path / ("d" * 300)
     if field == "output_dir":
         params = {**params, "output_dir": str(folder)}
     else:

@@ -80,10 +80,9 @@ class WaitInput(BatchIdInput):
     @field_validator("output_dir")
     @classmethod
     def _folder(cls, value: str) -> str:
-        path = Path(value).expanduser()
-        if not value.strip() or (path.exists() and not path.is_dir()):
-            raise ValueError(f"{value!r} is not a folder")
-        return value
+        if not value.strip():
+            raise ValueError("give a folder")
+        return value  # the rest is checked before the first poll (check_output_folder)
 
 
 def _progress(body: dict[str, Any]) -> dict[str, Any]:
