@@ -57,6 +57,7 @@ _EXPORTS = {
     "RateLimited": "errors",
     "QuotaExceeded": "errors",
     "ServerError": "errors",
+    "OutputWriteFailed": "errors",
 }
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "InvalidResponse",
     "Network",
     "NotFound",
+    "OutputWriteFailed",
     "PermissionDenied",
     "QuotaExceeded",
     "RateLimit",
@@ -119,6 +121,7 @@ if TYPE_CHECKING:
         InvalidInput,
         InvalidResponse,
         NotFound,
+        OutputWriteFailed,
         PermissionDenied,
         QuotaExceeded,
         RateLimited,

@@ -125,6 +125,10 @@ class AsyncConnector(_Face):
                 result = await op.runner(_AsyncRunner(self, progress), prepared.data)
             elif prepared.spec is not None and prepared.spec.stream:
                 result = await AsyncResultStream(self, prepared).collect()
+            elif prepared.spec is not None and prepared.spec.download is not None:
+                from .download_streams import download_async
+
+                result = await download_async(self, prepared)
             else:
                 result = await self._send(prepared)
             if op.post_process is not None:
@@ -276,6 +280,10 @@ class Connector(_Face):
                 result = asyncio.run(self._run_composite(prepared, progress))
             elif prepared.spec is not None and prepared.spec.stream:
                 result = ResultStream(self, prepared).collect()
+            elif prepared.spec is not None and prepared.spec.download is not None:
+                from .download_streams import download_sync
+
+                result = download_sync(self, prepared)
             else:
                 result = self._send(prepared)
             if op.post_process is not None:

@@ -29,7 +29,7 @@ from .operations.base import Context, Operation, OperationInput, RequestSpec
 from .result import RateLimit, Result
 from .secrets import Redactor, SecretResolver, SecretStore, has_reference
 from .transport.azure import EntraTokenCommand
-from .transport.request import HttpRequest, HttpResponse
+from .transport.request import HttpRequest, HttpResponse, StreamedBody
 from .transport.retry import RetryClock
 from .transport.target import Target, resolve_target
 from .usage import Usage
@@ -194,20 +194,16 @@ class Core:
             for name, value in spec.headers.items():
                 if is_credential_header(name):  # a key given for one call: never shown
                     self.redactor.add(value)
-        content = spec.content
+        content: bytes | StreamedBody | None = spec.content
         if spec.json is not None:
             content = _encode_json(spec.json).encode()
             headers["content-type"] = "application/json"
         elif spec.multipart is not None:
-            from urllib3.filepost import encode_multipart_formdata
+            from .multipart import encode_form
 
-            fields = [
-                (name, _form_value(item))
-                for name, value in spec.multipart.items()
-                if value is not None
-                for item in (value if isinstance(value, list) else [value])
-            ]
-            content, headers["content-type"] = encode_multipart_formdata(fields)
+            content, headers["content-type"], length = encode_form(spec.multipart)
+            if length is not None:  # streamed from a file: the transport cannot count it
+                headers["content-length"] = str(length)
         elif spec.content_type:
             headers["content-type"] = spec.content_type
         if spec.stream:
@@ -335,6 +331,9 @@ class Core:
         self, prepared: Prepared, clock: RetryClock, error: TransportError
     ) -> float:
         """Seconds to wait before retrying a transport error; raises it to give up."""
+        content = prepared.request.content if prepared.request is not None else None
+        if isinstance(content, StreamedBody) and isinstance(content.failure, ConnectorError):
+            raise content.failure  # the body's own failure (an upload's file gone), not the net
         error.attempts = clock.attempt
         pause = clock.next_delay(error=error)
         if pause is None:
@@ -386,17 +385,6 @@ class Core:
                 elapsed=elapsed,
             )
             log.log(logging.INFO if debug else logging.DEBUG, "%s", line, extra=REDACTED)
-
-
-def _form_value(value: Any) -> Any:
-    """Multipart values: files stay tuples; lists repeat the field; the rest become text."""
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return json.dumps(value)
-    return str(value)
 
 
 def _query_value(value: Any) -> Any:

@@ -14,15 +14,20 @@
     │   ├── RequestTimeout              timeout
     │   ├── StreamInterrupted           stream_interrupted
     │   └── InvalidResponse             invalid_response           no
-    └── APIStatusError                  (by status)     upstream
-        ├── BadRequest          400/422 bad_request     user       no
-        ├── AuthenticationFailed   401  auth_failed     user       no
-        ├── PermissionDenied       403  permission_denied user     no
-        ├── NotFound               404  not_found       user       no
-        ├── Conflict               409  conflict        upstream   yes
-        ├── RateLimited            429  rate_limited    upstream   yes
-        │   └── QuotaExceeded      429  quota_exceeded  user       no
-        └── ServerError            5xx  server_error    upstream   yes
+    ├── APIStatusError                  (by status)     upstream
+    │   ├── BadRequest          400/422 bad_request     user       no
+    │   ├── AuthenticationFailed   401  auth_failed     user       no
+    │   ├── PermissionDenied       403  permission_denied user     no
+    │   ├── NotFound               404  not_found       user       no
+    │   ├── Conflict               409  conflict        upstream   yes
+    │   ├── RateLimited            429  rate_limited    upstream   yes
+    │   │   └── QuotaExceeded      429  quota_exceeded  user       no
+    │   └── ServerError            5xx  server_error    upstream   yes
+    └── OutputWriteFailed               output_write_failed user    no
+
+An :class:`OutputWriteFailed` comes after a successful call whose answer could not be written
+to its output file (a full disk, a folder made read-only): it carries the answer in
+``result`` (the base64 images, the sound's bytes), so nothing paid for is lost.
 
 An :class:`APIStatusError` carries the same :class:`~openai_connector.result.Result` a success
 would, so a process maps both the same way. Messages say what to fix; they never hold a
@@ -269,3 +274,41 @@ def error_class_for(status: int, error_code: str | None) -> type[APIStatusError]
     if status >= 500:
         return ServerError
     return BadRequest if status < 500 else ServerError
+
+
+# ------------------------------------------------------------- output errors
+
+
+class OutputWriteFailed(ConnectorError):
+    """The call succeeded but its answer could not be written to a file.
+
+    ``result`` holds the answer (the base64 images or the bytes) so nothing paid for is lost;
+    ``path`` is the file that could not be written and ``removed`` the partial file that was
+    removed (None when none was made). Files already written are listed in
+    ``result.extra["files"]``.
+    """
+
+    code: ClassVar[str] = "output_write_failed"
+    source: ClassVar[Source] = "user"
+    exit_code: ClassVar[int] = 5
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        result: Result,
+        path: str,
+        removed: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
+        self.path = path
+        self.removed = removed
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["path"] = self.path
+        data["removed"] = self.removed
+        data["response"] = self.result.envelope()
+        return data

@@ -36,7 +36,11 @@ def request_line(redactor: Redactor, request: HttpRequest, attempt: int) -> str:
         k: (SECRET_MASK if k in MASKED_HEADERS or is_credential_header(k) else v)
         for k, v in request.headers.items()
     }
-    body = redactor.preview(request.content or b"", DEBUG_BODY_LIMIT)
+    content = request.content
+    if content is not None and not isinstance(content, bytes):
+        body = f"<{content.length:,} bytes, streamed>"
+    else:
+        body = redactor.preview(content or b"", DEBUG_BODY_LIMIT)
     return (
         f"request attempt={attempt} {request.method} {_url(redactor, request.url)} "
         f"headers={_headers(redactor, headers)} body={body}"

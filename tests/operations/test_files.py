@@ -188,11 +188,11 @@ def test_path_parameter_is_url_encoded(openai: dict[str, Any], server: ScriptedS
 
 
 def test_content_error_status_is_json_not_bytes(
-    openai: dict[str, Any], fake: FakeFilesApi, tmp_path: Path
+    face: Face, openai: dict[str, Any], fake: FakeFilesApi, tmp_path: Path
 ) -> None:
     target = tmp_path / "unused.bin"
-    with Connector(**openai) as connector, pytest.raises(NotFound) as caught:
-        connector.run("files.content", {"file_id": "file-missing", "output": str(target)})
+    with pytest.raises(NotFound) as caught:
+        face.run("files.content", {"file_id": "file-missing", "output": str(target)}, **openai)
     assert caught.value.result.body["error"]["message"] == "No such File object: file-missing"
     assert list(tmp_path.iterdir()) == []
 
@@ -295,3 +295,36 @@ def test_upload_over_512_mb_is_refused_before_reading(
     assert "536,870,912" in str(error)
     assert server.requests == []
     os.remove(huge)
+
+
+def test_a_download_cut_off_is_retried_from_the_start_leaving_one_whole_file(
+    face: Face, openai: dict[str, Any], server: ScriptedServer, tmp_path: Path
+) -> None:
+    content = os.urandom(200_000)
+    server.script(
+        Reply(events=["half of the file"] * 50, cut=True, headers={"content-type": "x/y"}),
+        Reply(body=content, headers={"content-type": "application/octet-stream"}),
+    )
+    target = tmp_path / "content.bin"
+    result = face.run("files.content", {"file_id": "file-1", "output": str(target)}, **openai)
+    assert result.attempts == 2
+    assert len(face.sleeps) == 1
+    assert target.read_bytes() == content
+    assert result.body["bytes"] == len(content)
+    assert [p.name for p in tmp_path.iterdir()] == ["content.bin"]
+
+
+def test_debug_log_names_a_streamed_body_without_reading_it(
+    openai: dict[str, Any], server: ScriptedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(b'{"a": 1}\n' * 1000)
+    server.script(Reply(json={"id": "file-1"}))
+    with (
+        caplog.at_level("INFO", logger="openai_connector.http"),
+        Connector(debug=True, **openai) as connector,
+    ):
+        connector.run("files.upload", {"file": str(path), "purpose": "batch"})
+    [request] = [r.getMessage() for r in caplog.records if "request attempt=1" in r.getMessage()]
+    length = int(server.requests[0].headers["content-length"])
+    assert f"body=<{length:,} bytes, streamed>" in request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +160,10 @@ def test_images_go_to_the_current_folder_by_default(
     server.script(Reply(json=images_body(RED)))
     with Connector(**openai) as connector:
         result = connector.run("images.generate", {"prompt": "x", "response_format": "b64_json"})
-    assert result.extra["files"] == [str(tmp_path.resolve() / "image.png")]
-    assert (tmp_path / "image.png").read_bytes() == RED
+    [written] = tmp_path.iterdir()
+    assert re.fullmatch(r"image-\d{8}-\d{6}-[0-9a-f]{6}\.png", written.name)
+    assert result.extra["files"] == [str(tmp_path.resolve() / written.name)]
+    assert written.read_bytes() == RED
 
 
 def test_keep_b64_false_drops_the_base64_from_the_body_only(
@@ -184,7 +187,7 @@ def test_keep_b64_false_drops_the_base64_from_the_body_only(
         "created": 1700000000,
         "data": [{"revised_prompt": "a red square, flat"}],
     }
-    assert (tmp_path / "image.png").read_bytes() == RED
+    assert Path(result.extra["files"][0]).read_bytes() == RED
     assert "output_dir" not in server.requests[0].json
     assert "keep_b64" not in server.requests[0].json
 
@@ -308,8 +311,9 @@ def test_generate_on_azure_uses_the_deployment_and_leaves_model_out(
         "response_format": "b64_json",
         "user": "u1",
     }
-    assert (tmp_path / "image.png").read_bytes() == RED
-    assert result.extra["files"] == [str(tmp_path / "image.png")]
+    [written] = tmp_path.iterdir()
+    assert written.read_bytes() == RED
+    assert result.extra["files"] == [str(written)]
 
 
 @pytest.mark.parametrize(

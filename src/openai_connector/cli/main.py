@@ -26,6 +26,7 @@ Exit codes:
   2  user error: bad option or input, configuration, missing secret
   3  the provider answered with an error status (the envelope is in the error)
   4  no (complete) response: connection refused, timeout, stream cut off
+  5  the answer came but its output file could not be written: the result is on stdout
 """
 
 # Connection flags: (flag, setting, type, help). Any value may hold {{secrets.NAME}}.

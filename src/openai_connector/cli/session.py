@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import ConfigError, ConnectorError, ConnectorWarning
+from ..errors import ConfigError, ConnectorError, ConnectorWarning, OutputWriteFailed
 from ..secrets import Redactor, has_reference
 from .output import Output
 
@@ -120,6 +120,8 @@ class Session:
                 yield
             except ConnectorError as exc:
                 exc.redacted(self.output.redactor)
+                if isinstance(exc, OutputWriteFailed) and not self.options.json:
+                    self.output.json(exc.result.envelope())  # the answer, paid for: not lost
                 self.output.error(exc, as_json=self.options.json, details=self.options.debug)
                 raise click.exceptions.Exit(exc.exit_code) from None
             except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):

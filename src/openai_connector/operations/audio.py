@@ -7,7 +7,9 @@ With ``response_format`` text, srt or vtt the body is the text itself; otherwise
 
 ``audio.speech`` answers with the sound file's bytes: they are written to ``output`` when it is
 given (the body then says where and how much, and ``extra["files"]`` lists the path), else the
-body is the bytes.
+body is the bytes. ``output`` is checked before the call is sent (a file name in a writable
+folder, made if missing; an existing file only with ``overwrite``); when writing fails after
+the call, :class:`~..errors.OutputWriteFailed` carries the bytes.
 
 Azure's 2024-10-21 API offers transcriptions and translations (the model is the deployment)
 but no speech.
@@ -24,7 +26,7 @@ from ..errors import InvalidInput
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
-from .downloads import save_body
+from .downloads import check_output_file, save_body
 from .uploads import Upload, UploadSource, audio_format, check_source, content_type_for, read_upload
 
 MAX_AUDIO_BYTES = 25 * 1024 * 1024
@@ -139,8 +141,10 @@ class TranslateInput(_SpeechToTextInput):
     )
 
 
-def _audio_part(data: _SpeechToTextInput, context: Context) -> tuple[str, bytes, str]:
-    upload = read_upload(data.file, "file", filename=data.filename, default_name="audio")
+def _audio_part(data: _SpeechToTextInput, context: Context) -> tuple[str, Any, str]:
+    upload = read_upload(
+        data.file, "file", filename=data.filename, default_name="audio", limit=MAX_AUDIO_BYTES
+    )
     extension = Path(upload.filename).suffix.lower().lstrip(".")
     from_path = isinstance(data.file, str) and not data.file.startswith("data:")
     if not data.filename and not from_path and extension not in AUDIO_EXTENSIONS:
@@ -241,13 +245,14 @@ class SpeechInput(OperationInput):
     output: str | None = local(
         None, "Write the sound to this file (folders are created); the result lists it"
     )
+    overwrite: bool = local(False, "Replace output if it exists (else it is refused)")
 
     @field_validator("output")
     @classmethod
     def _file_path(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or Path(value).expanduser().is_dir()):
-            raise ValueError(f"{value!r} must be a file path, not a folder")
-        return value
+        if value is not None and not value.strip():
+            raise ValueError("give a file path")
+        return value  # the rest is checked before sending (check_output_file)
 
 
 def _speech_format(data: SpeechInput) -> str | None:
@@ -267,6 +272,8 @@ def _speech_format(data: SpeechInput) -> str | None:
 
 def build_speech(data: SpeechInput, context: Context) -> RequestSpec:
     del context
+    if data.output is not None:
+        check_output_file(data.output, "output", overwrite=data.overwrite)
     model = data.model or DEFAULT_TEXT_TO_SPEECH_MODEL
     classic = model.startswith(("tts-1", "tts-1-hd"))
     if classic and data.instructions is not None:
@@ -280,7 +287,7 @@ def build_speech(data: SpeechInput, context: Context) -> RequestSpec:
             f"audio.speech: voice: {model} speaks with {', '.join(CLASSIC_TTS_VOICES)}",
             field="voice",
         )
-    body = data.model_dump(exclude_none=True, exclude={"output", "model"}, mode="json")
+    body = data.model_dump(exclude_none=True, exclude={"output", "overwrite", "model"}, mode="json")
     body = {"model": model, **body}
     response_format = _speech_format(data)
     if response_format is not None:
@@ -291,7 +298,7 @@ def build_speech(data: SpeechInput, context: Context) -> RequestSpec:
 def save_speech(result: Result, data: SpeechInput, context: Context) -> Result:
     """Write the sound to ``output``; the body then says where and how many bytes."""
     del context
-    return save_body(result, data.output)
+    return save_body(result, data.output, overwrite=data.overwrite)
 
 
 AZURE_SPEECH_NOTE = (

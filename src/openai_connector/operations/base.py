@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..connection import Connection, RetryPolicy
     from ..result import Result
     from ..streaming import StreamAssembler
+    from .downloads import Download
 
 ResponseType = Literal["json", "text", "binary"]
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
@@ -103,6 +104,8 @@ class RequestSpec:
     debug: bool = False
     """Log this call's request and response (redacted) even when the connector is not in
     debug mode."""
+    download: Download | None = None
+    """Stream a successful response's body to this file (a large download)."""
 
 
 Progress = Callable[[dict[str, Any]], None]

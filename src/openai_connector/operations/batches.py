@@ -3,6 +3,8 @@
 ``batches.wait`` polls ``batches.retrieve`` until the batch is completed, failed, expired or
 cancelled, then downloads its output file and error file (when there are any) with
 ``files.content`` into a chosen folder; the result lists their paths in ``extra["files"]``.
+The folder and the two files (``BATCH_output.jsonl``, ``BATCH_errors.jsonl``) are checked
+before the first poll: existing files are refused unless ``overwrite`` is true.
 Azure's 2024-10-21 data-plane (inference) API has no batches: these operations fail on Azure
 connections before anything is sent.
 """
@@ -17,6 +19,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Operation, OperationInput, Runner, local
+from .downloads import check_output_folder, check_output_name, refuse_existing
 from .fine_tuning import check_metadata
 from .jsonl import BatchEndpoint
 from .polling import Poll, poll_until
@@ -72,14 +75,14 @@ class WaitInput(BatchIdInput):
     )
     output_dir: str = local(".", "Folder for the output and error files (created if needed)")
     download: bool = local(True, "Download the output and error files when the batch ends")
+    overwrite: bool = local(False, "Replace output and error files that exist already")
 
     @field_validator("output_dir")
     @classmethod
     def _folder(cls, value: str) -> str:
-        path = Path(value).expanduser()
-        if not value.strip() or (path.exists() and not path.is_dir()):
-            raise ValueError(f"{value!r} is not a folder")
-        return value
+        if not value.strip():
+            raise ValueError("give a folder")
+        return value  # the rest is checked before the first poll (check_output_folder)
 
 
 def _progress(body: dict[str, Any]) -> dict[str, Any]:
@@ -94,8 +97,23 @@ def _progress(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _targets(data: WaitInput) -> dict[str, Path]:
+    """The files the batch's output and errors go to, checked before the first poll."""
+    folder = check_output_folder(data.output_dir, "output_dir")
+    name = quote_path(data.batch_id)
+    targets = {
+        "output_file_id": folder / f"{name}_output.jsonl",
+        "error_file_id": folder / f"{name}_errors.jsonl",
+    }
+    for target in targets.values():
+        check_output_name(target.name, "batch_id")
+        refuse_existing(target, "output_dir", overwrite=data.overwrite)
+    return targets
+
+
 async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
     """Poll until the batch ends, then download what it produced."""
+    targets = _targets(data) if data.download else {}
     result = await poll_until(
         runner,
         Poll(
@@ -110,19 +128,16 @@ async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
         ),
     )
     files: list[str] = []
-    if data.download:
-        folder = Path(data.output_dir).expanduser()
-        name = quote_path(data.batch_id)
-        for key, suffix in (("output_file_id", "output"), ("error_file_id", "errors")):
-            file_id = result.body.get(key)
-            if not file_id:
-                continue
-            target = folder / f"{name}_{suffix}.jsonl"
-            runner.progress(
-                {"operation": "batches.wait", "downloading": file_id, "to": str(target)}
-            )
-            saved = await runner.call("files.content", {"file_id": file_id, "output": str(target)})
-            files.extend(saved.extra.get("files", []))
+    for key, target in targets.items():
+        file_id = result.body.get(key)
+        if not file_id:
+            continue
+        runner.progress({"operation": "batches.wait", "downloading": file_id, "to": str(target)})
+        saved = await runner.call(
+            "files.content",
+            {"file_id": file_id, "output": str(target), "overwrite": data.overwrite},
+        )
+        files.extend(saved.extra.get("files", []))
     result.extra["files"] = files
     return result
 

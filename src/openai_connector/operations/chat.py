@@ -88,7 +88,7 @@ class ChatInput(OperationInput):
         validation_alias=AliasChoices("history", "messages", "chat_history", "chatHistory"),
     )
     images: list[str] | None = local(
-        None, "Image URLs or local image paths added to the prompt (vision)"
+        None, "Image URLs or local image paths (up to 20 MB each) added to the prompt (vision)"
     )
     image_detail: Literal["auto", "low", "high"] | None = local(None, "Detail for images")
     temperature: float | None = Field(None, ge=0, le=2, description="0 to 2, two decimals")

@@ -15,6 +15,7 @@ buffer of bounded size.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -31,12 +32,13 @@ from pydantic import (
     model_validator,
 )
 
-from ..errors import ConnectorError, InvalidInput, UnsupportedOperation
+from ..errors import ConnectorError, InvalidInput, OutputWriteFailed, UnsupportedOperation
 from ..result import Result
 from ..usage import Usage
 from .base import Context, Operation, OperationInput, Runner, local
 from .chat import CHAT_CREATE, ChatInput
 from .data_sources import credentials
+from .downloads import Kept, PartialFile, check_output_file, write_failed
 
 PER_ITEM_ONLY = frozenset({"prompt", "stream"})
 SHARED_FIELDS = tuple(name for name in ChatInput.model_fields if name not in PER_ITEM_ONLY)
@@ -69,6 +71,7 @@ class _ManyFields(OperationInput):
     output: str | None = local(
         None, "Write the results to this JSON Lines file (name ending in .jsonl) instead"
     )
+    overwrite: bool = local(False, "Replace output if it exists (else it is refused)")
 
     @field_validator("output")
     @classmethod
@@ -212,13 +215,16 @@ class _ResultList:
 class _ResultFile:
     """Writes records in input order; holds only those that finished ahead of their turn."""
 
-    def __init__(self, path: Path, window: int) -> None:
+    def __init__(self, path: Path, window: int, *, overwrite: bool = False) -> None:
         self.path = path
         self.window = window
         self.next = 0
         self._waiting: dict[int, str] = {}
         self._turn = asyncio.Condition()
-        self._file = path.open("w", encoding="utf-8", newline="\n")
+        self._out = PartialFile(path, in_place=True)
+        self._out.open(overwrite=overwrite)
+        self._kept: Kept | None = None
+        self._failure: OSError | None = None
 
     async def wait_turn(self, index: int) -> None:
         """Wait until ``index`` is close enough to the file's end to start it."""
@@ -235,12 +241,34 @@ class _ResultFile:
         while self.next in self._waiting:
             lines.append(self._waiting.pop(self.next))
             self.next += 1
-        self._file.write("\n".join(lines) + "\n")
+        self._write(("\n".join(lines) + "\n").encode())
         async with self._turn:
             self._turn.notify_all()
 
+    def _write(self, content: bytes) -> None:
+        """Append to the file; once that failed (a full disk), keep the lines in memory."""
+        if self._kept is not None:
+            self._kept.add(content)
+            return
+        before = self._out.written
+        try:
+            self._out.write(content)
+        except OSError as exc:
+            self._failure, self._kept = exc, Kept(self._out, content, before)
+
     def close(self) -> None:
-        self._file.close()
+        with contextlib.suppress(OSError):
+            self._out.finish(overwrite=True)
+
+    def failure(self, result: Result) -> OutputWriteFailed | None:
+        """The error for a file that could not be written, carrying every result."""
+        if self._failure is None:
+            return None
+        content = self._kept.content() if self._kept is not None else None
+        if content is not None:
+            lines = content.decode("utf-8").splitlines()
+            result.body["results"] = [json.loads(line) for line in lines]
+        return write_failed(self._failure, self._out, result, "the results")
 
 
 async def run_workers(count: int, concurrency: int, work: Callable[[int], Awaitable[None]]) -> None:
@@ -266,10 +294,10 @@ async def run_chat_many(runner: Runner, data: _ManyFields) -> Result:
     tally = _Tally(len(items))
     sink: _ResultList | _ResultFile
     if data.output:
-        path = Path(data.output).expanduser()
+        path = check_output_file(data.output, "output", overwrite=data.overwrite)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            sink = _ResultFile(path, WINDOW_PER_WORKER * data.concurrency)
+            window = WINDOW_PER_WORKER * data.concurrency
+            sink = _ResultFile(path, window, overwrite=data.overwrite)
         except OSError as exc:
             raise InvalidInput(
                 f"chat.create_many: output: cannot write {path}: {exc.strerror or exc}",
@@ -310,7 +338,10 @@ async def run_chat_many(runner: Runner, data: _ManyFields) -> Result:
         body["output"] = str(sink.path)
     else:
         body["results"] = sink.records
-    return Result(200, {}, body, usage=tally.usage, elapsed=time.perf_counter() - started)
+    result = Result(200, {}, body, usage=tally.usage, elapsed=time.perf_counter() - started)
+    if isinstance(sink, _ResultFile) and (failure := sink.failure(result)) is not None:
+        raise failure  # the results are in failure.result.body["results"]: paid for, not lost
+    return result
 
 
 CHAT_CREATE_MANY = Operation(

@@ -1,14 +1,16 @@
 """Files: upload (multipart), list, retrieve, delete, and download a file's content.
 
-``files.content`` answers with the raw bytes: they are written to ``output`` (the result then
-lists the path in ``extra["files"]``), returned as text with ``as_text``, or returned as bytes.
+``files.upload`` sends a file given by path in pieces from the file (a 500 MB upload does not
+take 500 MB of memory). ``files.content`` answers with the raw bytes: with ``output`` they are
+streamed to that file as they arrive (checked before sending: a file name in a writable folder,
+an existing file only with ``overwrite``; the result lists the path in ``extra["files"]``),
+returned as text with ``as_text``, or returned as bytes.
 Azure's 2024-10-21 data-plane (inference) API has no files endpoints, so these operations
 fail on Azure connections before anything is sent.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -16,7 +18,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo,
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
-from .downloads import save_body
+from .downloads import Download, check_output_file, save_body
 from .uploads import UploadSource, check_source, read_upload
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -37,7 +39,8 @@ class ExpiresAfter(BaseModel):
 
 class UploadInput(OperationInput):
     file: UploadSource = Field(
-        description="Path of the file to upload, a data: URL (base64), or its bytes"
+        description="Path of the file to upload (up to 512 MB, sent in pieces from the file), "
+        "a data: URL (base64), or its bytes"
     )
     purpose: Literal["fine-tune", "batch", "assistants", "vision", "user_data", "evals"] = Field(
         description="What the file is for: " + ", ".join(PURPOSES)
@@ -70,7 +73,12 @@ def build_upload(data: UploadInput, context: Context) -> RequestSpec:
     form: dict[str, Any] = {
         "purpose": data.purpose,
         "file": read_upload(
-            data.file, "file", filename=data.filename, default_name="upload.jsonl"
+            data.file,
+            "file",
+            filename=data.filename,
+            default_name="upload.jsonl",
+            limit=MAX_UPLOAD_BYTES,
+            stream=True,
         ).part(),
     }
     if data.expires_after is not None:
@@ -97,16 +105,17 @@ class FileIdInput(OperationInput):
 
 class ContentInput(FileIdInput):
     output: str | None = local(
-        None, "Write the content to this file (folders are created); the result lists it"
+        None, "Stream the content to this file (folders are created); the result lists it"
     )
+    overwrite: bool = local(False, "Replace output if it exists (else it is refused)")
     as_text: bool = local(False, "Return the content as text (UTF-8) instead of bytes")
 
     @field_validator("output")
     @classmethod
     def _file_path(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or Path(value).expanduser().is_dir()):
-            raise ValueError(f"{value!r} must be a file path, not a folder")
-        return value
+        if value is not None and not value.strip():
+            raise ValueError("give a file path")
+        return value  # the rest is checked before sending (check_output_file)
 
     @field_validator("as_text")
     @classmethod
@@ -118,17 +127,22 @@ class ContentInput(FileIdInput):
 
 def build_content(data: ContentInput, context: Context) -> RequestSpec:
     del context
+    download = None
+    if data.output is not None:
+        target = check_output_file(data.output, "output", overwrite=data.overwrite)
+        download = Download(target, data.overwrite)
     return RequestSpec(
         "GET",
         f"/files/{quote_path(data.file_id)}/content",
         response_type="text" if data.as_text else "binary",
+        download=download,
     )
 
 
 def save_content(result: Result, data: ContentInput, context: Context) -> Result:
     """Write downloaded bytes to ``output``; the body then says where and how much."""
     del context
-    return save_body(result, data.output, file_id=data.file_id)
+    return save_body(result, data.output, overwrite=data.overwrite, file_id=data.file_id)
 
 
 OPERATIONS = (

@@ -18,10 +18,15 @@ get only the general limits. On Azure (api 2024-10-21) the dall-e-3 limits apply
 generation is offered.
 
 Images that come back as base64 (``response_format: b64_json``; GPT image models always) are
-written to ``output_dir`` as ``output_name`` + extension (``image.png``), or numbered from 1
-when there are several (``image1.png``, ``image2.png``); existing files are replaced. The
+written to ``output_dir`` (checked, and made if missing, before the call is sent). Without an
+``output_name`` each call picks names no other call uses (``image-20260102-150405-3fa2c1.png``,
+numbered ``-1``, ``-2`` ... when there are several), so concurrent calls never write over each
+other's images. With an ``output_name`` the files are ``name.png`` or ``name1.png``,
+``name2.png`` ...; an existing file is refused before sending unless ``overwrite`` is true. The
 result lists the absolute paths in ``extra["files"]``. The body stays exactly as the provider
-sent it unless ``keep_b64`` is false, which drops each ``b64_json`` from the body.
+sent it unless ``keep_b64`` is false, which drops each ``b64_json`` from the body. When an
+image cannot be written (a full disk), :class:`~..errors.OutputWriteFailed` carries the whole
+body, base64 included.
 """
 
 from __future__ import annotations
@@ -38,7 +43,13 @@ from ..errors import InvalidResponse
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local, local_fields
-from .downloads import write_file
+from .downloads import (
+    check_output_folder,
+    check_output_name,
+    refuse_existing,
+    unique_stem,
+    write_file,
+)
 from .image_limits import (
     AZURE,
     DALL_E_2,
@@ -82,17 +93,22 @@ class _ImageInput(OperationInput):
     )
     user: str | None = Field(None, description="Your end user's id, for abuse monitoring")
     output_dir: str = local(".", "Folder for images returned as b64_json (created if missing)")
-    output_name: str = local(
-        "image", "Base name of the written images: name.png, or name1.png, name2.png ..."
+    output_name: str | None = local(
+        None,
+        "Base name of the written images: name.png, or name1.png, name2.png ...; default: "
+        "a name unique to the call (image-DATE-TIME-RANDOM.png)",
     )
+    overwrite: bool = local(False, "Replace existing files named by output_name")
     keep_b64: bool = local(True, "Keep b64_json in the body (false: only the files hold them)")
 
     @field_validator("output_name")
     @classmethod
-    def _plain_name(cls, value: str) -> str:
+    def _plain_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         suffix = Path(value).suffix.lower()
         stem = Path(value).stem if suffix in (".png", ".jpg", ".jpeg", ".webp") else value
-        if not stem.strip() or stem in (".", "..") or re.search(r"[/\\]", stem):
+        if not stem.strip() or stem in (".", "..") or re.search(r"[/\\\x00]", stem):
             raise ValueError("give a plain file name without folders (use output_dir for those)")
         return stem
 
@@ -135,12 +151,13 @@ def _check_image(value: UploadSource) -> UploadSource:
 
 class EditInput(_GptOptions):
     image: UploadSource | list[UploadSource] = Field(
-        description="The image to edit: a path, a data: URL or bytes (GPT image models: "
-        "a list of up to 16)"
+        description="The image to edit: a path, a data: URL or bytes; up to 50 MB (dall-e-2: "
+        "4 MB); GPT image models: a list of up to 16"
     )
     mask: UploadSource | None = Field(
         None,
-        description="PNG whose transparent areas show where to edit; same size as the image",
+        description="PNG under 4 MB whose transparent areas show where to edit; same size as "
+        "the image",
     )
     prompt: str = Field(
         min_length=1,
@@ -190,6 +207,7 @@ def _fields(data: _ImageInput, *, exclude: set[str]) -> dict[str, Any]:
 
 
 def build_generate(data: GenerateInput, context: Context) -> RequestSpec:
+    check_outputs(data)
     if context.azure:
         refuse("images.generate", limit_problems(data, AZURE), hint="Azure runs dall-e-3")
         deployment = context.model(data.model)
@@ -217,11 +235,13 @@ def _image_name(field: str, index: int | None, content: bytes | None) -> str:
 
 
 def _read_image(value: UploadSource, field: str, index: int | None = None) -> Upload:
+    limit = DALL_E_FILE_LIMIT if field == "mask" else GPT_IMAGE_FILE_LIMIT
     if isinstance(value, str) and value.startswith("data:"):
         # the data: URL's type gives the extension
-        return read_upload(value, field, default_name=f"{field}{'' if index is None else index}")
+        name = f"{field}{'' if index is None else index}"
+        return read_upload(value, field, default_name=name, limit=limit)
     content = value if isinstance(value, bytes) else None
-    return read_upload(value, field, default_name=_image_name(field, index, content))
+    return read_upload(value, field, default_name=_image_name(field, index, content), limit=limit)
 
 
 def build_edit(data: EditInput, context: Context) -> RequestSpec:
@@ -240,6 +260,7 @@ def build_edit(data: EditInput, context: Context) -> RequestSpec:
     ]
     mask = _read_image(data.mask, "mask") if data.mask is not None else None
     refuse("images.edit", file_problems(images, mask, rules))
+    check_outputs(data)
     form: dict[str, Any] = _fields(data, exclude={"image", "mask"})
     if several:
         form["image[]"] = [upload.part() for upload in images]
@@ -259,6 +280,7 @@ def build_variation(data: VariationInput, context: Context) -> RequestSpec:
         refuse("images.variation", limit_problems(data, rules))
     image = _read_image(data.image, "image")
     refuse("images.variation", file_problems([image], None, DALL_E_2))
+    check_outputs(data)
     form: dict[str, Any] = _fields(data, exclude={"image"})
     form["image"] = image.part()
     del context
@@ -266,6 +288,27 @@ def build_variation(data: VariationInput, context: Context) -> RequestSpec:
 
 
 # ---------------------------------------------------------------- results
+
+
+def _names(stem: str, generated: bool, count: int) -> list[str]:
+    """name, or name1, name2 ... (a generated name: stem-1, stem-2 ...)."""
+    if count == 1:
+        return [stem]
+    dash = "-" if generated else ""
+    return [f"{stem}{dash}{number}" for number in range(1, count + 1)]
+
+
+def check_outputs(data: _ImageInput) -> None:
+    """Before sending: the folder can take the images, and no named file would be replaced."""
+    if data.response_format == "url":
+        return  # nothing is written
+    folder = check_output_folder(data.output_dir, "output_dir")
+    if data.output_name is None:
+        return  # a name unique to the call is picked when writing
+    extension = EXTENSIONS.get(getattr(data, "output_format", None) or "png", "png")
+    for name in _names(data.output_name, False, data.n or 1):
+        check_output_name(f"{name}.{extension}", "output_name")
+        refuse_existing(folder / f"{name}.{extension}", "output_name", overwrite=data.overwrite)
 
 
 def save_images(result: Result, data: _ImageInput, context: Context) -> Result:
@@ -293,14 +336,12 @@ def save_images(result: Result, data: _ImageInput, context: Context) -> Result:
     output_format = body.get("output_format") or getattr(data, "output_format", None)
     extension = EXTENSIONS.get(output_format or "png", "png")
     folder = Path(data.output_dir).expanduser().resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    paths: list[str] = []
-    for number, image in enumerate(images, start=1):
-        suffix = "" if len(images) == 1 else str(number)
-        path = folder / f"{data.output_name}{suffix}.{extension}"
-        write_file(path, image)
-        paths.append(str(path))
-    result.extra.setdefault("files", []).extend(paths)
+    stem = data.output_name or unique_stem("image")
+    files: list[str] = result.extra.setdefault("files", [])
+    for number, name in enumerate(_names(stem, data.output_name is None, len(images))):
+        path = folder / f"{name}.{extension}"
+        write_file(path, images[number], result, overwrite=data.overwrite)
+        files.append(str(path))
     if not data.keep_b64:
         result.body = {
             **body,

@@ -19,8 +19,6 @@ Formats:
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import Field, ValidationError, field_validator
@@ -28,6 +26,7 @@ from pydantic import Field, ValidationError, field_validator
 from ..errors import InvalidInput
 from ..result import Result
 from .base import Operation, OperationInput, Runner, local
+from .downloads import check_output_file, write_file
 from .messages import Message, parse_history
 
 BatchEndpoint = Literal[
@@ -58,6 +57,7 @@ class JsonlInput(OperationInput):
         "chat", "chat ({messages}), completion ({prompt, completion}) or batch (requests)"
     )
     output: str = local(..., "The file to write; its name must end in .jsonl")
+    overwrite: bool = local(False, "Replace output if it exists (else it is refused)")
     endpoint: BatchEndpoint = local("/v1/chat/completions", "batch: the url of every request")
     model: str | None = local(
         None, "batch: the model put in each body that names none", min_length=1
@@ -73,9 +73,7 @@ class JsonlInput(OperationInput):
     def _jsonl_name(cls, value: str) -> str:
         if not value.strip().lower().endswith(".jsonl"):
             raise ValueError(f"{value!r}: the file name must end in .jsonl")
-        if Path(value).expanduser().is_dir():
-            raise ValueError(f"{value!r} is a folder; give a file name ending in .jsonl")
-        return value
+        return value  # the rest is checked before writing (check_output_file)
 
 
 def _problems(error: ValidationError, prefix: str) -> list[str]:
@@ -228,24 +226,17 @@ def check_records(data: JsonlInput) -> list[dict[str, Any]]:
     return lines
 
 
-def write_jsonl(path: Path, lines: list[dict[str, Any]]) -> int:
-    """Write the lines atomically (a temporary file renamed into place); the byte count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+async def build_jsonl(runner: Runner, data: JsonlInput) -> Result:
+    """Check the output file and the records, then write the file whole (or not at all)."""
+    del runner  # a local operation: nothing is sent
+    path = check_output_file(data.output, "output", overwrite=data.overwrite)
+    lines = check_records(data)
     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     content = text.encode()
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    partial.write_bytes(content)
-    partial.replace(path)
-    return len(content)
-
-
-async def build_jsonl(runner: Runner, data: JsonlInput) -> Result:
-    del runner  # a local operation: nothing is sent
-    lines = check_records(data)
-    path = Path(data.output).expanduser()
-    size = write_jsonl(path, lines)
-    body = {"path": str(path), "lines": len(lines), "bytes": size, "format": data.format}
-    return Result(200, {}, body, extra={"files": [str(path)]})
+    body = {"path": str(path), "lines": len(lines), "bytes": len(content), "format": data.format}
+    result = Result(200, {}, body, extra={"files": [str(path)]})
+    write_file(path, content, result, overwrite=data.overwrite, what="the records")
+    return result
 
 
 OPERATIONS = (

@@ -10,6 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..errors import InvalidInput
+from .uploads import file_size, read_limited
+
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 PART_TYPES = {
     "text": "text",
@@ -84,16 +87,30 @@ def parse_history(value: Any) -> Any:
     return value
 
 
+MAX_LOCAL_IMAGE_BYTES = 20 * 1024 * 1024
+"""The largest local image sent inline (base64 makes it a third larger in the request)."""
+
+
 def image_part(source: str, detail: str | None = None) -> dict[str, Any]:
-    """A vision content part from a URL, a data: URL or a local image path."""
+    """A vision content part from a URL, a data: URL or a local image path.
+
+    A local image is refused before it is read when its size (from ``stat``) is over
+    :data:`MAX_LOCAL_IMAGE_BYTES`; it is read once.
+    """
     if source.startswith(("http://", "https://", "data:")):
         url = source
     else:
+        try:
+            file_size(source)
+        except ValueError:
+            raise ValueError(f"image {source!r} is neither a URL nor a readable file") from None
         path = Path(source).expanduser()
-        if not path.is_file():
-            raise ValueError(f"image {source!r} is neither a URL nor a readable file")
+        try:
+            content = read_limited(path, "images", MAX_LOCAL_IMAGE_BYTES)
+        except InvalidInput as exc:
+            raise ValueError(f"{source!r}: {exc.message.removeprefix('images: ')}") from None
         mime = mimetypes.guess_type(path.name)[0] or "image/png"
-        url = f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode()
+        url = f"data:{mime};base64," + base64.b64encode(content).decode()
     image: dict[str, Any] = {"url": url}
     if detail:
         image["detail"] = detail

@@ -50,7 +50,9 @@ class RawInput(OperationInput):
     data: Any = Field(None, description="JSON body")
     form_data: dict[str, FormValue] | None = Field(None, description="Multipart form fields")
     file_data: dict[str, UploadSource] | None = Field(
-        None, description="Multipart files: field name -> file path, data: URL or bytes"
+        None,
+        description="Multipart files: field name -> file path, data: URL or bytes "
+        "(up to 512 MB each; a path is sent in pieces from the file)",
     )
     file_data_file_names: dict[str, str] | None = Field(
         None, description="File names for file_data fields (needed for bytes)"
@@ -169,7 +171,11 @@ def build_raw(data: RawInput, context: Context) -> RequestSpec:
         names = data.file_data_file_names or {}
         for field, source in (data.file_data or {}).items():
             multipart[field] = read_upload(
-                source, f"file_data.{field}", filename=names.get(field), default_name=field
+                source,
+                f"file_data.{field}",
+                filename=names.get(field),
+                default_name=field,
+                stream=True,
             ).part()
     elif data.file_data_file_names:
         raise InvalidInput(
