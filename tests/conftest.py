@@ -35,6 +35,7 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         "AZURE_OPENAI_ENDPOINT",
         "OPENAI_API_VERSION",
         "AZURE_OPENAI_AD_TOKEN",
+        "OPENAI_CONNECTOR_DEFAULT_MODEL",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENAI_CONNECTOR_CONFIG", str(tmp_path / "no-config.toml"))

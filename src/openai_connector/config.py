@@ -49,6 +49,10 @@ AZURE_ENV = {
     "OPENAI_API_VERSION": "api_version",
     "AZURE_OPENAI_AD_TOKEN": "azure_ad_token",
 }
+COMMON_ENV = {
+    "OPENAI_CONNECTOR_DEFAULT_MODEL": "default_model",
+}
+"""Read for every provider (on Azure the default model is a deployment name)."""
 NESTED = ("retry", "timeout", "network")
 
 
@@ -118,7 +122,7 @@ def load_config(
 
 
 def _from_environment(environ: Mapping[str, str], provider: str) -> dict[str, Any]:
-    table = AZURE_ENV if provider == "azure" else OPENAI_ENV
+    table = {**(AZURE_ENV if provider == "azure" else OPENAI_ENV), **COMMON_ENV}
     return {key: environ[name] for name, key in table.items() if environ.get(name)}
 
 

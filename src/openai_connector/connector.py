@@ -9,26 +9,35 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel
 
 from .connection import Connection, RetryPolicy
 from .core import Core, Prepared
-from .errors import ConnectorError, TransportError, UnsupportedOperation
+from .errors import APIStatusError, ConnectorError, TransportError, UnsupportedOperation
 from .operations import registry
-from .operations.base import Context, Operation, Progress
+from .operations.base import Context, ModelNotNamed, Operation, Progress
 from .result import Result
 from .result_streams import AsyncResultStream, ResultStream
 from .secrets import Redactor, SecretStore
+from .streaming import StreamChunk
 from .transport.request import AsyncTransport, SyncTransport
 from .transport.retry import RetryClock
 
+MODELS_NOT_LISTED = frozenset({404, 405, 501})
+"""Statuses of a server that has no model list (other errors, e.g. 401, are reported as such)."""
+
 
 def _connection(connection: Connection | None, fields: dict[str, Any]) -> Connection:
+    """The given connection, else one from ``fields`` and the environment (the variables
+    the CLI and the official SDKs read: OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_*...),
+    the fields winning."""
     if connection is None:
-        return Connection.from_settings(fields)
+        from .config import build_connection
+
+        return build_connection(fields)
     return connection.model_copy(update=fields) if fields else connection
 
 
@@ -136,6 +145,21 @@ class AsyncConnector(_Face):
             return result
         except ConnectorError as exc:
             raise core.redact_error(exc) from None
+        except ModelNotNamed as signal:
+            await self._list_models(signal)
+            return await self.run(
+                operation, params, retry=retry, timeout=timeout, progress=progress
+            )
+
+    async def _list_models(self, signal: ModelNotNamed) -> None:
+        """Ask the compatible server for its models, once per connector."""
+        try:
+            listed = await self.run("models.list")
+        except APIStatusError as exc:
+            if exc.status not in MODELS_NOT_LISTED:
+                raise
+            raise self._core.models_not_listed(signal, exc) from None
+        self._core.remember_models(listed.body)
 
     def stream(
         self,
@@ -150,6 +174,12 @@ class AsyncConnector(_Face):
             prepared = self._prepare_stream(operation, params, retry=retry, timeout=timeout)
         except ConnectorError as exc:
             raise self._core.redact_error(exc) from None
+        except ModelNotNamed as signal:
+            return _ModelListingStream(
+                self,
+                signal,
+                lambda: self._prepare_stream(operation, params, retry=retry, timeout=timeout),
+            )
         return AsyncResultStream(self, prepared)
 
     async def _send(self, prepared: Prepared) -> Result:
@@ -291,6 +321,19 @@ class Connector(_Face):
             return result
         except ConnectorError as exc:
             raise core.redact_error(exc) from None
+        except ModelNotNamed as signal:
+            self._list_models(signal)
+            return self.run(operation, params, retry=retry, timeout=timeout, progress=progress)
+
+    def _list_models(self, signal: ModelNotNamed) -> None:
+        """Ask the compatible server for its models, once per connector."""
+        try:
+            listed = self.run("models.list")
+        except APIStatusError as exc:
+            if exc.status not in MODELS_NOT_LISTED:
+                raise
+            raise self._core.models_not_listed(signal, exc) from None
+        self._core.remember_models(listed.body)
 
     async def _run_composite(self, prepared: Prepared, progress: Progress | None) -> Result:
         from .transport.aio import AiohttpTransport
@@ -313,7 +356,11 @@ class Connector(_Face):
     ) -> ResultStream:
         """Stream an operation: ``for chunk in stream``; then ``stream.result``."""
         try:
-            prepared = self._prepare_stream(operation, params, retry=retry, timeout=timeout)
+            try:
+                prepared = self._prepare_stream(operation, params, retry=retry, timeout=timeout)
+            except ModelNotNamed as signal:
+                self._list_models(signal)
+                prepared = self._prepare_stream(operation, params, retry=retry, timeout=timeout)
         except ConnectorError as exc:
             raise self._core.redact_error(exc) from None
         return ResultStream(self, prepared)
@@ -364,6 +411,30 @@ class Connector(_Face):
                 pause = core.pause_after_status(prepared, clock, outcome)
             if pause > 0:
                 self._sleep(pause)
+
+
+class _ModelListingStream(AsyncResultStream):
+    """An async stream that first lists the server's models (its model was not named)."""
+
+    def __init__(
+        self, connector: AsyncConnector, signal: ModelNotNamed, prepare: Callable[[], Prepared]
+    ) -> None:
+        self._connector = connector
+        self._signal = signal
+        self._prepare = prepare
+        self.result = None
+
+    async def _chunks(self) -> AsyncIterator[StreamChunk]:
+        connector = self._connector
+        try:
+            await connector._list_models(self._signal)
+            prepared = self._prepare()
+        except ConnectorError as exc:
+            raise connector._core.redact_error(exc) from None
+        stream = AsyncResultStream(connector, prepared)
+        async for chunk in stream:
+            yield chunk
+        self.result = stream.result
 
 
 def _awaitable_sleep(sleep: Callable[[float], Any]) -> Callable[[float], Awaitable[Any]]:

@@ -60,7 +60,14 @@ KNOWN_CHAT_MODELS = (
 # Model families that refuse `max_tokens` and need `max_completion_tokens`.
 MAX_COMPLETION_TOKENS_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 
-DEFAULT_TEST_MODEL = "gpt-4o-mini"
+# Models used on OpenAI when neither the call nor the connection (default_model,
+# OPENAI_CONNECTOR_DEFAULT_MODEL) names one; compatible servers get the one model they list.
+DEFAULT_MODELS = {
+    "chat": "gpt-5-mini",  # chat.create, responses.create, chat.summarize, connection.test
+    "embedding": "text-embedding-3-small",
+    "completion": "gpt-3.5-turbo-instruct",
+}
+DEFAULT_MODEL = DEFAULT_MODELS["chat"]
 
 # Azure request features and the first api-version that accepts them.
 AZURE_FEATURE_VERSIONS = {

@@ -9,7 +9,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,7 +25,7 @@ from .errors import (
 )
 from .http_log import REDACTED, log, request_line, response_line
 from .operations import registry
-from .operations.base import Context, Operation, OperationInput, RequestSpec
+from .operations.base import Context, ModelNotNamed, Operation, OperationInput, RequestSpec
 from .result import RateLimit, Result
 from .secrets import Redactor, SecretResolver, SecretStore, has_reference
 from .transport.azure import EntraTokenCommand
@@ -139,6 +139,28 @@ class Core:
 
             self.redactor.add(urlsplit(proxy).password)
         return network if resolved == settings else Network(**resolved)
+
+    def remember_models(self, body: Any) -> None:
+        """Keep the models a compatible server listed (``models.list``'s body) for the
+        calls that name none (see :meth:`Context.model`)."""
+        data = body.get("data") if isinstance(body, dict) else None
+        names = tuple(
+            item["id"]
+            for item in (data if isinstance(data, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]
+        )
+        self.context = replace(self.context, served_models=names)
+
+    def models_not_listed(self, signal: ModelNotNamed, error: APIStatusError) -> InvalidInput:
+        """No model named, and the server refused to list its models."""
+        field = signal.args[0] if signal.args else "model"
+        return InvalidInput(
+            f"{field}: no model given, and the server did not list its models "
+            f"(GET /models answered HTTP {error.status})",
+            field=field,
+            hint=f"pass {field}, or set default_model on the connection "
+            "(--default-model, OPENAI_CONNECTOR_DEFAULT_MODEL)",
+        )
 
     def forget_token(self) -> None:
         if self.token_command is not None:

@@ -314,10 +314,11 @@ def test_no_prompt_and_no_history_is_refused(server: ScriptedServer) -> None:
 
 
 def test_no_model_anywhere_is_refused(server: ScriptedServer) -> None:
-    with pytest.raises(InvalidInput) as caught:
+    # a compatible server that lists no models: only its model list is asked for
+    with pytest.raises(InvalidInput, match="offers no models") as caught:
         connector(server).run("chat.create", {"prompt": "x"})
     assert caught.value.field == "model"
-    assert server.requests == []
+    assert [r.path for r in server.requests] == ["/v1/models"]
 
 
 def test_data_sources_only_on_azure(server: ScriptedServer) -> None:

@@ -278,7 +278,8 @@ def test_no_model_anywhere_is_refused_before_sending(server: ScriptedServer) -> 
         connector(server).run("chat.create_many", {"prompts": ["a", "b"]})
     assert caught.value.field == "prompts[0].model"
     assert "default_model" in str(caught.value)
-    assert server.requests == []
+    # the compatible server was asked for its models (it lists none), and nothing was sent
+    assert [r.path for r in server.requests] == ["/v1/models"]
 
 
 def test_provider_rules_apply_per_item_before_sending(server: ScriptedServer) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from faces import Face
 from openai_connector import Connector, InvalidInput
+from openai_connector.constants import DEFAULT_MODELS
 from openai_connector.errors import BadRequest, ServerError, StreamInterrupted
 from scripted_server import Reply, ScriptedServer
 
@@ -175,11 +176,17 @@ def test_documented_limits_are_refused_before_sending(
     assert server.requests == []
 
 
-def test_missing_model_is_refused_before_sending(
+def test_no_model_on_openai_is_the_documented_completion_model(
     server: ScriptedServer, openai: dict[str, Any]
 ) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        Connector(**openai).run("completions.create", {"prompt": "x"})
+    Connector(**openai).run("completions.create", {"prompt": "x"})
+    assert server.requests[0].json["model"] == DEFAULT_MODELS["completion"]
+
+
+def test_no_deployment_on_azure_is_refused_before_sending(server: ScriptedServer) -> None:
+    azure = Connector(provider="azure", endpoint=server.url, api_key="k")
+    with pytest.raises(InvalidInput, match="no deployment name given") as caught:
+        azure.run("completions.create", {"prompt": "x"})
     assert caught.value.field == "model"
     assert server.requests == []
 

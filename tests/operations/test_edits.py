@@ -132,10 +132,17 @@ def test_documented_limits_are_refused_before_sending(
     assert server.requests == []
 
 
-def test_missing_model_is_refused_before_sending(
+def test_no_model_on_openai_is_the_default_chat_model(
     server: ScriptedServer, openai: dict[str, Any]
 ) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        Connector(**openai).run("edits.create", {"input": "x", "instruction": "y"})
+    server.script(Reply(json=chat_body("x")))
+    Connector(**openai).run("edits.create", {"input": "x", "instruction": "y"})
+    assert server.requests[0].json["model"] == "gpt-5-mini"
+
+
+def test_no_deployment_on_azure_is_refused_before_sending(server: ScriptedServer) -> None:
+    azure = Connector(provider="azure", endpoint=server.url, api_key="k")
+    with pytest.raises(InvalidInput, match="no deployment name given") as caught:
+        azure.run("edits.create", {"input": "x", "instruction": "y"})
     assert caught.value.field == "model"
     assert server.requests == []

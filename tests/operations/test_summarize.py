@@ -205,10 +205,19 @@ def test_bad_input_is_refused_before_sending(
 
 
 def test_no_model_is_refused_before_sending(server: ScriptedServer) -> None:
-    with pytest.raises(InvalidInput) as caught:
+    # the compatible server lists two models: none is chosen, and no chat is sent
+    server.script(Reply(json={"data": [{"id": "a"}, {"id": "b"}]}))
+    with pytest.raises(InvalidInput, match="offers 2 models: a, b") as caught:
         connector(server).run("chat.summarize", {"text": "Text."})
     assert caught.value.field == "model"
-    assert server.requests == []
+    assert [r.path for r in server.requests] == ["/v1/models"]
+
+
+def test_the_one_model_a_server_serves_is_used(server: ScriptedServer) -> None:
+    server.script(Reply(json={"data": [{"id": "only"}]}), Reply(json=chat_body("Short.")))
+    result = connector(server).run("chat.summarize", {"text": "Text."})
+    assert result.text == "Short."
+    assert server.requests[1].json["model"] == "only"
 
 
 # ------------------------------------------------------------------- splitting

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..constants import DEFAULT_MODELS
 from ..errors import InvalidInput, UnsupportedOperation
 from ..transport.azure import version_at_least
 
@@ -47,11 +48,24 @@ def local_fields(model: type[BaseModel]) -> frozenset[str]:
     )
 
 
+class ModelNotNamed(Exception):
+    """Nothing names a model and the compatible server's model list has not been read yet.
+
+    Not an error users see: the face that catches it lists the server's models once
+    (``models.list``), remembers them on its :class:`Context`, and prepares the call again.
+    """
+
+
+ModelKind = Literal["chat", "embedding", "completion"]
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What an operation may know about the connection it runs on."""
 
     connection: Connection
+    served_models: tuple[str, ...] | None = None
+    """The models a compatible server listed (read once per connector); None: not asked."""
 
     @property
     def provider(self) -> str:
@@ -61,17 +75,45 @@ class Context:
     def azure(self) -> bool:
         return self.connection.provider == "azure"
 
-    def model(self, value: str | None, field_name: str = "model") -> str:
-        """The model (or Azure deployment) of a call, else the connection's default."""
+    def model(self, value: str | None, field_name: str = "model", kind: ModelKind = "chat") -> str:
+        """The model (or Azure deployment) of a call.
+
+        In order: the call's, the connection's ``default_model``, then on OpenAI the
+        documented default for the kind (``constants.DEFAULT_MODELS``), on a compatible
+        server the one model it serves. Azure needs a deployment name.
+        """
         chosen = value or self.connection.default_model
-        if not chosen:
-            what = "deployment name" if self.azure else "model"
+        if chosen:
+            return chosen
+        provider = self.connection.provider
+        if provider == "openai":
+            return DEFAULT_MODELS[kind]
+        hint = (
+            f"pass {field_name}, or set default_model on the connection "
+            "(--default-model, OPENAI_CONNECTOR_DEFAULT_MODEL)"
+        )
+        if provider == "azure":
             raise InvalidInput(
-                f"{field_name}: no {what} given",
+                f"{field_name}: no deployment name given: Azure OpenAI needs the name of "
+                "the deployment to call",
                 field=field_name,
-                hint=f"pass {field_name} or set default_model on the connection",
+                hint=hint,
             )
-        return chosen
+        served = self.served_models
+        if served is None:
+            raise ModelNotNamed(field_name)
+        if len(served) == 1:
+            return served[0]
+        offered = ", ".join(served[:20]) + (
+            f" (and {len(served) - 20} more)" if len(served) > 20 else ""
+        )
+        raise InvalidInput(
+            f"{field_name}: no model given, and the server offers "
+            + (f"{len(served)} models: {offered}" if served else "no models")
+            + "; name one",
+            field=field_name,
+            hint=hint,
+        )
 
     def require_azure_version(self, feature: str, needed: str, field_name: str) -> None:
         if self.azure and not version_at_least(self.connection.api_version, needed):

@@ -84,7 +84,7 @@ def build_completions(data: CompletionsInput, context: Context) -> RequestSpec:
             field="best_of",
             hint="leave best_of out (or 1) to stream, or do not stream",
         )
-    model = context.model(data.model)
+    model = context.model(data.model, kind="completion")
     body: dict[str, Any] = {} if context.azure else {"model": model}
     body.update(data.model_dump(exclude_none=True, exclude=_NOT_SENT_AS_IS, mode="json"))
     if data.stream:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ..constants import DEFAULT_TEST_MODEL
+from ..constants import DEFAULT_MODEL
 from ..errors import APIStatusError, ConnectorError
 from ..result import Result
 from .base import Operation, OperationInput, Runner
@@ -22,7 +22,7 @@ class ConnectionTestInput(OperationInput):
     model: str | None = Field(
         None,
         description="Model (Azure: deployment) for the chat steps; default: the connection's, "
-        "else the first listed model",
+        "else on OpenAI gpt-5-mini, on a compatible server the first listed model",
     )
 
 
@@ -49,6 +49,7 @@ async def run_connection_test(runner: Runner, data: ConnectionTestInput) -> Resu
     steps: list[dict[str, Any]] = []
     model = data.model or context.connection.default_model
     if context.azure:
+        model = context.model(model)  # Azure needs a deployment name: say so before sending
         steps.append(
             {
                 "step": "models.list",
@@ -67,12 +68,11 @@ async def run_connection_test(runner: Runner, data: ConnectionTestInput) -> Resu
                 m.get("id") for m in (listed.body or {}).get("data") or [] if isinstance(m, dict)
             ]
             model = (
-                DEFAULT_TEST_MODEL
-                if DEFAULT_TEST_MODEL in names or not names or context.provider == "openai"
+                DEFAULT_MODEL
+                if DEFAULT_MODEL in names or not names or context.provider == "openai"
                 else names[0]
             )
-    if model is None:
-        model = DEFAULT_TEST_MODEL
+    assert model is not None
     chat = {"model": model, "prompt": "Say OK.", "max_tokens": 1}
     if await _step(steps, "chat.create", runner.call("chat.create", chat)) is None:
         return _report(steps)

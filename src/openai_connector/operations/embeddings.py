@@ -64,7 +64,7 @@ class EmbeddingsInput(OperationInput):
 
 
 def build_embeddings(data: EmbeddingsInput, context: Context) -> RequestSpec:
-    model = context.model(data.model)
+    model = context.model(data.model, kind="embedding")
     body: dict[str, Any] = {"input": data.input}
     if not context.azure:
         body["model"] = model
