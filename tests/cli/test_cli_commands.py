@@ -120,7 +120,7 @@ def test_run_input_file_with_options_overriding(server: ScriptedServer, invoke, 
     server.default = Reply(json=chat_body())
     given = tmp_path / "input.json"
     given.write_text(json.dumps({"model": "m", "prompt": "from the file", "temperature": 1}))
-    result = invoke("run", "chat.create", "--input", str(given), "--temperature", "0.5")
+    result = invoke("run", "chat.create", "--params", str(given), "--temperature", "0.5")
     assert result.exit_code == 0, result.stderr
     body = server.requests[0].json
     assert body["messages"] == [{"role": "user", "content": "from the file"}]
@@ -129,22 +129,22 @@ def test_run_input_file_with_options_overriding(server: ScriptedServer, invoke, 
 
 def test_run_input_from_standard_input(server: ScriptedServer, invoke) -> None:
     server.default = Reply(json={"id": "modr-1", "results": []})
-    result = invoke("run", "moderation.create", "--input", "-", stdin='{"input": ["a", "b"]}')
+    result = invoke("run", "moderation.create", "--params", "-", stdin='{"input": ["a", "b"]}')
     assert result.exit_code == 0, result.stderr
     assert server.requests[0].json == {"input": ["a", "b"]}
 
 
-def test_a_field_named_input_is_given_as_input_value(server: ScriptedServer, invoke) -> None:
+def test_a_field_named_input_is_given_as_input(server: ScriptedServer, invoke) -> None:
     server.default = Reply(json={"id": "modr-1", "results": []})
-    result = invoke("run", "moderation.create", "--input-value", "hello")
+    result = invoke("run", "moderation.create", "--input", "hello")
     assert result.exit_code == 0, result.stderr
     assert server.requests[0].json == {"input": "hello"}
 
 
 def test_run_input_that_is_not_an_object_exits_2(server: ScriptedServer, invoke) -> None:
-    result = invoke("run", "moderation.create", "--input", "-", stdin="[1, 2]")
+    result = invoke("run", "moderation.create", "--params", "-", stdin="[1, 2]")
     assert result.exit_code == 2
-    assert "--input" in result.stderr
+    assert "--params" in result.stderr
     assert server.requests == []
 
 
@@ -190,7 +190,7 @@ def test_every_operation_has_a_command_with_help(invoke) -> None:
     for operation_id, op in operations().items():
         result = invoke("run", operation_id, "--help", connect=False)
         assert result.exit_code == 0, (operation_id, result.output)
-        assert "--input FILE|-" in result.stdout
+        assert "--params FILE|-" in result.stdout
         for name in op.input.model_fields:
             flag = "--" + name.replace("_", "-")
             assert flag in result.stdout, (operation_id, flag)

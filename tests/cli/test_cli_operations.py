@@ -78,6 +78,6 @@ def test_example_input_runs_as_is(server, invoke, tmp_path) -> None:
     example = tmp_path / "example.json"
     example.write_text(json.dumps(shown["example_input"]))
     server.default = Reply(json={"id": "modr-1", "results": []})
-    result = invoke("run", "moderation.create", "--input", str(example))
+    result = invoke("run", "moderation.create", "--params", str(example))
     assert result.exit_code == 0, result.stderr
     assert server.requests[0].json == shown["example_input"]

@@ -19,7 +19,7 @@ class Part(BaseModel):
 
 
 class Sample(OperationInput):
-    input: str = Field(description="Reserved name")
+    params: str = Field(description="Reserved name")
     count: int | None = None
     ratio: float | None = None
     flag: bool | None = None
@@ -48,7 +48,7 @@ def parse(*args: str) -> dict[str, Any]:
 def test_flags_follow_the_field_names() -> None:
     flags = [option.flag for option in options_for(Sample)]
     assert flags == [
-        "--input-value",
+        "--params-value",
         "--count",
         "--ratio",
         "--flag",
@@ -68,9 +68,9 @@ def test_nothing_given_gives_nothing() -> None:
 
 def test_scalars_flags_and_choices() -> None:
     given = parse(
-        "--input-value", "x", "--count", "3", "--ratio", "0.5", "--no-flag", "--mode", "slow"
+        "--params-value", "x", "--count", "3", "--ratio", "0.5", "--no-flag", "--mode", "slow"
     )
-    assert given == {"input": "x", "count": 3, "ratio": 0.5, "flag": False, "mode": "slow"}
+    assert given == {"params": "x", "count": 3, "ratio": 0.5, "flag": False, "mode": "slow"}
 
 
 def test_lists_repeat_or_take_json() -> None:

@@ -171,5 +171,5 @@ def describe(operation_id: str) -> dict[str, Any]:
     example, valid = example_input(op)
     data["example_input"] = example
     data["example_validates"] = valid
-    data["command"] = f"openai-connector run {op.id} --input example.json"
+    data["command"] = f"openai-connector run {op.id} --params example.json"
     return data

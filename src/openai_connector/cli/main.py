@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import __version__
+from .global_options import accept_global_options, check, global_options, overrides
 from .run import OperationGroup
 
 if TYPE_CHECKING:
@@ -29,78 +30,29 @@ Exit codes:
   5  the answer came but its output file could not be written: the result is on stdout
 """
 
-# Connection flags: (flag, setting, type, help). Any value may hold {{secrets.NAME}}.
-CONNECTION_FLAGS: tuple[tuple[str, str, Any, str], ...] = (
-    ("--provider", "provider", click.Choice(["openai", "azure", "compatible"]), "Provider."),
-    ("--base-url", "base_url", None, "OpenAI or compatible server URL, e.g. http://host/v1."),
-    ("--endpoint", "endpoint", None, "Azure endpoint: https://RESOURCE.openai.azure.com."),
-    ("--api-key", "api_key", None, "API key; prefer '{{secrets.NAME}}'."),
-    ("--api-version", "api_version", None, "Azure api-version, e.g. 2024-10-21."),
-    ("--organization", "organization", None, "OpenAI organization id."),
-    ("--project", "project", None, "OpenAI project id."),
-    ("--default-model", "default_model", None, "Model (Azure: deployment) when none given."),
-    ("--timeout", "timeout", click.FloatRange(min=0, min_open=True), "Seconds per attempt."),
-    ("--max-retries", "max_retries", click.IntRange(min=0), "Retries after a failure."),
-)
-
-
-def _connection_options(function: Any) -> Any:
-    for flag, setting, kind, text in reversed(CONNECTION_FLAGS):
-        metavar = None if kind is not None else "TEXT"
-        function = click.option(flag, setting, type=kind, metavar=metavar, help=text)(function)
-    return function
-
-
-def _overrides(values: dict[str, Any]) -> dict[str, Any]:
-    overrides = {setting: values.pop(setting) for _, setting, _, _ in CONNECTION_FLAGS}
-    if overrides.get("timeout") is not None:
-        overrides["timeout"] = {"total": overrides["timeout"]}
-    if overrides.get("max_retries") is not None:
-        overrides["retry"] = {"max_retries": overrides.pop("max_retries")}
-    return {k: v for k, v in overrides.items() if v is not None}
-
 
 @click.group("openai-connector", context_settings=CONTEXT, epilog=EXIT_CODES)
 @click.version_option(__version__, "--version", prog_name="openai-connector")
-@click.option("--connection", "-c", metavar="NAME", help="Connection (profile) in the config file.")
-@click.option("--config", metavar="FILE", help="Config file (TOML) with connections and secrets.")
-@click.option("--debug", is_flag=True, help="Log requests and responses to stderr (redacted).")
-@click.option("--json", "as_json", is_flag=True, help="Result and errors as JSON on stdout.")
-@click.option("--text", is_flag=True, help="Print just the answer's text.")
-@click.option(
-    "--result-expression",
-    metavar="EXPR",
-    help="JMESPath over {status, headers, body} giving a mapping to print, "
-    "e.g. '{answer: body.choices[0].message.content}'.",
-)
-@click.option("--result-variable", metavar="NAME", help="Print {NAME: the envelope}.")
-@_connection_options
+@global_options
 @click.pass_context
 def cli(ctx: click.Context, /, **values: Any) -> None:
     """Call OpenAI, Azure OpenAI or any OpenAI-compatible server.
 
     The connection comes from the flags below, else the profile in the config file, else
     the environment (OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_API_KEY,
-    AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION ...). Any value may be '{{secrets.NAME}}'.
-    The result is printed as JSON: {status, headers, body, meta}.
+    AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION, OPENAI_CONNECTOR_DEFAULT_MODEL ...). Any
+    value may be '{{secrets.NAME}}'. The result is printed as JSON: {status, headers, body,
+    meta}.
+
+    The options below may also follow the command ('chat -p hi --text'), except a name the
+    command has itself (e.g. 'run raw.request --timeout' is raw.request's own timeout): give
+    that global option before the command.
     """
     from .session import CliOptions
 
-    overrides = _overrides(values)
-    if values["text"] and (values["result_expression"] or values["result_variable"]):
-        raise click.UsageError(
-            "--text and --result-expression/--result-variable exclude each other"
-        )
-    ctx.obj = CliOptions(
-        connection=values["connection"],
-        config=values["config"],
-        debug=values["debug"],
-        json=values["as_json"],
-        text=values["text"],
-        result_expression=values["result_expression"],
-        result_variable=values["result_variable"],
-        overrides=overrides,
-    )
+    found = overrides(values)
+    ctx.obj = CliOptions(**values, overrides=found)
+    check(ctx.obj)
 
 
 def _run(
@@ -206,16 +158,16 @@ def test_connection(options: CliOptions, model: str | None) -> None:
 def run() -> None:
     """Run any operation; its options come from its input model.
 
-    Give the input as options (see 'openai-connector run OPERATION --help'), as JSON with
-    --input FILE (or - for stdin), or both (options override the file). A field named
-    'input' is given as --input-value.
+    Give the input as options, one per input field (see 'openai-connector run OPERATION
+    --help'; a field named 'input' is --input), as a JSON object with --params FILE (or -
+    for stdin), or both (options override the file).
 
     \b
     Examples:
       openai-connector run models.list
       openai-connector run files.upload --file train.jsonl --purpose fine-tune
-      openai-connector run embeddings.create --input-value "hello" --model text-embedding-3-small
-      echo '{"prompt": "hi", "model": "gpt-4o-mini"}' | openai-connector run chat.create --input -
+      openai-connector run embeddings.create --input "hello" --model text-embedding-3-small
+      echo '{"prompt": "hi", "model": "gpt-4o-mini"}' | openai-connector run chat.create --params -
     """
 
 
@@ -265,7 +217,7 @@ def show(options: CliOptions, operation_id: str) -> None:
     """Describe one operation as JSON: paths, input schema, an example input.
 
     The example has every field filled; save it to a file and run it with
-    'openai-connector run ID --input FILE'.
+    'openai-connector run ID --params FILE'.
     """
     from .. import catalogue
     from .session import Session
@@ -273,6 +225,16 @@ def show(options: CliOptions, operation_id: str) -> None:
     session = Session(options)
     with session.guarded():
         session.output.json(catalogue.describe(operation_id))
+
+
+def _accept_global_options(group: click.Group) -> None:
+    for command in group.commands.values():
+        accept_global_options(command)
+        if isinstance(command, click.Group):
+            _accept_global_options(command)
+
+
+_accept_global_options(cli)
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ option's shape:
   objects, else the text; ``@FILE`` reads the file.
 
 File fields (``file``, ``image``, ``mask``...) take a path like any text; the input model
-reads it. A field whose option name is taken by the command itself (``--input``) becomes
-``--name-value``.
+reads it. A field whose option name is taken by the command itself (``--params``, the whole
+input as JSON) would become ``--name-value``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import click
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-RESERVED = frozenset({"input", "help"})
+RESERVED = frozenset({"params", "help"})
 """Option names the ``run`` command uses itself."""
 
 Kind = Literal["flag", "value", "choice", "multi", "json", "text_or_json"]

@@ -21,7 +21,7 @@ INPUT_HELP = (
 
 
 def read_input(value: str) -> dict[str, Any]:
-    """The ``--input`` JSON object from a file or standard input."""
+    """The ``--params`` JSON object from a file or standard input."""
     from .options import parse_json
 
     if value == "-":
@@ -31,12 +31,12 @@ def read_input(value: str) -> dict[str, Any]:
             with open(value, encoding="utf-8") as file:
                 text = file.read()
         except (OSError, UnicodeDecodeError) as exc:
-            raise click.BadParameter(f"cannot read {value}: {exc}", param_hint="--input") from None
-    data = parse_json(text, "--input")
+            raise click.BadParameter(f"cannot read {value}: {exc}", param_hint="--params") from None
+    data = parse_json(text, "--params")
     if not isinstance(data, dict):
         raise click.BadParameter(
             f"must hold a JSON object of input fields, not {type(data).__name__}",
-            param_hint="--input",
+            param_hint="--params",
         )
     return data
 
@@ -74,7 +74,7 @@ def operation_command(op: Operation) -> click.Command:
         if part
     )
     params: list[click.Parameter] = [
-        click.Option(["--input", "input_file"], metavar="FILE|-", help=INPUT_HELP),
+        click.Option(["--params", "input_file"], metavar="FILE|-", help=INPUT_HELP),
         *(f.option() for f in fields),
     ]
     return click.Command(
@@ -92,9 +92,10 @@ class OperationGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         from ..operations.registry import operations
+        from .global_options import accept_global_options
 
         op = operations().get(cmd_name)
-        return None if op is None else operation_command(op)
+        return None if op is None else accept_global_options(operation_command(op))
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
