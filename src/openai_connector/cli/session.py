@@ -79,6 +79,11 @@ class _RedactingHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return self._output.redactor(super().format(record))
 
 
+def _only_call_logs(record: logging.LogRecord) -> bool:
+    """A request or response log line (what a call's own debug setting asks for)."""
+    return record.getMessage().startswith(("request ", "response "))
+
+
 class Session:
     """Runs one command with the global options; every exit goes through :meth:`guarded`."""
 
@@ -97,14 +102,15 @@ class Session:
     @contextmanager
     def guarded(self) -> Iterator[None]:
         """Warnings as one line, debug logs, and errors turned into messages and exit codes."""
-        handler = logger = None
-        level = logging.NOTSET
-        if self.options.debug:
-            logger = logging.getLogger(DEBUG_LOGGER)
-            handler = _RedactingHandler(self.output)
-            level = logger.level
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
+        # --debug shows every log line; without it, only the calls that ask for it
+        # (raw.request's own debug field) show their request and response
+        logger = logging.getLogger(DEBUG_LOGGER)
+        handler = _RedactingHandler(self.output)
+        if not self.options.debug:
+            handler.addFilter(_only_call_logs)
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
         with warnings.catch_warnings():
             warnings.simplefilter("always", ConnectorWarning)
             original = warnings.showwarning
@@ -133,9 +139,8 @@ class Session:
                 self._unexpected(exc)
                 raise click.exceptions.Exit(1) from None
             finally:
-                if logger is not None and handler is not None:
-                    logger.removeHandler(handler)
-                    logger.setLevel(level)
+                logger.removeHandler(handler)
+                logger.setLevel(level)
 
     def _unexpected(self, exc: Exception) -> None:
         self.output.text(f"error: unexpected failure: {type(exc).__name__}: {exc}", err=True)
