@@ -87,20 +87,36 @@ def load_config(
 ) -> ConfigFile:
     """Read a config file; a missing default file is an empty config."""
     file = Path(path).expanduser() if path else default_config_path(environ)
-    if not file.is_file():
+    if not file.exists():
         if required or path:
             raise ConfigError(f"config file {file} does not exist", hint="check --config")
         return ConfigFile()
+    if file.is_dir():
+        raise ConfigError(f"config file {file} is a directory, not a TOML file")
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {file} cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:  # its message says where: (at line 3, column 7)
+        raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {file} is not UTF-8 text: {exc.reason}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {file} cannot be read: {exc.strerror or exc}") from None
     connections = data.get("connections", {})
     secrets = data.get("secrets", {})
     if not isinstance(connections, dict) or not all(
         isinstance(v, dict) for v in connections.values()
     ):
-        raise ConfigError(f"{file}: [connections.NAME] tables expected")
+        raise ConfigError(f"config file {file}: [connections.NAME] tables expected")
+    if not isinstance(secrets, dict) or not all(
+        isinstance(secrets.get(key), str | None) for key in ("file", "directory")
+    ):
+        raise ConfigError(
+            f"config file {file}: secrets: a [secrets] table expected, with file and "
+            "directory as text"
+        )
+    default = data.get("default_connection")
+    if default is not None and not isinstance(default, str):
+        raise ConfigError(f"config file {file}: default_connection: a connection name expected")
     for name, settings in connections.items():
         for key in ("api_key", "azure_ad_token"):
             value = settings.get(key)
@@ -115,7 +131,7 @@ def load_config(
     return ConfigFile(
         path=file,
         connections=connections,
-        default_connection=data.get("default_connection"),
+        default_connection=default,
         secrets_file=secrets.get("file"),
         secrets_directory=secrets.get("directory"),
     )

@@ -216,9 +216,10 @@ class Connection(BaseModel):
             return cls(**settings)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "connection"
+            field = ".".join(str(p) for p in first["loc"])
+            where = f"{field}: " if field else ""  # a rule across fields has no location
             message = str(first["msg"]).removeprefix("Value error, ")
-            raise ConfigError(f"connection: {where}: {message}") from None
+            raise ConfigError(f"connection: {where}{message}") from None
 
     @property
     def azure_endpoint(self) -> str:

@@ -70,7 +70,7 @@ def status_error(
     cls = error_class_for(result.status, code)
     hint = _hint(result.status, code, message, connection)
     text = f"{operation_id}: HTTP {result.status}"
-    if code:
+    if code and code != str(result.status):  # some servers repeat the status as the code
         text += f" {code}"
     if message:
         text += f": {message}"

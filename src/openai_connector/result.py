@@ -98,7 +98,8 @@ class Result:
 
     @property
     def text(self) -> str | None:
-        """The answer's text for chat, completions and Responses bodies, else None."""
+        """The answer's text for chat, completions, Responses and transcription bodies, else
+        None."""
         body = self.body
         if not isinstance(body, dict):
             return body if isinstance(body, str) else None
@@ -111,5 +112,5 @@ class Result:
                 return content if isinstance(content, str) else None
             text = first.get("text")
             return text if isinstance(text, str) else None
-        output_text = body.get("output_text")
+        output_text = body.get("output_text", body.get("text"))  # Responses; transcriptions
         return output_text if isinstance(output_text, str) else None

@@ -36,10 +36,13 @@ def test_search_ranks_the_best_match_first(invoke) -> None:
     assert ids[0] == "moderation.create"
 
 
-def test_search_without_a_hit_exits_1(invoke) -> None:
+def test_search_without_a_hit_is_an_empty_answer(invoke) -> None:
     result = invoke("operations", "search", "xylophone", connect=False)
-    assert result.exit_code == 1
+    assert result.exit_code == 0
+    assert result.stdout == ""
     assert "no operation matches" in result.stderr
+    result = invoke("--json", "operations", "search", "xylophone", connect=False)
+    assert (result.exit_code, result.stdout) == (0, "[]\n")
 
 
 def test_show_describes_an_operation(invoke) -> None:

@@ -21,6 +21,24 @@ if TYPE_CHECKING:
 COMPOSITE = "(composite)"
 """Shown instead of a path for operations made of several calls."""
 
+TEXT_ANSWERS = frozenset(
+    {
+        "chat.create",
+        "chat.summarize",
+        "completions.create",
+        "edits.create",
+        "responses.create",
+        "responses.retrieve",
+        "audio.transcribe",
+        "audio.translate",
+        "audio.speech",
+        "files.content",
+        "raw.request",
+    }
+)
+"""Operations whose answer is a text (``Result.text``) or bytes: what ``--text`` prints.
+The others (moderation, embeddings, lists...) answer with data only."""
+
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP_WORDS = frozenset(
     {"a", "an", "and", "as", "by", "for", "from", "in", "is", "it", "of", "on", "or", "the", "to"}
@@ -161,6 +179,7 @@ def describe(operation_id: str) -> dict[str, Any]:
         },
         "composite": entry.composite,
         "streams": op.streams,
+        "text": op.id in TEXT_ANSWERS,
         "keywords": list(op.keywords),
     }
     if not op.offered_on_azure:

@@ -199,14 +199,17 @@ def search(options: CliOptions, words: tuple[str, ...]) -> None:
     """Find operations by keywords, best first.
 
     Each word is looked for in the id, keywords, summary and input fields of every
-    operation; those matching more words, and in weightier places, come first.
+    operation; those matching more words, and in weightier places, come first. No match is
+    not an error: a message on stderr, exit code 0 (with --json: []).
     """
     from .. import catalogue
 
     matches = catalogue.search(words)
-    if not matches:
+    if not matches:  # not an error: an empty answer (exit 0), "[]" with --json
         click.echo(f"no operation matches {' '.join(words)!r}", err=True)
-        raise click.exceptions.Exit(1)
+        if options.json:
+            click.echo("[]")
+        return
     _print_entries(options, [m.entry for m in matches])
 
 

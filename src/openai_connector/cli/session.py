@@ -79,6 +79,22 @@ class _RedactingHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return self._output.redactor(super().format(record))
 
 
+def _no_text(operation_id: str, result: Result) -> ConnectorError:
+    """--text, and an answer without text (tool calls, a refusal, a body of another shape)."""
+    from ..errors import InvalidResponse
+
+    body = result.body
+    choices = body.get("choices") if isinstance(body, dict) else None
+    first = choices[0] if isinstance(choices, list) and choices else None
+    reason = "it holds no text"
+    if isinstance(first, dict) and first.get("finish_reason"):
+        reason = f"finish_reason {first['finish_reason']!r}"
+    return InvalidResponse(
+        f"{operation_id}: the answer has no text to print ({reason}); --json shows it whole",
+        result=result,
+    )
+
+
 def _only_call_logs(record: logging.LogRecord) -> bool:
     """A request or response log line (what a call's own debug setting asks for)."""
     return record.getMessage().startswith(("request ", "response "))
@@ -189,11 +205,11 @@ class Session:
         When nothing configures a connection and the operation needs one (``needs``; by
         default every operation that is one HTTP call), say what to set.
         """
-        from ..config import build_connection, load_config
+        from ..config import build_connection
         from ..connector import Connector
 
         opts = self.options
-        config = self._config = load_config(opts.config)
+        config = self._load_config()
         if operation_id is not None and self._unconfigured():
             from ..operations.registry import get
 
@@ -210,6 +226,23 @@ class Session:
             self.output.text(f"debug: connection {connection.public()}", err=True)
         return connector
 
+    def _load_config(self) -> ConfigFile:
+        from ..config import load_config
+
+        if self._config is None:
+            self._config = load_config(self.options.config)
+        return self._config
+
+    def _check_text(self, operation_id: str) -> None:
+        """--text with an operation whose answer is never a text: refused before sending."""
+        from ..catalogue import TEXT_ANSWERS
+
+        if self.options.text and operation_id not in TEXT_ANSWERS:
+            raise click.UsageError(
+                f"--text: {operation_id} answers with data, not a text; leave --text out, "
+                "or pick values with --result-expression"
+            )
+
     # ------------------------------------------------------------- running
 
     def run(
@@ -224,6 +257,8 @@ class Session:
         code = 0
         with self.guarded():
             mapping = self.mapping()
+            self._check_text(operation_id)
+            self._load_config()  # a broken config file is reported as such, never masked
             try:
                 with self.connector(operation_id, needs=needs_connection) as connector:
                     if stream:
@@ -291,6 +326,8 @@ class Session:
                 out.text(text)
             elif isinstance(result.body, bytes):
                 out.raw(result.body)
+            elif result.ok:
+                raise _no_text(operation_id, result)
             else:
                 out.json(result.body)
         else:

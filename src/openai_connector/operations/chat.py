@@ -21,6 +21,8 @@ from pydantic import (
 )
 
 from ..constants import AZURE_FEATURE_VERSIONS, KNOWN_CHAT_MODELS, MAX_COMPLETION_TOKENS_PREFIXES
+from ..errors import InvalidResponse
+from ..result import Result
 from ..transport.target import quote_path
 from . import limits
 from .base import Context, Operation, OperationInput, RequestSpec, local
@@ -152,6 +154,13 @@ class ChatInput(OperationInput):
                 raise ValueError("a forced choice names the function: {function: {name}}")
         return value
 
+    @field_validator("prompt")
+    @classmethod
+    def _not_blank(cls, value: Any) -> Any:
+        if isinstance(value, str) and value and not value.strip():
+            raise ValueError("the prompt is blank (only white space): give some text")
+        return value
+
     @model_validator(mode="after")
     def _something_to_say(self) -> ChatInput:
         if self.prompt in (None, "", []) and not self.history:
@@ -262,6 +271,19 @@ def build_chat(data: ChatInput, context: Context) -> RequestSpec:
     return RequestSpec("POST", path, json=body, stream=data.stream)
 
 
+def check_choices(result: Result, data: ChatInput, context: Context) -> Result:
+    """A chat answer holds a list of choices; a 2xx body without one is not an answer."""
+    body = result.body
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+        raise InvalidResponse(
+            f"chat.create: the server answered {result.status} with a body that is not a "
+            "chat completion (no list of choices)",
+            result=result,
+            attempts=result.attempts,
+        )
+    return result
+
+
 CHAT_CREATE = Operation(
     id="chat.create",
     summary="Chat completion: send a conversation, get the model's answer",
@@ -283,6 +305,7 @@ CHAT_CREATE = Operation(
         "stream",
     ),
     build=build_chat,
+    post_process=check_choices,
     assembler=ChatStreamAssembler,
     credentials=lambda data: credentials(data.data_sources),
 )
