@@ -122,7 +122,7 @@ def test_readme_text_examples_print_the_answer(api: Path) -> None:
 def test_readme_library_example(api: Path, server: ScriptedServer, capsys: Any) -> None:
     (code,) = _blocks((ROOT / "README.md").read_text(), "python")
     source = "\n".join(line.removeprefix("   ") for line in code.splitlines())
-    exec(compile(source, "README.md", "exec"), {"__name__": "readme"})  # noqa: S102
+    exec(compile(source, "README.md", "exec"), {"__name__": "readme"})
     printed = capsys.readouterr().out
     assert printed.startswith("200 OK")
     assert [r.json["model"] for r in server.requests] == ["gpt-5-mini", "gpt-4o-mini", "gpt-5-mini"]

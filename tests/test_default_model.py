@@ -1,0 +1,194 @@
+"""Which model a call uses when it names none, and where the connector's settings come from."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from faces import Face
+from openai_connector import AsyncConnector, Connector, InvalidInput
+from openai_connector.cli.main import cli
+from openai_connector.constants import DEFAULT_MODEL, DEFAULT_MODELS
+from openai_connector.errors import AuthenticationFailed, ConfigError, InvalidResponse
+from scripted_server import Reply, ScriptedServer, chat_body
+
+MODELS = {"object": "list", "data": [{"id": "llama-3.2-1b", "object": "model"}]}
+
+
+def compatible(server: ScriptedServer) -> dict[str, Any]:
+    return {"provider": "compatible", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
+
+
+def openai(server: ScriptedServer) -> dict[str, Any]:
+    return {"provider": "openai", "base_url": server.url + "/v1", "api_key": "sk-test1234"}
+
+
+def test_the_default_is_in_the_official_spec() -> None:
+    import os
+    from pathlib import Path
+
+    spec = Path(os.environ.get("OPENAI_CONNECTOR_SHARED", "../shared")) / "specs"
+    path = spec / "openai-openapi.json"
+    if not path.is_file():
+        pytest.skip("the official spec is not here")
+    assert f'"{DEFAULT_MODEL}"' in path.read_text()
+    assert DEFAULT_MODEL == "gpt-5-mini"
+
+
+def test_openai_uses_the_documented_default(face: Face, server: ScriptedServer) -> None:
+    server.default = Reply(json=chat_body())
+    face.run("chat.create", {"prompt": "hi"}, **openai(server))
+    face.run("embeddings.create", {"input": "hi"}, **openai(server))
+    sent = [r.json["model"] for r in server.requests]
+    assert sent == [DEFAULT_MODEL, DEFAULT_MODELS["embedding"]]
+
+
+def test_default_model_setting_and_environment_win(
+    face: Face, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.default = Reply(json=chat_body())
+    face.run("chat.create", {"prompt": "hi"}, **openai(server), default_model="set")
+    monkeypatch.setenv("OPENAI_CONNECTOR_DEFAULT_MODEL", "from-env")
+    face.run("chat.create", {"prompt": "hi"}, **openai(server))
+    face.run("chat.create", {"prompt": "hi", "model": "named"}, **openai(server))
+    assert [r.json["model"] for r in server.requests] == ["set", "from-env", "named"]
+
+
+def test_a_server_with_one_model_gets_it_listed_once(face: Face, server: ScriptedServer) -> None:
+    server.script(Reply(json=MODELS))
+    server.default = Reply(json=chat_body())
+    options = face._options(compatible(server))
+
+    async def twice_async() -> None:
+        async with AsyncConnector(**options) as connector:
+            await connector.run("chat.create", {"prompt": "a"})
+            await connector.run("chat.create", {"prompt": "b"})
+
+    if face.kind == "sync":
+        with Connector(**options) as connector:
+            connector.run("chat.create", {"prompt": "a"})
+            connector.run("chat.create", {"prompt": "b"})
+    else:
+        asyncio.run(twice_async())
+    assert [r.path for r in server.requests] == ["/v1/models", *["/v1/chat/completions"] * 2]
+    assert {r.json["model"] for r in server.requests[1:]} == {"llama-3.2-1b"}
+
+
+def test_a_streamed_call_lists_the_models_first(face: Face, server: ScriptedServer) -> None:
+    server.script(
+        Reply(json=MODELS),
+        Reply(events=[{"choices": [{"index": 0, "delta": {"content": "Hi"}}]}]),
+    )
+    texts, result = face.stream("chat.create", {"prompt": "hi"}, **compatible(server))
+    assert texts == ["Hi"]
+    assert server.requests[1].json["model"] == "llama-3.2-1b"
+
+
+def test_several_models_are_named_in_the_error(face: Face, server: ScriptedServer) -> None:
+    server.script(Reply(json={"data": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}))
+    with pytest.raises(InvalidInput, match="offers 3 models: a, b, c") as caught:
+        face.run("chat.create", {"prompt": "hi"}, **compatible(server))
+    assert caught.value.field == "model"
+    assert caught.value.exit_code == 2
+    assert [r.path for r in server.requests] == ["/v1/models"]
+
+
+def test_a_server_without_a_model_list(face: Face, server: ScriptedServer) -> None:
+    server.script(Reply(status=404, json={"error": {"message": "no such route"}}))
+    with pytest.raises(InvalidInput, match="did not list its models") as caught:
+        face.run("chat.create", {"prompt": "hi"}, **compatible(server))
+    assert caught.value.field == "model"
+
+
+def test_a_refused_model_list_is_reported_as_such(face: Face, server: ScriptedServer) -> None:
+    server.script(Reply(status=401, json={"error": {"message": "bad key"}}))
+    with pytest.raises(AuthenticationFailed):
+        face.run("chat.create", {"prompt": "hi"}, **compatible(server))
+
+
+def test_azure_needs_a_deployment(face: Face, server: ScriptedServer) -> None:
+    azure = {"provider": "azure", "endpoint": server.url, "api_key": "k" * 32}
+    with pytest.raises(InvalidInput, match="no deployment name given") as caught:
+        face.run("chat.create", {"prompt": "hi"}, **azure)
+    assert caught.value.field == "model"
+    with pytest.raises(InvalidInput, match="no deployment name given"):
+        face.run("connection.test", {}, **azure)
+    assert server.requests == []
+
+
+def test_the_cli_finds_the_one_model(server: ScriptedServer) -> None:
+    server.script(Reply(json=MODELS), Reply(json=chat_body("Hello there")))
+    env = {"OPENAI_BASE_URL": server.url + "/v1"}
+    args = ["--provider", "compatible", "chat", "--prompt", "hi", "--text"]
+    result = CliRunner(env=env).invoke(cli, args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Hello there\n"
+
+
+def test_the_cli_names_the_models_on_offer(server: ScriptedServer) -> None:
+    server.script(Reply(json={"data": [{"id": "a"}, {"id": "b"}]}))
+    env = {"OPENAI_BASE_URL": server.url + "/v1"}
+    result = CliRunner(env=env).invoke(cli, ["--provider", "compatible", "chat", "-p", "hi"])
+    assert result.exit_code == 2
+    assert "offers 2 models: a, b" in result.stderr
+
+
+# ------------------------------------------------------------- the environment
+
+
+def test_the_library_reads_the_environment(
+    face: Face, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.default = Reply(json=chat_body())
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env-1234")
+    face.run("chat.create", {"prompt": "hi"})
+    face.run("chat.create", {"prompt": "hi"}, api_key="sk-explicit-1234")
+    keys = [r.headers["authorization"] for r in server.requests]
+    assert keys == ["Bearer sk-from-env-1234", "Bearer sk-explicit-1234"]
+    assert server.requests[0].json["model"] == DEFAULT_MODEL
+
+
+def test_the_library_reads_the_azure_environment(
+    face: Face, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.default = Reply(json=chat_body())
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.url)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "a" * 32)
+    face.run("chat.create", {"prompt": "hi", "model": "dep"})
+    sent = server.requests[0]
+    assert sent.path == "/openai/deployments/dep/chat/completions"
+    assert sent.headers["api-key"] == "a" * 32
+
+
+def test_a_bad_environment_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "not a url")
+    with pytest.raises(ConfigError, match="base_url"):
+        Connector()
+
+
+# ------------------------------------------------------------------ answers
+
+
+def test_a_chat_body_without_choices_is_invalid(face: Face, server: ScriptedServer) -> None:
+    server.default = Reply(json={"id": "x", "object": "chat.completion"})
+    with pytest.raises(InvalidResponse, match="no list of choices") as caught:
+        face.run("chat.create", {"prompt": "hi"}, **openai(server))
+    assert caught.value.exit_code == 4
+    assert caught.value.result is not None
+
+
+def test_a_blank_prompt_is_refused_before_sending(face: Face, server: ScriptedServer) -> None:
+    with pytest.raises(InvalidInput, match="blank") as caught:
+        face.run("chat.create", {"prompt": " \n"}, **openai(server))
+    assert caught.value.field == "prompt"
+    assert server.requests == []
+
+
+def test_transcription_text_is_the_result_text(server: ScriptedServer) -> None:
+    from openai_connector.result import Result
+
+    assert Result(200, {}, {"text": "spoken words"}).text == "spoken words"
