@@ -121,3 +121,28 @@ def test_example_respects_limits_and_documented_examples() -> None:
 def test_unknown_operation_is_a_user_error() -> None:
     with pytest.raises(UnknownOperation, match=r"chat\.create"):
         catalogue.describe("chat.creat")
+
+
+def test_generated_examples_fit_one_model_and_purpose() -> None:
+    from openai_connector.catalogue.example import example_input
+    from openai_connector.connection import Connection
+    from openai_connector.operations.base import Context
+    from openai_connector.operations.registry import operations
+
+    generate, valid = example_input(operations()["images.generate"])
+    assert valid
+    assert generate["model"].startswith("gpt-image")
+    assert not {"style", "response_format", "output_compression"} & set(generate)
+    assert "haiku" not in generate["prompt"]
+    variation, _ = example_input(operations()["images.variation"])
+    assert variation["model"] == "dall-e-2"
+    for op_id in ("audio.transcribe", "audio.translate"):
+        example, _ = example_input(operations()[op_id])
+        assert "haiku" not in example["prompt"] and example["file"].endswith(".mp3")
+    # every example that validates also passes the provider's per-model rules (except
+    # placeholders for local files, which cannot exist)
+    context = Context(Connection())
+    for op in operations().values():
+        example, valid = example_input(op)
+        if valid and op.runner is None and op.id != "chat.create":
+            op.request(op.input.model_validate(example), context)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..constants import DEFAULT_MODEL
 from . import input_schema
 
 if TYPE_CHECKING:
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
 
 # Plausible values for fields by name (the Appian "generate example expression").
 _NAMED: dict[str, Any] = {
-    "model": "gpt-4o-mini",
-    "deployment": "gpt-4o-mini",
+    "model": DEFAULT_MODEL,
+    "deployment": "my-deployment",
     "prompt": "Write a haiku about the sea.",
     "system": "You are a helpful assistant.",
     "instruction": "Fix the spelling mistakes.",
@@ -80,6 +81,34 @@ _NAMED: dict[str, Any] = {
     "interval": 10,
     "poll_interval": 10,
     "speed": 1.0,
+}
+
+
+LEAVE_OUT = None
+"""In :data:`PER_OPERATION`: the field stays out of the example (it does not fit the rest)."""
+
+_IMAGE_PROMPT = "A watercolour lighthouse on a cliff at dawn"
+_AUDIO_PROMPT = "Ana and Ben discuss a BPMN diagram."  # names and terms: a transcription hint
+_GPT_IMAGE = {
+    "model": "gpt-image-1",
+    "prompt": _IMAGE_PROMPT,
+    "quality": "medium",
+    "response_format": LEAVE_OUT,  # gpt-image models always answer base64
+    "output_compression": LEAVE_OUT,  # for jpeg and webp, not png
+    "style": LEAVE_OUT,  # dall-e-3 only
+}
+PER_OPERATION: dict[str, dict[str, Any]] = {
+    # one consistent choice per operation where fields depend on the model or the purpose
+    "images.generate": _GPT_IMAGE,
+    "images.edit": {**_GPT_IMAGE, "prompt": "Give the lighthouse a red roof", "mask": LEAVE_OUT},
+    "images.variation": {"model": "dall-e-2", "keep_b64": LEAVE_OUT},
+    "audio.transcribe": {"file": "path/to/audio.mp3", "prompt": _AUDIO_PROMPT},
+    "audio.translate": {"file": "path/to/audio.mp3", "prompt": _AUDIO_PROMPT},
+    "chat.create": {"model": DEFAULT_MODEL},
+    "chat.create_many": {"model": DEFAULT_MODEL},
+    "edits.create": {"model": DEFAULT_MODEL},
+    "responses.create": {"model": DEFAULT_MODEL},
+    "fine_tuning.jobs.create": {"model": "gpt-4o-mini-2024-07-18"},
 }
 
 
@@ -233,7 +262,12 @@ def example_input(op: Operation) -> tuple[dict[str, Any], bool]:
     schema = input_schema(op)
     maker = _ExampleMaker(schema)
     properties: dict[str, Any] = schema.get("properties", {})
-    choices = {key: maker.candidates(prop, key, 1) or [None] for key, prop in properties.items()}
+    chosen = PER_OPERATION.get(op.id, {})
+    choices = {
+        key: [chosen[key]] if key in chosen else maker.candidates(prop, key, 1) or [None]
+        for key, prop in properties.items()
+        if key not in chosen or chosen[key] is not LEAVE_OUT
+    }
     picked = dict.fromkeys(choices, 0)
     for _ in range(32):
         example = {key: choices[key][picked[key]] for key in choices}
