@@ -98,13 +98,21 @@ def test_a_directory_as_config_file(tmp_path: Path) -> None:
     assert "is a directory" in result.stderr
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_config_file(tmp_path: Path) -> None:
+def test_unreadable_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "config.toml"
     config.write_text("")
     config.chmod(0)
+    if os.geteuid() == 0:  # root reads any file: refuse it the way the system would
+        original = Path.read_text
+
+        def refuse(self: Path, *args: Any, **kwargs: Any) -> str:
+            if self == config:
+                raise PermissionError(13, "Permission denied", str(self))
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "read_text", refuse)
     result = _run_with_config(config)
-    assert "cannot be read: Permission denied" in result.stderr
+    assert f"config file {config} cannot be read: Permission denied" in result.stderr
 
 
 def test_config_file_that_is_not_utf8(tmp_path: Path) -> None:
@@ -127,3 +135,18 @@ def test_config_file_of_the_wrong_shape(tmp_path: Path, text: str, said: str) ->
     config.write_text(text)
     result = _run_with_config(config)
     assert said in result.stderr
+
+
+def test_text_of_a_download_written_to_a_file_is_its_path(
+    server: ScriptedServer, invoke: Any, tmp_path: Path
+) -> None:
+    server.default = Reply(body=b"ID3 sound", headers={"content-type": "audio/mpeg"})
+    output = tmp_path / "hello.mp3"
+    args = ["run", "audio.speech", "--input", "Hello", "--voice", "alloy", "--model", "tts-1"]
+    result = invoke("--text", *args, "--output", str(output))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{output}\n"
+    assert output.read_bytes() == b"ID3 sound"
+    result = invoke("--text", *args)  # no file: the bytes themselves, for a pipe
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == b"ID3 sound"

@@ -36,8 +36,9 @@ TEXT_ANSWERS = frozenset(
         "raw.request",
     }
 )
-"""Operations whose answer is a text (``Result.text``) or bytes: what ``--text`` prints.
-The others (moderation, embeddings, lists...) answer with data only."""
+"""Operations whose answer is a text (``Result.text``), bytes, or files written (their paths):
+what ``--text`` prints. The others (moderation, embeddings, lists...) answer with data only,
+and ``--text`` is refused for them before anything is sent."""
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP_WORDS = frozenset(

@@ -326,6 +326,8 @@ class Session:
                 out.text(text)
             elif isinstance(result.body, bytes):
                 out.raw(result.body)
+            elif result.ok and result.extra.get("files"):  # written to files: where
+                out.text("\n".join(str(path) for path in result.extra["files"]))
             elif result.ok:
                 raise _no_text(operation_id, result)
             else:
