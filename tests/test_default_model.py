@@ -84,6 +84,7 @@ def test_a_streamed_call_lists_the_models_first(face: Face, server: ScriptedServ
     )
     texts, result = face.stream("chat.create", {"prompt": "hi"}, **compatible(server))
     assert texts == ["Hi"]
+    assert result.text == "Hi"
     assert server.requests[1].json["model"] == "llama-3.2-1b"
 
 
