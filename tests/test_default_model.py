@@ -13,9 +13,16 @@ from openai_connector import AsyncConnector, Connector, InvalidInput
 from openai_connector.cli.main import cli
 from openai_connector.constants import DEFAULT_MODEL, DEFAULT_MODELS
 from openai_connector.errors import AuthenticationFailed, ConfigError, InvalidResponse
-from scripted_server import Reply, ScriptedServer, chat_body
+from scripted_server import Recorded, Reply, ScriptedServer, chat_body
 
 MODELS = {"object": "list", "data": [{"id": "llama-3.2-1b", "object": "model"}]}
+
+
+def api(request: Recorded) -> Reply:
+    """A server listing the documented default model, and answering chats."""
+    if request.path == "/v1/models":
+        return Reply(json={"data": [{"id": DEFAULT_MODEL}]})
+    return Reply(json=chat_body())
 
 
 def compatible(server: ScriptedServer) -> dict[str, Any]:
@@ -38,22 +45,38 @@ def test_the_default_is_in_the_official_spec() -> None:
     assert DEFAULT_MODEL == "gpt-5-mini"
 
 
-def test_openai_uses_the_documented_default(face: Face, server: ScriptedServer) -> None:
+def test_openai_uses_the_documented_default() -> None:
+    from openai_connector.connection import Connection
+    from openai_connector.operations.base import Context
+    from openai_connector.operations.registry import get
+
+    for base_url in (None, "https://api.openai.com/v1"):
+        context = Context(Connection(base_url=base_url))
+        assert context.model(None) == DEFAULT_MODEL == "gpt-5-mini"
+        assert context.model(None, kind="embedding") == DEFAULT_MODELS["embedding"]
+        chat = get("chat.create")
+        spec = chat.request(chat.input.model_validate({"prompt": "hi"}), context)
+        assert spec.json["model"] == DEFAULT_MODEL
+
+
+def test_another_openai_url_is_asked_for_its_models(face: Face, server: ScriptedServer) -> None:
+    # an OpenAI base_url elsewhere (a proxy, a gateway): the default when it is offered
+    listed = {"data": [{"id": "gpt-4o"}, {"id": DEFAULT_MODEL}, {"id": "text-embedding-3-small"}]}
+    server.script(Reply(json=listed))
     server.default = Reply(json=chat_body())
     face.run("chat.create", {"prompt": "hi"}, **openai(server))
-    face.run("embeddings.create", {"input": "hi"}, **openai(server))
-    sent = [r.json["model"] for r in server.requests]
-    assert sent == [DEFAULT_MODEL, DEFAULT_MODELS["embedding"]]
+    assert [r.path for r in server.requests] == ["/v1/models", "/v1/chat/completions"]
+    assert server.requests[1].json["model"] == DEFAULT_MODEL
 
 
 def test_default_model_setting_and_environment_win(
     face: Face, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.default = Reply(json=chat_body())
-    face.run("chat.create", {"prompt": "hi"}, **openai(server), default_model="set")
+    face.run("chat.create", {"prompt": "hi"}, **compatible(server), default_model="set")
     monkeypatch.setenv("OPENAI_CONNECTOR_DEFAULT_MODEL", "from-env")
-    face.run("chat.create", {"prompt": "hi"}, **openai(server))
-    face.run("chat.create", {"prompt": "hi", "model": "named"}, **openai(server))
+    face.run("chat.create", {"prompt": "hi"}, **compatible(server))
+    face.run("chat.create", {"prompt": "hi", "model": "named"}, **compatible(server))
     assert [r.json["model"] for r in server.requests] == ["set", "from-env", "named"]
 
 
@@ -143,14 +166,15 @@ def test_the_cli_names_the_models_on_offer(server: ScriptedServer) -> None:
 def test_the_library_reads_the_environment(
     face: Face, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server.default = Reply(json=chat_body())
+    server.default = api
     monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env-1234")
     face.run("chat.create", {"prompt": "hi"})
     face.run("chat.create", {"prompt": "hi"}, api_key="sk-explicit-1234")
-    keys = [r.headers["authorization"] for r in server.requests]
+    chats = [r for r in server.requests if r.method == "POST"]
+    keys = [r.headers["authorization"] for r in chats]
     assert keys == ["Bearer sk-from-env-1234", "Bearer sk-explicit-1234"]
-    assert server.requests[0].json["model"] == DEFAULT_MODEL
+    assert chats[0].json["model"] == DEFAULT_MODEL
 
 
 def test_the_library_reads_the_azure_environment(
@@ -177,7 +201,7 @@ def test_a_bad_environment_is_a_config_error(monkeypatch: pytest.MonkeyPatch) ->
 def test_a_chat_body_without_choices_is_invalid(face: Face, server: ScriptedServer) -> None:
     server.default = Reply(json={"id": "x", "object": "chat.completion"})
     with pytest.raises(InvalidResponse, match="no list of choices") as caught:
-        face.run("chat.create", {"prompt": "hi"}, **openai(server))
+        face.run("chat.create", {"prompt": "hi", "model": "m"}, **openai(server))
     assert caught.value.exit_code == 4
     assert caught.value.result is not None
 
@@ -193,3 +217,20 @@ def test_transcription_text_is_the_result_text(server: ScriptedServer) -> None:
     from openai_connector.result import Result
 
     assert Result(200, {}, {"text": "spoken words"}).text == "spoken words"
+
+
+@pytest.mark.parametrize(
+    ("listed", "chosen"),
+    [
+        (["llama-3.2-1b"], "llama-3.2-1b"),
+        (["a", DEFAULT_MODEL], DEFAULT_MODEL),
+        (["a", "b"], "a"),  # a test still tries one
+    ],
+)
+def test_connection_test_follows_the_same_rule(
+    face: Face, server: ScriptedServer, listed: list[str], chosen: str
+) -> None:
+    server.script(Reply(json={"data": [{"id": name} for name in listed]}))
+    server.default = Reply(json=chat_body())
+    face.run("connection.test", {}, **compatible(server))
+    assert server.requests[1].json["model"] == chosen

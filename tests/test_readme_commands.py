@@ -125,6 +125,7 @@ def test_readme_library_example(api: Path, server: ScriptedServer, capsys: Any) 
     exec(compile(source, "README.md", "exec"), {"__name__": "readme"})
     printed = capsys.readouterr().out
     assert printed.startswith("200 OK")
-    assert [r.json["model"] for r in server.requests] == ["gpt-5-mini", "gpt-4o-mini", "gpt-5-mini"]
+    chats = [r for r in server.requests if r.method == "POST"]  # after GET /models
+    assert [r.json["model"] for r in chats] == ["gpt-5-mini", "gpt-4o-mini", "gpt-5-mini"]
     keys = {r.headers["authorization"] for r in server.requests}
     assert keys == {"Bearer sk-readme-test-1234"}  # the environment's key, on both faces

@@ -176,11 +176,14 @@ def test_documented_limits_are_refused_before_sending(
     assert server.requests == []
 
 
-def test_no_model_on_openai_is_the_documented_completion_model(
-    server: ScriptedServer, openai: dict[str, Any]
-) -> None:
-    Connector(**openai).run("completions.create", {"prompt": "x"})
-    assert server.requests[0].json["model"] == DEFAULT_MODELS["completion"]
+def test_no_model_on_openai_is_the_documented_completion_model() -> None:
+    from openai_connector.connection import Connection
+    from openai_connector.operations.base import Context
+    from openai_connector.operations.registry import get
+
+    op = get("completions.create")
+    spec = op.request(op.input.model_validate({"prompt": "x"}), Context(Connection()))
+    assert spec.json["model"] == DEFAULT_MODELS["completion"]
 
 
 def test_no_deployment_on_azure_is_refused_before_sending(server: ScriptedServer) -> None:

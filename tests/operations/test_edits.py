@@ -132,12 +132,13 @@ def test_documented_limits_are_refused_before_sending(
     assert server.requests == []
 
 
-def test_no_model_on_openai_is_the_default_chat_model(
-    server: ScriptedServer, openai: dict[str, Any]
-) -> None:
-    server.script(Reply(json=chat_body("x")))
-    Connector(**openai).run("edits.create", {"input": "x", "instruction": "y"})
-    assert server.requests[0].json["model"] == "gpt-5-mini"
+def test_no_model_on_openai_is_the_default_chat_model() -> None:
+    from openai_connector.connection import Connection
+    from openai_connector.operations.base import Context
+
+    op = registry.get("edits.create")
+    data = op.input.model_validate({"input": "x", "instruction": "y"})
+    assert op.request(data, Context(Connection())).json["model"] == "gpt-5-mini"
 
 
 def test_no_deployment_on_azure_is_refused_before_sending(server: ScriptedServer) -> None:

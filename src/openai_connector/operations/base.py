@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..constants import DEFAULT_MODELS
+from ..constants import DEFAULT_MODELS, OPENAI_BASE_URL
 from ..errors import InvalidInput, UnsupportedOperation
 from ..transport.azure import version_at_least
 
@@ -78,21 +78,26 @@ class Context:
     def model(self, value: str | None, field_name: str = "model", kind: ModelKind = "chat") -> str:
         """The model (or Azure deployment) of a call.
 
-        In order: the call's, the connection's ``default_model``, then on OpenAI the
-        documented default for the kind (``constants.DEFAULT_MODELS``), on a compatible
-        server the one model it serves. Azure needs a deployment name.
+        In order: the call's, the connection's ``default_model``, then on OpenAI
+        (api.openai.com) the documented default for the kind (``constants.DEFAULT_MODELS``).
+        Any other server (a compatible one, or an OpenAI ``base_url`` elsewhere) is asked for
+        its models once: the one it serves, else the documented default if it is among them.
+        Azure needs a deployment name.
         """
         chosen = value or self.connection.default_model
         if chosen:
             return chosen
-        provider = self.connection.provider
-        if provider == "openai":
-            return DEFAULT_MODELS[kind]
+        connection = self.connection
+        default = DEFAULT_MODELS[kind]
+        if connection.provider == "openai" and (
+            connection.base_url is None or connection.base_url == OPENAI_BASE_URL
+        ):
+            return default
         hint = (
             f"pass {field_name}, or set default_model on the connection "
             "(--default-model, OPENAI_CONNECTOR_DEFAULT_MODEL)"
         )
-        if provider == "azure":
+        if connection.provider == "azure":
             raise InvalidInput(
                 f"{field_name}: no deployment name given: Azure OpenAI needs the name of "
                 "the deployment to call",
@@ -104,6 +109,8 @@ class Context:
             raise ModelNotNamed(field_name)
         if len(served) == 1:
             return served[0]
+        if default in served:
+            return default
         offered = ", ".join(served[:20]) + (
             f" (and {len(served) - 20} more)" if len(served) > 20 else ""
         )

@@ -8,12 +8,13 @@ body lists each step; its status is 200 when every step passed, else the failing
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from pydantic import Field
 
 from ..constants import DEFAULT_MODEL
-from ..errors import APIStatusError, ConnectorError
+from ..errors import APIStatusError, ConnectorError, InvalidInput
 from ..result import Result
 from .base import Operation, OperationInput, Runner
 
@@ -64,14 +65,14 @@ async def run_connection_test(runner: Runner, data: ConnectionTestInput) -> Resu
         if listed is None:
             return _report(steps)
         if model is None:
-            names = [
-                m.get("id") for m in (listed.body or {}).get("data") or [] if isinstance(m, dict)
-            ]
-            model = (
-                DEFAULT_MODEL
-                if DEFAULT_MODEL in names or not names or context.provider == "openai"
-                else names[0]
-            )
+            body = listed.body if isinstance(listed.body, dict) else {}
+            items = body.get("data")
+            items = items if isinstance(items, list) else []
+            names = [m["id"] for m in items if isinstance(m, dict) and isinstance(m.get("id"), str)]
+            try:  # the rule of calls without a model, on the list just read
+                model = replace(context, served_models=tuple(names)).model(None)
+            except InvalidInput:  # several models, none the default: try the first
+                model = names[0] if names else DEFAULT_MODEL
     assert model is not None
     chat = {"model": model, "prompt": "Say OK.", "max_tokens": 1}
     if await _step(steps, "chat.create", runner.call("chat.create", chat)) is None:
