@@ -59,7 +59,15 @@ OUTPUT_OPTIONS: tuple[tuple[tuple[str, ...], str, dict[str, Any]], ...] = (
         {"is_flag": True, "help": "Log requests and responses to stderr (redacted)."},
     ),
     (("--json",), "json", {"is_flag": True, "help": "Result and errors as JSON on stdout."}),
-    (("--text",), "text", {"is_flag": True, "help": "Print just the answer's text."}),
+    (
+        ("--text",),
+        "text",
+        {
+            "is_flag": True,
+            "help": "Print just the answer's text (or bytes, or the files written); refused "
+            "for operations that answer with data only.",
+        },
+    ),
     (
         ("--result-expression",),
         "result_expression",

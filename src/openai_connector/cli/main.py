@@ -21,12 +21,15 @@ if TYPE_CHECKING:
     from .session import CliOptions
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-EXIT_CODES = """\b
+EXIT_CODES = """The global options ('openai-connector --help') may also follow the command.
+
+\b
 Exit codes:
   0  success
   2  user error: bad option or input, configuration, missing secret
   3  the provider answered with an error status (the envelope is in the error)
-  4  no (complete) response: connection refused, timeout, stream cut off
+  4  no usable response: connection refused, timeout, stream cut off, malformed body,
+     no text for --text
   5  the answer came but its output file could not be written: the result is on stdout
 """
 
