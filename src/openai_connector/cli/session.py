@@ -1,8 +1,8 @@
 """One command-line invocation: build the connector, run an operation, print, exit.
 
 Exit codes: 0 ok, 2 user error (bad input, configuration, missing secret; also click's usage
-errors), 3 the provider answered with an error status, 4 no (complete) response arrived,
-1 anything else.
+errors), 3 the provider answered with an error status, 4 no usable response (none, a cut
+one, a malformed one, no text for --text), 1 anything else.
 """
 
 from __future__ import annotations
