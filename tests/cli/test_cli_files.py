@@ -45,7 +45,7 @@ def test_an_existing_output_file_exits_2_before_sending(
 ) -> None:
     target = tmp_path / "hello.mp3"
     target.write_bytes(b"keep me")
-    result = invoke("run", "audio.speech", "--input-value", "hi", "--output", str(target))
+    result = invoke("run", "audio.speech", "--input", "hi", "--output", str(target))
     assert result.exit_code == 2
     assert "output: " in result.stderr
     assert "exists already" in result.stderr
@@ -60,7 +60,7 @@ def test_an_answer_that_cannot_be_written_is_printed_and_exits_5(
     server.default = Reply(body=SPEECH, headers={"content-type": "audio/mpeg"})
     target = tmp_path / "hello.mp3"
     with full_disk():
-        result = invoke("run", "audio.speech", "--input-value", "hi", "--output", str(target))
+        result = invoke("run", "audio.speech", "--input", "hi", "--output", str(target))
     assert result.exit_code == 5
     envelope = json.loads(result.stdout)
     assert envelope["status"] == 200

@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok, 2 user error (bad input, configuration, missing secret; also click's usage
 errors), 3 the provider answered with an error status, 4 no usable response (none, a cut
-one, a malformed one, no text for --text), 1 anything else.
+one, a malformed one, no text for --text), 5 the answer came but its output file could not
+be written, 1 anything else.
 """
 
 from __future__ import annotations
