@@ -245,3 +245,8 @@ _accept_global_options(cli)
 
 def main() -> None:
     cli(prog_name="openai-connector")
+
+
+from .templates import templates  # noqa: E402
+
+cli.add_command(templates)
