@@ -80,6 +80,12 @@ def lint(files: tuple[Path, ...], schema: Path | None) -> None:
     from ..workflow.template_lint import load_schema, validate
 
     try:
+        import jsonschema  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        raise click.UsageError(
+            "templates lint needs the jsonschema package: pip install jsonschema"
+        ) from None
+    try:
         rules = load_schema(schema)
     except (OSError, ValueError) as exc:
         raise click.BadParameter(str(exc), param_hint="--schema") from None

@@ -49,8 +49,11 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
 
 
 def validate(template: Any, schema: dict[str, Any]) -> list[str]:
-    """Where ``template`` breaks the schema, one line per error (empty when valid)."""
-    from jsonschema import Draft7Validator
+    """Where ``template`` breaks the schema, one line per error (empty when valid).
+
+    Needs the ``jsonschema`` package (ImportError without it).
+    """
+    from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 
     errors = sorted(Draft7Validator(schema).iter_errors(template), key=lambda e: list(e.path))
     return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
