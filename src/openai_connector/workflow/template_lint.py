@@ -49,14 +49,26 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
 
 
 def validate(template: Any, schema: dict[str, Any]) -> list[str]:
-    """Where ``template`` breaks the schema, one line per error (empty when valid).
+    """Where ``template`` (one, or a list) breaks the schema, one line per error.
 
-    Needs the ``jsonschema`` package (ImportError without it).
+    Needs the ``jsonschema`` package (ImportError without it). Each template is checked on
+    its own, so an error names the property at fault rather than the whole document.
     """
     from jsonschema import Draft7Validator  # type: ignore[import-untyped]
+    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
-    errors = sorted(Draft7Validator(schema).iter_errors(template), key=lambda e: list(e.path))
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
+    one = {k: v for k, v in schema.items() if k != "oneOf"} | {"$ref": "#/definitions/template"}
+    validator = Draft7Validator(one)
+    problems: list[str] = []
+    documents = template if isinstance(template, list) else [template]
+    for index, document in enumerate(documents):
+        prefix = [index] if isinstance(template, list) else []
+        for error in sorted(validator.iter_errors(document), key=lambda e: list(e.path)):
+            cause = best_match(error.context) if error.context else error
+            where = "/".join(map(str, [*prefix, *cause.absolute_path])) or "(root)"
+            message = cause.message if len(cause.message) <= 300 else cause.message[:300] + "..."
+            problems.append(f"{where}: {message}")
+    return problems
 
 
 def _binding_key(binding: dict[str, Any]) -> tuple[str, str]:
