@@ -19,9 +19,9 @@ Exit codes:
 def templates() -> None:
     """Camunda 8 element templates generated from the operations.
 
-    Load the exported files into Camunda Modeler (resources/element-templates/) or Web
-    Modeler; tasks made with them run on the embedded engine and the Zeebe worker.
-    See docs/templates.md.
+    Desktop Modeler reads them from .camunda/element-templates beside (or above) your
+    diagrams, or from resources/element-templates in its data folder; Web Modeler imports
+    them one by one. See docs/templates.md for the bindings and the task type contract.
     """
 
 
@@ -41,7 +41,7 @@ def export(directory: Path, operation_ids: tuple[str, ...]) -> None:
 
     \b
     Examples:
-      openai-connector templates export ~/.camunda/resources/element-templates/openai
+      openai-connector templates export .camunda/element-templates
       openai-connector templates export out --operation chat.create
     """
     from ..errors import UnknownOperation

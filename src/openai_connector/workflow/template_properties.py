@@ -99,7 +99,7 @@ def _text_constraints(branch: dict[str, Any], label: str) -> dict[str, Any]:
 
 def _sentence(text: str) -> str:
     """The text ending in a full stop (so a note can follow it)."""
-    if not text or text.endswith((".", "!", "?", ")")):
+    if not text or text.endswith((".", "!", "?")):
         return text
     return text + "."
 

@@ -156,7 +156,7 @@ def file_output_property() -> Property:
         "label": "Files",
         "description": "base64: the files come back in the result as base64, nothing is left "
         "on the engine's disk; workspace: they are written under the engine's workspace "
-        "folder, at the path below",
+        "folder, at the paths given here",
         "group": FILES_GROUP,
         "type": "Dropdown",
         "value": FILE_OUTPUT_BASE64,
@@ -228,8 +228,8 @@ def template(operation: Operation) -> dict[str, Any]:
     writes_files = any(p["id"] in OUTPUT_PATH_FIELDS for p in inputs)
     properties = [
         *connection_properties(),
-        *inputs,
         *([file_output_property()] if writes_files else []),
+        *inputs,
         *task_properties(operation.id),
     ]
     description = operation.summary
