@@ -178,6 +178,7 @@ def test_defaults_are_accepted_by_the_input_model(operation_id: str) -> None:
     operation = registry.get(operation_id)
     example = catalogue.describe(operation_id)["example_input"]
     variables = {name: as_process_gives_it(value) for name, value in example.items()}
+    variables["fileOutput"] = "workspace"  # so the path fields' defaults are read too
     if operation_id == "raw.request":  # its example has a body and form data; GET has neither
         for name in ("data", "form_data", "file_data", "file_data_file_names"):
             variables.pop(name)
@@ -257,6 +258,8 @@ def test_files_out_are_base64_or_a_workspace_path() -> None:
         assert inside.search(good), good
     for bad in ("/etc", "../up", "out/../../up", "C:\\temp", "\\\\host\\share"):
         assert not inside.search(bad), bad
+    overwrite = prop(value, "overwrite")
+    assert (overwrite["group"], overwrite["condition"]) == ("files", folder["condition"])
     chat = template(registry.get("chat.create"))
     assert "fileOutput" not in {p.get("id") for p in chat["properties"]}
 
@@ -400,3 +403,17 @@ def test_operation_params_take_the_fields_that_are_given() -> None:
     fields = registry.get("moderation.create").input.model_fields
     variables = {"input": "hello", "model": None, "prompt": "not a field", "connection": {}}
     assert bindings.operation_params(fields, variables) == {"input": "hello"}
+
+
+def test_paths_are_read_only_when_files_go_to_the_workspace() -> None:
+    fields = registry.get("images.generate").input.model_fields
+    variables = {"prompt": "a cat", "output_dir": "/etc", "overwrite": True}
+    assert bindings.operation_params(fields, variables) == {"prompt": "a cat"}
+    variables |= {"fileOutput": "base64"}
+    assert bindings.operation_params(fields, variables) == {"prompt": "a cat"}
+    variables |= {"fileOutput": "workspace", "output_dir": "pictures"}
+    assert bindings.operation_params(fields, variables) == {
+        "prompt": "a cat",
+        "output_dir": "pictures",
+        "overwrite": True,
+    }

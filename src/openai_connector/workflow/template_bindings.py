@@ -49,6 +49,8 @@ FILE_OUTPUTS: Final = (FILE_OUTPUT_BASE64, FILE_OUTPUT_WORKSPACE)
 OUTPUT_PATH_FIELDS: Final = frozenset({"output", "output_dir", "output_name"})
 """Fields naming where files are written: in a template, workspace-relative and only shown
 when :data:`FILE_OUTPUT_VARIABLE` is ``workspace``."""
+WORKSPACE_OPTION_FIELDS: Final = frozenset({"overwrite"})
+"""Other fields about written files, shown only when they go to the workspace too."""
 
 HEADER_RESULT_VARIABLE: Final = "resultVariable"
 HEADER_RESULT_EXPRESSION: Final = "resultExpression"
@@ -107,5 +109,17 @@ def connection_settings(variables: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def operation_params(fields: Iterable[str], variables: Mapping[str, Any]) -> dict[str, Any]:
-    """The input of an operation from a job's variables: its fields that are not null."""
-    return {name: variables[name] for name in fields if variables.get(name) is not None}
+    """The input of an operation from a job's variables: its fields that are not null.
+
+    The fields about written files (:data:`OUTPUT_PATH_FIELDS`, :data:`WORKSPACE_OPTION_FIELDS`)
+    are read only when :data:`FILE_OUTPUT_VARIABLE` is ``workspace``: otherwise the template
+    hid them, so the Modeler left their mappings out, and a variable of that name is the
+    process's, not the task's. The engine then picks its own scratch paths.
+    """
+    workspace = variables.get(FILE_OUTPUT_VARIABLE) == FILE_OUTPUT_WORKSPACE
+    skipped = frozenset() if workspace else OUTPUT_PATH_FIELDS | WORKSPACE_OPTION_FIELDS
+    return {
+        name: variables[name]
+        for name in fields
+        if name not in skipped and variables.get(name) is not None
+    }

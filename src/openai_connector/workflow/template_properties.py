@@ -11,7 +11,8 @@ The field's JSON schema (pydantic's) decides the property's shape:
 - a structure (object, list of objects) -> ``Text`` with FEEL required (a context or list);
 - text or a structure (``str | list[...]``) -> ``Text``, FEEL optional;
 - a file (``str | bytes``) -> ``Text``, FEEL required: an expression giving a ``data:`` URL;
-- a path files are written to -> ``String`` shown only when files go to the workspace.
+- a path files are written to -> ``String`` shown only when files go to the workspace (as is
+  ``overwrite``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
-from .template_bindings import FILE_OUTPUT_VARIABLE, FILE_OUTPUT_WORKSPACE, OUTPUT_PATH_FIELDS
+from .template_bindings import (
+    FILE_OUTPUT_VARIABLE,
+    FILE_OUTPUT_WORKSPACE,
+    OUTPUT_PATH_FIELDS,
+    WORKSPACE_OPTION_FIELDS,
+)
 
 Property = dict[str, Any]
 INPUT_GROUP = "input"
@@ -166,9 +172,10 @@ def field_property(name: str, info: FieldInfo, schema: dict[str, Any]) -> Proper
     prop["group"] = INPUT_GROUP
     prop.update(shape)
     prop["binding"] = {"type": "zeebe:input", "name": name}
-    if name in OUTPUT_PATH_FIELDS:
+    if name in OUTPUT_PATH_FIELDS | WORKSPACE_OPTION_FIELDS:
         prop["group"] = FILES_GROUP
         prop["condition"] = {"property": FILE_OUTPUT_VARIABLE, "equals": FILE_OUTPUT_WORKSPACE}
+    if name in OUTPUT_PATH_FIELDS:
         prop["description"] = f"{description} Relative to the engine's workspace.".strip()
         constraints["pattern"] = {
             "value": RELATIVE_PATH,
