@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import bounded_json
 from .connection import Connection, Network, RetryPolicy, is_credential_header
 from .error_mapping import error_code_of, status_error, validation_error
 from .errors import (
@@ -262,10 +263,10 @@ class Core:
         if ok and response_type == "json" and content:
             # the common case, first; the same outcome as the general rules below
             try:
-                body = json.loads(content)
-            except (ValueError, RecursionError):
+                body = bounded_json.loads(content)
+            except ValueError as exc:
                 raise self._not_json(
-                    prepared, response, headers, content, attempts=attempts, started=started
+                    prepared, response, headers, content, exc, attempts=attempts, started=started
                 ) from None
             if secret:
                 body = redactor.deep(body)
@@ -287,11 +288,17 @@ class Core:
             body = None
         elif "json" in content_type or (response_type == "json" and ok):
             try:
-                body = json.loads(content)
-            except (ValueError, RecursionError):
+                body = bounded_json.loads(content)
+            except ValueError as exc:
                 if ok:
                     raise self._not_json(
-                        prepared, response, headers, content, attempts=attempts, started=started
+                        prepared,
+                        response,
+                        headers,
+                        content,
+                        exc,
+                        attempts=attempts,
+                        started=started,
                     ) from None
                 body = content.decode("utf-8", "replace")
         else:
@@ -314,14 +321,16 @@ class Core:
         response: HttpResponse,
         headers: dict[str, str],
         content: bytes,
+        error: ValueError,
         *,
         attempts: int,
         started: float,
     ) -> InvalidResponse:
         text = self.redactor(content.decode("utf-8", "replace"))
+        why = "is not JSON" if not isinstance(error, bounded_json.TooDeep) else str(error)
         return InvalidResponse(
             f"{prepared.operation.id}: the server answered {response.status} "
-            f"with a body that is not JSON: {text[:120]!r}",
+            f"with a body that {why}: {text[:120]!r}",
             result=Result(
                 response.status,
                 headers,

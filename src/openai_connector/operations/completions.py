@@ -102,12 +102,12 @@ class CompletionsStreamAssembler(ChoiceStreamAssembler):
     object_name: ClassVar[str] = "text_completion"
 
     def _add_choice(self, state: dict[str, Any], choice: dict[str, Any]) -> str | None:
-        piece = choice.get("text")
+        piece = self._shape.text(choice.get("text"), "text")
         if piece:
             state["parts"].append(piece)
         if choice.get("logprobs"):
             merged = state.setdefault("logprobs", {})
-            for key, values in choice["logprobs"].items():
+            for key, values in self._shape.mapping(choice["logprobs"], "logprobs").items():
                 if isinstance(values, list):
                     merged.setdefault(key, []).extend(values)
         return piece if piece else None
