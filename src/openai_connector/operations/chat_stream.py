@@ -39,9 +39,9 @@ class ChatStreamAssembler(ChoiceStreamAssembler):
                 continue
             if key == "tool_calls":
                 calls = message.setdefault("tool_calls", [])
-                for number, call in enumerate(shape.items(value, "delta.tool_calls")):
+                for number, item in enumerate(shape.items(value, "delta.tool_calls")):
                     field = f"delta.tool_calls[{number}]"
-                    call = shape.mapping(call, field)
+                    call = shape.mapping(item, field)
                     i = shape.index(call.get("index", len(calls)), f"{field}.index", MAX_TOOL_CALLS)
                     while len(calls) <= i:
                         calls.append(

@@ -112,8 +112,8 @@ class ChoiceStreamAssembler:
         if data.get("usage"):
             self._usage = data["usage"]  # an odd shape gives no Usage, as in a plain body
         text = None
-        for number, choice in enumerate(shape.items(data.get("choices"), "choices")):
-            choice = shape.mapping(choice, f"choices[{number}]")
+        for number, item in enumerate(shape.items(data.get("choices"), "choices")):
+            choice = shape.mapping(item, f"choices[{number}]")
             index = shape.index(choice.get("index", 0), f"choices[{number}].index", MAX_CHOICES)
             state = self._choices.get(index)
             if state is None:
