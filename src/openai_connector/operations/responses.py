@@ -19,6 +19,7 @@ from ..streaming import StreamChunk, is_done, parse_event
 from ..transport.sse import SseEvent
 from .base import Context, Operation, OperationInput, RequestSpec, local
 from .choice_stream import EventShape
+from .limits import MAX_COUNT, MAX_TOKEN_COUNT, ModelName
 
 AZURE_NOTE = (
     "the Responses API is not part of the Azure OpenAI 2024-10-21 data-plane API this "
@@ -65,7 +66,7 @@ class ReasoningOptions(BaseModel):
 
 
 class ResponsesCreateInput(OperationInput):
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="Model name; default: the connection's",
         json_schema_extra={"examples": list(KNOWN_CHAT_MODELS)},
@@ -80,7 +81,10 @@ class ResponsesCreateInput(OperationInput):
         validation_alias=AliasChoices("instructions", "system"),
     )
     max_output_tokens: int | None = Field(
-        None, ge=16, description="Most tokens to generate, reasoning included (16 or more)"
+        None,
+        ge=16,
+        le=MAX_TOKEN_COUNT,
+        description="Most tokens to generate, reasoning included (16 or more)",
     )
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, ge=0, le=1)
@@ -90,7 +94,7 @@ class ResponsesCreateInput(OperationInput):
     )
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
-    max_tool_calls: int | None = Field(None, ge=1)
+    max_tool_calls: int | None = Field(None, ge=1, le=MAX_COUNT)
     text: TextOptions | None = Field(None, description="{format: {type: text|json_schema...}}")
     reasoning: ReasoningOptions | None = Field(None, description="{effort, summary}")
     previous_response_id: str | None = Field(
