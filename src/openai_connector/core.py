@@ -5,14 +5,13 @@ Nothing here does I/O; :mod:`.connector` drives it with the async or the sync tr
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import bounded_json
 from .connection import Connection, Network, RetryPolicy, is_credential_header
@@ -202,10 +201,14 @@ class Core:
         policy = retry or self.connection.retry
         if op.runner is not None:
             return Prepared(op, data, None, None, policy)
-        spec = op.request(data, self.context)
+        try:
+            spec = op.request(data, self.context)
+            request = self.http_request(spec, timeout or spec.timeout)
+        except UnicodeEncodeError:  # a lone surrogate: bytes that were not UTF-8
+            raise _not_utf8(op, params) from None
         if spec.retry is not None and retry is None:
             policy = spec.retry
-        return Prepared(op, data, spec, self.http_request(spec, timeout or spec.timeout), policy)
+        return Prepared(op, data, spec, request, policy)
 
     def http_request(self, spec: RequestSpec, timeout: float | None = None) -> HttpRequest:
         target = self._target if self._target is not None else self.target()
@@ -416,6 +419,32 @@ class Core:
                 elapsed=elapsed,
             )
             log.log(logging.INFO if debug else logging.DEBUG, "%s", line, extra=REDACTED)
+
+
+def _not_utf8(operation: Operation, params: Any) -> InvalidInput:
+    """The input field holding text that cannot be sent (invalid UTF-8 from the command
+    line or a file name arrives as lone surrogates)."""
+    pending: list[tuple[str, Any]] = [("", params)]
+    field = "input"
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                field = path or "input"
+                break
+        elif isinstance(value, dict):
+            pending.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            pending.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(value))
+        elif isinstance(value, BaseModel):
+            pending.append((path, value.model_dump()))
+    return InvalidInput(
+        f"{operation.id}: {field}: the text is not valid UTF-8 (or holds lone surrogates)",
+        field=field,
+        hint="give UTF-8 text; a file name that is not UTF-8 must be renamed",
+    )
 
 
 def _query_value(value: Any) -> Any:

@@ -31,6 +31,7 @@ Exit codes:
   4  no usable response: connection refused, timeout, stream cut off, malformed body,
      no text for --text
   5  the answer came but its output file could not be written: the result is on stdout
+  141  standard output closed early (e.g. piped into head); nothing more printed
 """
 
 
@@ -244,4 +245,12 @@ _accept_global_options(cli)
 
 
 def main() -> None:
-    cli(prog_name="openai-connector")
+    try:
+        cli(prog_name="openai-connector")
+    except SystemExit as exc:
+        # click ends a broken pipe outside a session with a quiet exit 1: say it the same way
+        if exc.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+            from .session import OUTPUT_CLOSED
+
+            raise SystemExit(OUTPUT_CLOSED) from None
+        raise

@@ -75,6 +75,14 @@ def header_value_problem(value: str) -> str | None:
     return None
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_headers(headers: dict[str, str], connection: Connection) -> None:
     """Refuse a header value HTTP cannot carry, naming the setting it came from (not its value)."""
     settings = {
@@ -176,6 +184,8 @@ def resolve_target(
     for name, value in connection.query.items():
         query[name] = resolver.resolve(value)
     _check_headers(headers, connection)
+    if not base_url.isascii() and not _utf8(base_url):
+        raise ConfigError("the base URL is not valid UTF-8", hint="fix base_url (or endpoint)")
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"base URL {mask_url_password(base_url)!r} is not an http(s) URL", hint="fix base_url"
