@@ -41,7 +41,7 @@ class ChatStreamAssembler(ChoiceStreamAssembler):
                 calls = message.setdefault("tool_calls", [])
                 for number, item in enumerate(shape.items(value, "delta.tool_calls")):
                     field = f"delta.tool_calls[{number}]"
-                    call = shape.mapping(item, field)
+                    call = shape.mapping(item, field, null=False)
                     i = shape.index(call.get("index", len(calls)), f"{field}.index", MAX_TOOL_CALLS)
                     while len(calls) <= i:
                         calls.append(

@@ -43,9 +43,9 @@ class EventShape:
             raise self.wrong(field, value, f"an integer from 0 to {bound - 1}")
         return value
 
-    def mapping(self, value: Any, field: str) -> dict[str, Any]:
-        """An object; null counts as empty."""
-        if value is None:
+    def mapping(self, value: Any, field: str, *, null: bool = True) -> dict[str, Any]:
+        """An object; null counts as empty where ``null`` allows it."""
+        if value is None and null:
             return {}
         if type(value) is not dict:
             raise self.wrong(field, value, "an object")
@@ -113,7 +113,7 @@ class ChoiceStreamAssembler:
             self._usage = data["usage"]  # an odd shape gives no Usage, as in a plain body
         text = None
         for number, item in enumerate(shape.items(data.get("choices"), "choices")):
-            choice = shape.mapping(item, f"choices[{number}]")
+            choice = shape.mapping(item, f"choices[{number}]", null=False)
             index = shape.index(choice.get("index", 0), f"choices[{number}].index", MAX_CHOICES)
             state = self._choices.get(index)
             if state is None:
