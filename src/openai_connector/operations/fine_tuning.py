@@ -110,9 +110,7 @@ def check_metadata(value: dict[str, str] | None) -> dict[str, str] | None:
 
 
 class CreateInput(OperationInput):
-    model: ModelName = Field(
-        min_length=1, description="Base model to fine-tune, e.g. gpt-4o-mini-2024-07-18"
-    )
+    model: ModelName = Field(description="Base model to fine-tune, e.g. gpt-4o-mini-2024-07-18")
     training_file: str = Field(min_length=1, description="Id of an uploaded fine-tune file")
     validation_file: str | None = Field(None, min_length=1)
     hyperparameters: Hyperparameters | None = Field(
