@@ -24,7 +24,7 @@ from openai_connector.transport.retry import RetryClock
 from scripted_server import chat_chunks
 
 FAST = settings(
-    max_examples=150,
+    max_examples=100,
     derandomize=True,
     deadline=None,
     database=None,
@@ -394,7 +394,7 @@ def test_every_field_of_every_body_of_each_wrong_kind(case: str) -> None:
             _read_plain(operation, 200, changed, "application/json")
 
 
-MUTATIONS = settings(FAST, max_examples=40)
+MUTATIONS = settings(FAST, max_examples=20)
 
 
 @pytest.mark.parametrize("case", STREAM_CASES)
