@@ -19,12 +19,18 @@ class ChatStreamAssembler(ChoiceStreamAssembler):
 
     def _add_choice(self, state: dict[str, Any], choice: dict[str, Any]) -> str | None:
         shape = self._shape
-        delta = shape.mapping(choice.get("delta"), "delta")
-        content = shape.text(delta.get("content"), "delta.content")
+        delta = choice.get("delta")
+        if type(delta) is not dict:
+            delta = shape.mapping(delta, "delta")
+        content = delta.get("content")
         if content:
+            if type(content) is not str:
+                raise shape.wrong("delta.content", content, "a string")
             state["parts"].append(content)
         if len(delta) > 1 or content is None:
             self._merge(shape, state["message"], delta)
+        elif type(content) is not str:  # a falsy non-string: 0, false, [], {}
+            raise shape.wrong("delta.content", content, "a string")
         logprobs = choice.get("logprobs")
         if logprobs:
             logprobs = shape.mapping(logprobs, "logprobs")

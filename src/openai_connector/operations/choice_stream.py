@@ -112,17 +112,28 @@ class ChoiceStreamAssembler:
         if data.get("usage"):
             self._usage = data["usage"]  # an odd shape gives no Usage, as in a plain body
         text = None
-        for number, item in enumerate(shape.items(data.get("choices"), "choices")):
-            choice = shape.mapping(item, f"choices[{number}]", null=False)
-            index = shape.index(choice.get("index", 0), f"choices[{number}].index", MAX_CHOICES)
+        choices = data.get("choices")
+        if choices is None:
+            return StreamChunk(data, text)
+        if type(choices) is not list:
+            raise shape.wrong("choices", choices, "an array")
+        for number, choice in enumerate(choices):
+            # checked inline (no calls, no field names built) while all is well: a hot loop
+            if type(choice) is not dict:
+                raise shape.wrong(f"choices[{number}]", choice, "an object")
+            index = choice.get("index", 0)
+            if type(index) is not int or not 0 <= index < MAX_CHOICES:
+                shape.index(index, f"choices[{number}].index", MAX_CHOICES)
             state = self._choices.get(index)
             if state is None:
                 state = self._choices[index] = self._new_state()
             piece = self._add_choice(state, choice)
             if piece and index == 0:
                 text = piece
-            reason = shape.text(choice.get("finish_reason"), f"choices[{number}].finish_reason")
+            reason = choice.get("finish_reason")
             if reason:
+                if type(reason) is not str:
+                    raise shape.wrong(f"choices[{number}].finish_reason", reason, "a string")
                 state["finish_reason"] = reason
         return StreamChunk(data, text)
 
