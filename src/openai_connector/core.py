@@ -193,6 +193,22 @@ class Core:
         timeout: float | None = None,
     ) -> Prepared:
         op = operation if isinstance(operation, Operation) else registry.get(operation)
+        try:
+            return self._prepare(op, params, retry, timeout)
+        except RecursionError:  # input nested thousands deep: validation or encoding gave up
+            raise InvalidInput(
+                f"{op.id}: the input is nested too deeply to be sent",
+                field="input",
+                hint=f"keep objects and lists under {bounded_json.MAX_DEPTH} levels deep",
+            ) from None
+
+    def _prepare(
+        self,
+        op: Operation,
+        params: Any,
+        retry: RetryPolicy | None,
+        timeout: float | None,
+    ) -> Prepared:
         data = self.validate(op, params)
         if op.credentials is not None:
             for value in op.credentials(data):

@@ -150,3 +150,11 @@ def test_a_closed_standard_output_ends_quietly_with_141(
             os.close(writer)
         assert result.returncode == 141, (command, result.stderr)
         assert result.stderr == b"", command
+
+
+def test_deeply_nested_json_input_exits_2(server: ScriptedServer, invoke) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    result = invoke("run", "raw.request", "--path", "/x", "--method", "POST", "--data", deep)
+    assert result.exit_code == 2, result.stderr
+    assert "nested more than 200 levels deep" in result.stderr
+    assert server.requests == []

@@ -195,3 +195,41 @@ def test_a_base_url_that_is_not_utf8_is_a_config_error(
     with pytest.raises(ConfigError) as caught:
         face.run("models.list", {}, **{**conn, "base_url": server.url + "/v1\udcff"})
     assert "base URL is not valid UTF-8" in caught.value.message
+
+
+def _nested(depth: int) -> list[Any]:
+    outer: list[Any] = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("raw.request", {"path": "/x", "method": "POST", "data": _nested(5000)}),
+        ("chat.create", {"model": "m", "prompt": "hi", "tools": [{"a": _nested(5000)}]}),
+        ("chat.create", {"model": "m", "prompt": "hi", "history": _nested(5000)}),
+    ],
+    ids=["raw data", "tools", "history"],
+)
+def test_input_nested_thousands_deep_is_invalid_input(
+    face: Face, server: ScriptedServer, conn: dict[str, Any], operation: str, params: Any
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        face.run(operation, params, **conn)
+    assert caught.value.exit_code == 2
+    assert "nested too deeply" in caught.value.message
+    assert server.requests == []
+
+
+def test_history_as_deep_json_text_is_invalid_input_naming_it(
+    face: Face, server: ScriptedServer, conn: dict[str, Any]
+) -> None:
+    params = {"model": "m", "prompt": "hi", "history": "[" * 5000 + "]" * 5000}
+    with pytest.raises(InvalidInput) as caught:
+        face.run("chat.create", params, **conn)
+    assert caught.value.field == "history"
+    assert "nested more than 200 levels deep" in caught.value.message

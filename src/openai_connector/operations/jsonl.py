@@ -170,7 +170,7 @@ def _json_object(raw: Any) -> dict[str, Any] | None:
         return None
     try:
         copy = json.loads(json.dumps(raw, allow_nan=False))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
     return copy if isinstance(copy, dict) else None
 
