@@ -91,14 +91,14 @@ def _check_headers(headers: dict[str, str], connection: Connection) -> None:
         "openai-organization": "organization",
         "openai-project": "project",
     }
-    own = {name.lower() for name in connection.headers}
-    for name in own:
+    own = {name.lower(): name for name in connection.headers}
+    for name in own.values():
         if not HEADER_NAME.match(name):
             raise ConfigError(f"headers: {name!r} is not a valid header name", hint="fix headers")
     for name, value in headers.items():
         problem = header_value_problem(value)
         if problem:
-            setting = f"headers.{name}" if name in own else settings.get(name, name)
+            setting = f"headers.{own[name]}" if name in own else settings.get(name, name)
             raise ConfigError(f"{setting}: {problem}", hint=f"fix {setting} in the connection")
 
 
