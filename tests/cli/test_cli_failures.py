@@ -28,7 +28,7 @@ def test_secrets_that_is_not_a_table_is_a_config_error(
     config.write_text('secrets = "x"\n')
     result = invoke("--config", str(config), "chat", "--prompt", "hi", "--model", "m")
     assert result.exit_code == 2, result.stderr
-    assert "secrets must be a table" in result.stderr
+    assert "secrets: a [secrets] table expected" in result.stderr
     assert "unexpected" not in result.stderr
     assert server.requests == []
 
