@@ -126,3 +126,65 @@ def test_many_events_in_one_chunk_and_one_event_over_many_chunks() -> None:
     data = f"data: {big}\n\n".encode()
     pieces = [data[i : i + 4096] for i in range(0, len(data), 4096)]
     assert decode(pieces) == [SseEvent(big)]
+
+
+# ---------------------------------------------------------------- what servers get wrong
+
+
+def test_a_byte_order_mark_before_the_first_event_is_skipped() -> None:
+    stream = b"\xef\xbb\xbf" + STREAM
+    assert decode([stream]) == EXPECTED
+    for cut in range(1, 5):  # however the mark is split
+        assert decode([stream[:cut], stream[cut:]]) == EXPECTED, cut
+    assert decode([b"\xef", b"\xbb", b"\xbf", STREAM]) == EXPECTED
+
+
+def test_a_byte_order_mark_later_on_is_data() -> None:
+    events = decode([b"data: a\n\ndata: \xef\xbb\xbfb\n\n"])
+    assert events == [SseEvent("a"), SseEvent("\ufeffb")]
+
+
+def test_a_stream_of_only_part_of_a_byte_order_mark_gives_nothing() -> None:
+    assert decode([b"\xef\xbb"]) == []
+
+
+def test_a_line_without_end_is_refused_once_too_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openai_connector import InvalidResponse
+    from openai_connector.transport import sse
+
+    monkeypatch.setattr(sse, "MAX_EVENT_BYTES", 1000)
+    decoder = SseDecoder()
+    assert decoder.feed(b"data: " + b"x" * 500) == []
+    with pytest.raises(InvalidResponse) as caught:
+        for _ in range(10):  # a server that never sends a newline
+            decoder.feed(b"x" * 100)
+    assert caught.value.code == "invalid_response"
+    assert "a line longer than" in caught.value.message
+
+
+def test_an_event_of_many_short_lines_is_refused_once_too_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from openai_connector import InvalidResponse
+    from openai_connector.transport import sse
+
+    monkeypatch.setattr(sse, "MAX_EVENT_BYTES", 1000)
+    with pytest.raises(InvalidResponse) as caught:
+        decode([b"data: " + b"x" * 90 + b"\n"] * 20)
+    assert "an event longer than" in caught.value.message
+
+
+def test_an_event_just_within_the_bound_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openai_connector.transport import sse
+
+    monkeypatch.setattr(sse, "MAX_EVENT_BYTES", 1000)
+    pieces = [b"data: ", *[b"y" * 99] * 10, b"\n\n"]  # 990 bytes of data, in pieces
+    assert decode(pieces) == [SseEvent("y" * 990)]
+
+
+def test_the_bound_is_generous() -> None:
+    from openai_connector.transport.sse import MAX_EVENT_BYTES
+
+    big = b"z" * (4 * 1024 * 1024)  # a 4 MiB event (a whole image in base64, say) is fine
+    assert MAX_EVENT_BYTES >= 16 * 1024 * 1024
+    assert decode([b"data: ", big[:100000], big[100000:], b"\n\n"]) == [SseEvent(big.decode())]

@@ -58,6 +58,7 @@ _EXPORTS = {
     "QuotaExceeded": "errors",
     "ServerError": "errors",
     "OutputWriteFailed": "errors",
+    "UnexpectedRedirect": "errors",
 }
 
 __all__ = [
@@ -96,6 +97,7 @@ __all__ = [
     "StreamInterrupted",
     "Timeout",
     "TransportError",
+    "UnexpectedRedirect",
     "UnknownOperation",
     "UnsupportedOperation",
     "Usage",
@@ -130,6 +132,7 @@ if TYPE_CHECKING:
         ServerError,
         StreamInterrupted,
         TransportError,
+        UnexpectedRedirect,
         UnknownOperation,
         UnsupportedOperation,
         UserError,

@@ -5,15 +5,15 @@ Nothing here does I/O; :mod:`.connector` drives it with the async or the sync tr
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from . import bounded_json
 from .connection import Connection, Network, RetryPolicy, is_credential_header
 from .error_mapping import error_code_of, status_error, validation_error
 from .errors import (
@@ -193,6 +193,22 @@ class Core:
         timeout: float | None = None,
     ) -> Prepared:
         op = operation if isinstance(operation, Operation) else registry.get(operation)
+        try:
+            return self._prepare(op, params, retry, timeout)
+        except RecursionError:  # input nested thousands deep: validation or encoding gave up
+            raise InvalidInput(
+                f"{op.id}: the input is nested too deeply to be sent",
+                field="input",
+                hint=f"keep objects and lists under {bounded_json.MAX_DEPTH} levels deep",
+            ) from None
+
+    def _prepare(
+        self,
+        op: Operation,
+        params: Any,
+        retry: RetryPolicy | None,
+        timeout: float | None,
+    ) -> Prepared:
         data = self.validate(op, params)
         if op.credentials is not None:
             for value in op.credentials(data):
@@ -201,10 +217,14 @@ class Core:
         policy = retry or self.connection.retry
         if op.runner is not None:
             return Prepared(op, data, None, None, policy)
-        spec = op.request(data, self.context)
+        try:
+            spec = op.request(data, self.context)
+            request = self.http_request(spec, timeout or spec.timeout)
+        except UnicodeEncodeError:  # a lone surrogate: bytes that were not UTF-8
+            raise _not_utf8(op, params) from None
         if spec.retry is not None and retry is None:
             policy = spec.retry
-        return Prepared(op, data, spec, self.http_request(spec, timeout or spec.timeout), policy)
+        return Prepared(op, data, spec, request, policy)
 
     def http_request(self, spec: RequestSpec, timeout: float | None = None) -> HttpRequest:
         target = self._target if self._target is not None else self.target()
@@ -262,10 +282,10 @@ class Core:
         if ok and response_type == "json" and content:
             # the common case, first; the same outcome as the general rules below
             try:
-                body = json.loads(content)
-            except (ValueError, RecursionError):
+                body = bounded_json.loads(content)
+            except ValueError as exc:
                 raise self._not_json(
-                    prepared, response, headers, content, attempts=attempts, started=started
+                    prepared, response, headers, content, exc, attempts=attempts, started=started
                 ) from None
             if secret:
                 body = redactor.deep(body)
@@ -287,11 +307,17 @@ class Core:
             body = None
         elif "json" in content_type or (response_type == "json" and ok):
             try:
-                body = json.loads(content)
-            except (ValueError, RecursionError):
+                body = bounded_json.loads(content)
+            except ValueError as exc:
                 if ok:
                     raise self._not_json(
-                        prepared, response, headers, content, attempts=attempts, started=started
+                        prepared,
+                        response,
+                        headers,
+                        content,
+                        exc,
+                        attempts=attempts,
+                        started=started,
                     ) from None
                 body = content.decode("utf-8", "replace")
         else:
@@ -314,14 +340,16 @@ class Core:
         response: HttpResponse,
         headers: dict[str, str],
         content: bytes,
+        error: ValueError,
         *,
         attempts: int,
         started: float,
     ) -> InvalidResponse:
         text = self.redactor(content.decode("utf-8", "replace"))
+        why = "is not JSON" if not isinstance(error, bounded_json.TooDeep) else str(error)
         return InvalidResponse(
             f"{prepared.operation.id}: the server answered {response.status} "
-            f"with a body that is not JSON: {text[:120]!r}",
+            f"with a body that {why}: {text[:120]!r}",
             result=Result(
                 response.status,
                 headers,
@@ -407,6 +435,32 @@ class Core:
                 elapsed=elapsed,
             )
             log.log(logging.INFO if debug else logging.DEBUG, "%s", line, extra=REDACTED)
+
+
+def _not_utf8(operation: Operation, params: Any) -> InvalidInput:
+    """The input field holding text that cannot be sent (invalid UTF-8 from the command
+    line or a file name arrives as lone surrogates)."""
+    pending: list[tuple[str, Any]] = [("", params)]
+    field = "input"
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                field = path or "input"
+                break
+        elif isinstance(value, dict):
+            pending.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            pending.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(value))
+        elif isinstance(value, BaseModel):
+            pending.append((path, value.model_dump()))
+    return InvalidInput(
+        f"{operation.id}: {field}: the text is not valid UTF-8 (or holds lone surrogates)",
+        field=field,
+        hint="give UTF-8 text; a file name that is not UTF-8 must be renamed",
+    )
 
 
 def _query_value(value: Any) -> Any:

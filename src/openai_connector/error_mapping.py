@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from .connection import Connection
-from .errors import APIStatusError, InvalidInput, error_class_for
+from .errors import APIStatusError, InvalidInput, UnexpectedRedirect, error_class_for
 from .operations.base import Operation
 from .result import Result
 from .secrets import Redactor
@@ -34,7 +35,8 @@ def validation_error(exc: ValidationError, operation: Operation) -> InvalidInput
             {"field": _field_path(error["loc"]), "message": message, "type": error["type"]}
         )
     # with unions, the deepest path is the member that came closest to matching
-    first = max(errors, key=lambda e: e["field"].count("."))
+    # (and of equally deep ones, not a union's literal member such as "auto")
+    first = max(errors, key=lambda e: (e["field"].count("."), e["type"] != "literal_error"))
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return InvalidInput(
         f"{operation.id}: {first['field']}: {first['message']}{more}",
@@ -68,6 +70,8 @@ def status_error(
     """The error for an error status, carrying the result's envelope; redacted."""
     message, code = _error_detail(result.body)
     cls = error_class_for(result.status, code)
+    if cls is UnexpectedRedirect:
+        return _redirect(operation_id, result, redact)
     hint = _hint(result.status, code, message, connection)
     text = f"{operation_id}: HTTP {result.status}"
     if code and code != str(result.status):  # some servers repeat the status as the code
@@ -75,6 +79,31 @@ def status_error(
     if message:
         text += f": {message}"
     return cls(redact(text), result=result, hint=hint and redact(hint))
+
+
+def _redirect(operation_id: str, result: Result, redact: Redactor) -> UnexpectedRedirect:
+    """A 3xx: name where it points (scheme, host and port only: a path or query may hold a
+    token), and say the connector does not follow it."""
+    where = "elsewhere"
+    location = result.headers.get("location", "")
+    try:
+        parts = urlsplit(location.strip())
+        host = parts.hostname
+        if host:
+            port = f":{parts.port}" if parts.port else ""
+            where = f"to {parts.scheme or 'https'}://{host}{port}"
+        elif location.strip().startswith("/"):
+            where = "to another path on the same server"
+    except ValueError:  # a Location that is not a URL
+        pass
+    return UnexpectedRedirect(
+        redact(
+            f"{operation_id}: HTTP {result.status}: the server redirects {where}; "
+            "the connector does not follow redirects"
+        ),
+        result=result,
+        hint="set base_url to the final URL (the one the redirect points to)",
+    )
 
 
 def _hint(status: int, code: str | None, message: str | None, connection: Connection) -> str | None:

@@ -15,6 +15,7 @@
     │   ├── StreamInterrupted           stream_interrupted
     │   └── InvalidResponse             invalid_response           no
     ├── APIStatusError                  (by status)     upstream
+    │   ├── UnexpectedRedirect     3xx  redirected      user       no
     │   ├── BadRequest          400/422 bad_request     user       no
     │   ├── AuthenticationFailed   401  auth_failed     user       no
     │   ├── PermissionDenied       403  permission_denied user     no
@@ -212,6 +213,13 @@ class APIStatusError(ConnectorError):
         return data
 
 
+class UnexpectedRedirect(APIStatusError):
+    """A 3xx answer: the connector does not follow redirects (they could carry the key away)."""
+
+    code: ClassVar[str] = "redirected"
+    source: ClassVar[Source] = "user"
+
+
 class BadRequest(APIStatusError):
     code: ClassVar[str] = "bad_request"
     source: ClassVar[Source] = "user"
@@ -273,7 +281,9 @@ def error_class_for(status: int, error_code: str | None) -> type[APIStatusError]
         return STATUS_ERRORS[status]
     if status >= 500:
         return ServerError
-    return BadRequest if status < 500 else ServerError
+    if 300 <= status < 400:
+        return UnexpectedRedirect
+    return BadRequest
 
 
 # ------------------------------------------------------------- output errors

@@ -106,6 +106,8 @@ class Result:
         choices = body.get("choices")
         if isinstance(choices, list) and choices:
             first = choices[0]
+            if not isinstance(first, dict):
+                return None
             message = first.get("message")
             if isinstance(message, dict):
                 content = message.get("content")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Protocol
 
+from . import bounded_json
 from .errors import ConnectionFailed, InvalidResponse, RequestTimeout, StreamInterrupted
 from .result import RateLimit, Result
 from .transport.sse import SseDecoder, SseEvent
@@ -46,11 +46,17 @@ class StreamAssembler(Protocol):
 
 def parse_event(event: SseEvent) -> Any:
     try:
-        return json.loads(event.data)
-    except ValueError:
+        return bounded_json.loads(event.data)
+    except ValueError as exc:
         raise InvalidResponse(
-            f"the stream sent an event that is not JSON: {event.data[:80]!r}"
+            f"the stream sent an event that {bounded_json.describe(exc)}: {event.data[:80]!r}"
         ) from None
+
+
+def is_done(event: SseEvent) -> bool:
+    """The ``data: [DONE]`` sentinel (surrounding spaces allowed)."""
+    data = event.data
+    return data == "[DONE]" or (len(data) < 16 and data.strip() == "[DONE]")
 
 
 class StreamState:
@@ -81,8 +87,13 @@ class StreamState:
 
     @staticmethod
     def is_event_stream(status: int, headers: dict[str, str]) -> bool:
-        return 200 <= status < 300 and headers.get("content-type", "").startswith(
-            "text/event-stream"
+        """A 2xx answer of media type ``text/event-stream`` (any case, parameters allowed)."""
+        if not 200 <= status < 300:
+            return False
+        media_type = headers.get("content-type", "")
+        return (
+            media_type.startswith("text/event-stream")
+            or media_type.split(";", 1)[0].strip().lower() == "text/event-stream"
         )
 
     def plain_result(self, status: int, headers: dict[str, str], content: bytes) -> Result:

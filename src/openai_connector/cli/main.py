@@ -16,6 +16,7 @@ import click
 from .. import __version__
 from .global_options import accept_global_options, check, global_options, overrides
 from .run import OperationGroup
+from .templates import templates
 
 if TYPE_CHECKING:
     from .session import CliOptions
@@ -31,6 +32,7 @@ Exit codes:
   4  no usable response: connection refused, timeout, stream cut off, malformed body,
      no text for --text
   5  the answer came but its output file could not be written: the result is on stdout
+  141  standard output closed early (e.g. piped into head); nothing more printed
 """
 
 
@@ -240,13 +242,17 @@ def _accept_global_options(group: click.Group) -> None:
             _accept_global_options(command)
 
 
+cli.add_command(templates)
 _accept_global_options(cli)
 
 
 def main() -> None:
-    cli(prog_name="openai-connector")
+    try:
+        cli(prog_name="openai-connector")
+    except SystemExit as exc:
+        # click ends a broken pipe outside a session with a quiet exit 1: say it the same way
+        if exc.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+            from .session import OUTPUT_CLOSED
 
-
-from .templates import templates  # noqa: E402
-
-cli.add_command(templates)
+            raise SystemExit(OUTPUT_CLOSED) from None
+        raise

@@ -19,7 +19,6 @@ input as JSON) would become ``--name-value``.
 from __future__ import annotations
 
 import enum
-import json
 import re
 import types
 import typing
@@ -30,6 +29,8 @@ from typing import Any, Literal
 import click
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+
+from .. import bounded_json
 
 RESERVED = frozenset({"params", "help"})
 """Option names the ``run`` command uses itself."""
@@ -52,7 +53,7 @@ def read_text_argument(value: str, option: str) -> str:
 
 def parse_json(text: str, option: str) -> Any:
     try:
-        return json.loads(text)
+        return bounded_json.loads(text)
     except ValueError as exc:
         raise click.BadParameter(f"not valid JSON: {exc}", param_hint=option) from None
 
@@ -163,7 +164,7 @@ class FieldOption:
             values = list(value)
             if len(values) == 1 and isinstance(values[0], str) and _JSON_START.match(values[0]):
                 try:
-                    return json.loads(values[0])
+                    return bounded_json.loads(values[0])
                 except ValueError:
                     pass
             if len(values) == 1 and self.allows_text:
@@ -183,7 +184,7 @@ def _text_or_json(value: str, option: str) -> Any:
         text = read_text_argument(value, option)
     if _JSON_START.match(text):
         try:
-            return json.loads(text)
+            return bounded_json.loads(text)
         except ValueError:
             pass
     return text

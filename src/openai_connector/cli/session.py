@@ -3,7 +3,7 @@
 Exit codes: 0 ok, 2 user error (bad input, configuration, missing secret; also click's usage
 errors), 3 the provider answered with an error status, 4 no usable response (none, a cut
 one, a malformed one, no text for --text), 5 the answer came but its output file could not
-be written, 1 anything else.
+be written, 141 standard output was closed early, 1 anything else.
 """
 
 from __future__ import annotations
@@ -40,6 +40,16 @@ CONNECTION_ENV = (
     "AZURE_OPENAI_AD_TOKEN",
 )
 INTERRUPTED = 130
+OUTPUT_CLOSED = 141
+"""Standard output was closed early (``| head``): 128 + SIGPIPE, as other commands end."""
+
+
+def output_closed() -> click.exceptions.Exit:
+    """Stop quietly: nothing more can be printed, and Python must not complain at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return click.exceptions.Exit(OUTPUT_CLOSED)
 
 
 @dataclass
@@ -149,6 +159,8 @@ class Session:
                 raise click.exceptions.Exit(exc.exit_code) from None
             except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
+            except BrokenPipeError:
+                raise output_closed() from None
             except KeyboardInterrupt:
                 self.output.text("interrupted", err=True)
                 raise click.exceptions.Exit(INTERRUPTED) from None

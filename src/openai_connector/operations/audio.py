@@ -27,6 +27,7 @@ from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
 from .downloads import check_output_file, save_body
+from .limits import ModelName
 from .uploads import Upload, UploadSource, audio_format, check_source, content_type_for, read_upload
 
 MAX_AUDIO_BYTES = 25 * 1024 * 1024
@@ -87,7 +88,7 @@ class _SpeechToTextInput(OperationInput):
         min_length=1,
         max_length=255,
     )
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="whisper-1 (default), gpt-4o-transcribe ...; on Azure the deployment name",
         json_schema_extra={
@@ -227,7 +228,7 @@ class SpeechInput(OperationInput):
         description="The text to speak: up to 4096 characters",
         validation_alias=AliasChoices("input", "text"),
     )
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="gpt-4o-mini-tts (default), tts-1 or tts-1-hd",
         json_schema_extra={"examples": ["gpt-4o-mini-tts", "tts-1", "tts-1-hd"]},

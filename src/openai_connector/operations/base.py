@@ -32,7 +32,9 @@ PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 class OperationInput(BaseModel):
     """Base of every input model: unknown fields are refused, never silently sent."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, frozen=True, allow_inf_nan=False
+    )
 
 
 def local(default: Any = None, description: str = "", **kwargs: Any) -> Any:

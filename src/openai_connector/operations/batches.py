@@ -86,7 +86,8 @@ class WaitInput(BatchIdInput):
 
 
 def _progress(body: dict[str, Any]) -> dict[str, Any]:
-    counts = body.get("request_counts") or {}
+    counts = body.get("request_counts")
+    counts = counts if isinstance(counts, dict) else {}
     return {
         "id": body.get("id"),
         "status": body.get("status"),
@@ -129,8 +130,8 @@ async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
     )
     files: list[str] = []
     for key, target in targets.items():
-        file_id = result.body.get(key)
-        if not file_id:
+        file_id = result.body.get(key) if isinstance(result.body, dict) else None
+        if not file_id or not isinstance(file_id, str):
             continue
         runner.progress({"operation": "batches.wait", "downloading": file_id, "to": str(target)})
         saved = await runner.call(

@@ -28,6 +28,7 @@ from . import limits
 from .base import Context, Operation, OperationInput, RequestSpec, local
 from .chat_stream import ChatStreamAssembler
 from .data_sources import DataSource, check_data_sources, credentials
+from .limits import MAX_TOKEN_COUNT, ModelName, Seed
 from .messages import ContentPart, Message, image_part, parse_history
 
 
@@ -70,7 +71,7 @@ class Tool(BaseModel):
 
 
 class ChatInput(OperationInput):
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="Model name, or on Azure the deployment name; default: the connection's",
         json_schema_extra={"examples": list(KNOWN_CHAT_MODELS)},
@@ -103,16 +104,19 @@ class ChatInput(OperationInput):
         validation_alias=AliasChoices("n", "choices"),
     )
     max_tokens: int | None = Field(
-        None, ge=1, description="Sent as max_completion_tokens where the model requires it"
+        None,
+        ge=1,
+        le=MAX_TOKEN_COUNT,
+        description="Sent as max_completion_tokens where the model requires it",
     )
-    max_completion_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1, le=MAX_TOKEN_COUNT)
     stop: str | list[str] | None = Field(None, description="Up to 4 stop sequences")
     presence_penalty: float | None = Field(None, ge=-2, le=2)
     frequency_penalty: float | None = Field(None, ge=-2, le=2)
     logit_bias: dict[str, int] | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = Field(None, ge=0, le=20)
-    seed: int | None = None
+    seed: Seed | None = None
     user: str | None = None
     response_format: ResponseFormat | None = None
     tools: list[Tool] | None = Field(None, max_length=128)

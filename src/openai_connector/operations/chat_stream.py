@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .choice_stream import ChoiceStreamAssembler
+from .choice_stream import MAX_TOOL_CALLS, ChoiceStreamAssembler, EventShape
 
 
 class ChatStreamAssembler(ChoiceStreamAssembler):
@@ -18,25 +18,37 @@ class ChatStreamAssembler(ChoiceStreamAssembler):
         return {"parts": [], "finish_reason": None, "message": {}}
 
     def _add_choice(self, state: dict[str, Any], choice: dict[str, Any]) -> str | None:
-        delta = choice.get("delta") or {}
+        shape = self._shape
+        delta = choice.get("delta")
+        if type(delta) is not dict:
+            delta = shape.mapping(delta, "delta")
         content = delta.get("content")
         if content:
+            if type(content) is not str:
+                raise shape.wrong("delta.content", content, "a string")
             state["parts"].append(content)
         if len(delta) > 1 or content is None:
-            self._merge(state["message"], delta)
-        if choice.get("logprobs"):
-            state.setdefault("logprobs", []).extend(choice["logprobs"].get("content") or [])
+            self._merge(shape, state["message"], delta)
+        elif type(content) is not str:  # a falsy non-string: 0, false, [], {}
+            raise shape.wrong("delta.content", content, "a string")
+        logprobs = choice.get("logprobs")
+        if logprobs:
+            logprobs = shape.mapping(logprobs, "logprobs")
+            content_logprobs = shape.items(logprobs.get("content"), "logprobs.content")
+            state.setdefault("logprobs", []).extend(content_logprobs)
         return content if content else None
 
     @staticmethod
-    def _merge(message: dict[str, Any], delta: dict[str, Any]) -> None:
+    def _merge(shape: EventShape, message: dict[str, Any], delta: dict[str, Any]) -> None:
         for key, value in delta.items():
             if key == "content" or value is None:
                 continue
             if key == "tool_calls":
                 calls = message.setdefault("tool_calls", [])
-                for call in value:
-                    i = call.get("index", len(calls))
+                for number, item in enumerate(shape.items(value, "delta.tool_calls")):
+                    field = f"delta.tool_calls[{number}]"
+                    call = shape.mapping(item, field, null=False)
+                    i = shape.index(call.get("index", len(calls)), f"{field}.index", MAX_TOOL_CALLS)
                     while len(calls) <= i:
                         calls.append(
                             {
@@ -46,15 +58,13 @@ class ChatStreamAssembler(ChoiceStreamAssembler):
                             }
                         )
                     target = calls[i]
-                    if call.get("id"):
-                        target["id"] = call["id"]
-                    function = call.get("function") or {}
-                    target["function"]["name"] += function.get("name") or ""
-                    target["function"]["arguments"] += function.get("arguments") or ""
+                    call_id = shape.text(call.get("id"), f"{field}.id")
+                    if call_id:
+                        target["id"] = call_id
+                    _append_function(shape, target["function"], call.get("function"), field)
             elif key == "function_call":
                 call = message.setdefault("function_call", {"name": "", "arguments": ""})
-                call["name"] += value.get("name") or ""
-                call["arguments"] += value.get("arguments") or ""
+                _append_function(shape, call, value, "delta")
             elif key == "context" and isinstance(value, dict):
                 # Azure On Your Data: citations and intent, possibly spread over chunks
                 context = message.setdefault("context", {})
@@ -77,3 +87,11 @@ class ChatStreamAssembler(ChoiceStreamAssembler):
             "finish_reason": state["finish_reason"],
             "logprobs": {"content": state["logprobs"]} if "logprobs" in state else None,
         }
+
+
+def _append_function(shape: EventShape, target: dict[str, str], function: Any, field: str) -> None:
+    """Add a streamed piece of a function's name and arguments to what came before."""
+    function = shape.mapping(function, f"{field}.function")
+    target["name"] += shape.text(function.get("name"), f"{field}.function.name") or ""
+    arguments = shape.text(function.get("arguments"), f"{field}.function.arguments")
+    target["arguments"] += arguments or ""

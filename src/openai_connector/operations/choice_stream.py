@@ -2,21 +2,73 @@
 
 The provider streams partial choices; an assembler keeps each choice's state, yields the new
 text of choice 0 as it arrives, and at the end builds the body a plain call would return.
+
+Nothing a server sends sizes a structure unchecked: a choice ``index`` (or a tool call's)
+must be an integer below :data:`MAX_CHOICES` (:data:`MAX_TOOL_CALLS`), and every field
+has the type the API documents; anything else is :class:`InvalidResponse`.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..errors import StreamInterrupted
-from ..streaming import StreamChunk, parse_event
+from ..errors import InvalidResponse, StreamInterrupted
+from ..streaming import StreamChunk, is_done, parse_event
 from ..transport.sse import SseEvent
+
+MAX_CHOICES = 128
+"""The API's largest ``n``: a choice index must be below it."""
+MAX_TOOL_CALLS = 128
+"""The API's largest number of tools: a tool call index must be below it."""
+
+
+class EventShape:
+    """Checks on the values of one event, raising :class:`InvalidResponse` naming the field."""
+
+    __slots__ = ("operation_id",)
+
+    def __init__(self, operation_id: str) -> None:
+        self.operation_id = operation_id
+
+    def wrong(self, field: str, value: Any, expected: str) -> InvalidResponse:
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return InvalidResponse(
+            f"{self.operation_id}: the stream sent {field} = {shown}; expected {expected}"
+        )
+
+    def index(self, value: Any, field: str, bound: int) -> int:
+        if type(value) is not int or not 0 <= value < bound:
+            raise self.wrong(field, value, f"an integer from 0 to {bound - 1}")
+        return value
+
+    def mapping(self, value: Any, field: str, *, null: bool = True) -> dict[str, Any]:
+        """An object; null counts as empty where ``null`` allows it."""
+        if value is None and null:
+            return {}
+        if type(value) is not dict:
+            raise self.wrong(field, value, "an object")
+        return value
+
+    def items(self, value: Any, field: str) -> list[Any]:
+        """An array; null counts as empty."""
+        if value is None:
+            return []
+        if type(value) is not list:
+            raise self.wrong(field, value, "an array")
+        return value
+
+    def text(self, value: Any, field: str) -> str | None:
+        if value is None or type(value) is str:
+            return value
+        raise self.wrong(field, value, "a string")
 
 
 class ChoiceStreamAssembler:
     """The shared part: ``[DONE]``, error events, the head fields, usage, per-choice state."""
 
-    __slots__ = ("_choices", "_head", "_usage", "complete")
+    __slots__ = ("_choices", "_head", "_shape", "_usage", "complete")
     operation_id: ClassVar[str] = ""
     object_name: ClassVar[str] = ""
 
@@ -25,6 +77,7 @@ class ChoiceStreamAssembler:
         self._head: dict[str, Any] = {}
         self._choices: dict[int, dict[str, Any]] = {}
         self._usage: Any = None
+        self._shape = EventShape(self.operation_id)
 
     def _new_state(self) -> dict[str, Any]:
         return {"parts": [], "finish_reason": None}
@@ -37,14 +90,17 @@ class ChoiceStreamAssembler:
         raise NotImplementedError
 
     def add(self, event: SseEvent) -> StreamChunk | None:
-        if event.data == "[DONE]":
+        if self.complete:
+            return None  # events after [DONE] are not part of the answer
+        if is_done(event):
             self.complete = True
             return None
         data = parse_event(event)
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             return StreamChunk(data)
+        shape = self._shape
         if "error" in data and "choices" not in data:
-            error = data["error"] if isinstance(data["error"], dict) else {}
+            error = data["error"] if type(data["error"]) is dict else {}
             raise StreamInterrupted(
                 f"{self.operation_id}: the provider broke off the stream: "
                 f"{error.get('message', data)}"
@@ -54,18 +110,31 @@ class ChoiceStreamAssembler:
         if data.get("system_fingerprint") is not None:
             self._head["system_fingerprint"] = data["system_fingerprint"]
         if data.get("usage"):
-            self._usage = data["usage"]
+            self._usage = data["usage"]  # an odd shape gives no Usage, as in a plain body
         text = None
-        for choice in data.get("choices") or ():
+        choices = data.get("choices")
+        if choices is None:
+            return StreamChunk(data, text)
+        if type(choices) is not list:
+            raise shape.wrong("choices", choices, "an array")
+        for number, choice in enumerate(choices):
+            # checked inline (no calls, no field names built) while all is well: a hot loop
+            if type(choice) is not dict:
+                raise shape.wrong(f"choices[{number}]", choice, "an object")
             index = choice.get("index", 0)
+            if type(index) is not int or not 0 <= index < MAX_CHOICES:
+                shape.index(index, f"choices[{number}].index", MAX_CHOICES)
             state = self._choices.get(index)
             if state is None:
                 state = self._choices[index] = self._new_state()
             piece = self._add_choice(state, choice)
             if piece and index == 0:
                 text = piece
-            if choice.get("finish_reason"):
-                state["finish_reason"] = choice["finish_reason"]
+            reason = choice.get("finish_reason")
+            if reason:
+                if type(reason) is not str:
+                    raise shape.wrong(f"choices[{number}].finish_reason", reason, "a string")
+                state["finish_reason"] = reason
         return StreamChunk(data, text)
 
     def body(self) -> dict[str, Any]:

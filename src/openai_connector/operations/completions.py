@@ -16,14 +16,15 @@ from ..transport.target import quote_path
 from . import limits
 from .base import Context, Operation, OperationInput, RequestSpec, local
 from .choice_stream import ChoiceStreamAssembler
+from .limits import MAX_TOKEN_COUNT, ModelName, Seed, TokenId
 
 LEGACY_COMPLETION_MODELS = ("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002")
 
-Prompt = str | list[str] | list[int] | list[list[int]]
+Prompt = str | list[str] | list[TokenId] | list[list[TokenId]]
 
 
 class CompletionsInput(OperationInput):
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="Model name, or on Azure the deployment name; default: the connection's",
         json_schema_extra={"examples": list(LEGACY_COMPLETION_MODELS)},
@@ -33,7 +34,9 @@ class CompletionsInput(OperationInput):
         description="The text to continue: a string, a list of strings, or token arrays"
     )
     suffix: str | None = Field(None, description="Text that comes after the completion")
-    max_tokens: int | None = Field(None, ge=0, description="Most tokens to generate")
+    max_tokens: int | None = Field(
+        None, ge=0, le=MAX_TOKEN_COUNT, description="Most tokens to generate"
+    )
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, ge=0, le=1)
     n: int | None = Field(None, ge=1, le=128, description="Completions per prompt")
@@ -48,7 +51,7 @@ class CompletionsInput(OperationInput):
     presence_penalty: float | None = Field(None, ge=-2, le=2)
     frequency_penalty: float | None = Field(None, ge=-2, le=2)
     logit_bias: dict[str, int] | None = Field(None, description="Token id -> bias from -100 to 100")
-    seed: int | None = None
+    seed: Seed | None = None
     user: str | None = None
     stream: bool = local(False, "Stream the completion as it is generated")
 
@@ -102,12 +105,12 @@ class CompletionsStreamAssembler(ChoiceStreamAssembler):
     object_name: ClassVar[str] = "text_completion"
 
     def _add_choice(self, state: dict[str, Any], choice: dict[str, Any]) -> str | None:
-        piece = choice.get("text")
+        piece = self._shape.text(choice.get("text"), "text")
         if piece:
             state["parts"].append(piece)
         if choice.get("logprobs"):
             merged = state.setdefault("logprobs", {})
-            for key, values in choice["logprobs"].items():
+            for key, values in self._shape.mapping(choice["logprobs"], "logprobs").items():
                 if isinstance(values, list):
                     merged.setdefault(key, []).extend(values)
         return piece if piece else None

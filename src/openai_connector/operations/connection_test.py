@@ -17,10 +17,11 @@ from ..constants import DEFAULT_MODEL
 from ..errors import APIStatusError, ConnectorError, InvalidInput
 from ..result import Result
 from .base import Operation, OperationInput, Runner
+from .limits import ModelName
 
 
 class ConnectionTestInput(OperationInput):
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="Model (Azure: deployment) for the chat steps; default: the connection's, "
         "else on OpenAI gpt-5-mini, on a compatible server the first listed model",

@@ -29,6 +29,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ..errors import InvalidInput
+from .limits import MAX_COUNT
 
 SOURCE_TYPES = ("azure_search", "azure_cosmos_db")
 SECRET_FIELDS = frozenset(
@@ -128,7 +129,9 @@ class CosmosFieldsMapping(SearchFieldsMapping):
 class _Retrieval(_Strict):
     """Parameters every source type shares."""
 
-    top_n_documents: int | None = Field(None, ge=1, description="How many documents to use")
+    top_n_documents: int | None = Field(
+        None, ge=1, le=MAX_COUNT, description="How many documents to use"
+    )
     in_scope: bool | None = Field(None, description="Answer only from the indexed data")
     strictness: int | None = Field(None, ge=1, le=5, description="Relevance filtering, 1 to 5")
     role_information: str | None = Field(

@@ -17,6 +17,7 @@ from ..result import Result
 from . import limits
 from .base import Context, Operation, OperationInput, RequestSpec
 from .chat import ChatInput, build_chat
+from .limits import ModelName
 
 DOCS = """\
 OpenAI retired the Edits API (`POST /v1/edits` and the `text-davinci-edit-001` and
@@ -40,7 +41,7 @@ class EditsInput(OperationInput):
     instruction: str = Field(
         min_length=1, description="How to edit it, e.g. 'Fix the spelling mistakes'"
     )
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="A chat model, or on Azure its deployment name; default: the connection's",
         json_schema_extra={"examples": list(KNOWN_CHAT_MODELS)},

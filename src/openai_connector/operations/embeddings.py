@@ -18,11 +18,12 @@ from ..errors import InvalidResponse
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec
+from .limits import MAX_COUNT, ModelName, TokenId
 
 MAX_INPUTS = 2048
 EMBEDDING_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
 
-EmbeddingInput = str | list[str] | list[int] | list[list[int]]
+EmbeddingInput = str | list[str] | list[TokenId] | list[list[TokenId]]
 
 
 class EmbeddingsInput(OperationInput):
@@ -31,14 +32,17 @@ class EmbeddingsInput(OperationInput):
         "no empty strings",
         validation_alias=AliasChoices("input", "text", "texts"),
     )
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="Model name, or on Azure the deployment name; default: the connection's",
         json_schema_extra={"examples": list(EMBEDDING_MODELS)},
         validation_alias=AliasChoices("model", "deployment"),
     )
     dimensions: int | None = Field(
-        None, ge=1, description="Length of the vectors (text-embedding-3 models and later)"
+        None,
+        ge=1,
+        le=MAX_COUNT,
+        description="Length of the vectors (text-embedding-3 models and later)",
     )
     encoding_format: Literal["float", "base64"] | None = Field(
         None, description="base64 is smaller on the wire; it is decoded to floats for you"

@@ -14,6 +14,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from ..result import Result
 from .base import Context, Operation, OperationInput, RequestSpec, Runner, local
+from .limits import MAX_COUNT, ModelName
 from .polling import Poll, poll_until
 
 AZURE_NOTE = (
@@ -30,7 +31,7 @@ JOB_ID = Field(
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Hyperparameters(_Strict):
@@ -109,9 +110,7 @@ def check_metadata(value: dict[str, str] | None) -> dict[str, str] | None:
 
 
 class CreateInput(OperationInput):
-    model: str = Field(
-        min_length=1, description="Base model to fine-tune, e.g. gpt-4o-mini-2024-07-18"
-    )
+    model: ModelName = Field(description="Base model to fine-tune, e.g. gpt-4o-mini-2024-07-18")
     training_file: str = Field(min_length=1, description="Id of an uploaded fine-tune file")
     validation_file: str | None = Field(None, min_length=1)
     hyperparameters: Hyperparameters | None = Field(
@@ -130,7 +129,7 @@ class CreateInput(OperationInput):
 
 class JobsListInput(OperationInput):
     after: str | None = Field(None, min_length=1, description="Cursor: a job id from a page")
-    limit: int | None = Field(None, ge=1, description="How many jobs (default 20)")
+    limit: int | None = Field(None, ge=1, le=MAX_COUNT, description="How many jobs (default 20)")
     metadata: dict[str, str] | None = Field(None, description="Only jobs with this metadata")
 
 
@@ -148,7 +147,7 @@ class JobIdInput(OperationInput):
 
 class PageInput(JobIdInput):
     after: str | None = Field(None, min_length=1, description="Cursor from the previous page")
-    limit: int | None = Field(None, ge=1, description="How many to return")
+    limit: int | None = Field(None, ge=1, le=MAX_COUNT, description="How many to return")
 
 
 class WaitInput(JobIdInput):

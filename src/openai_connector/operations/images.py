@@ -64,6 +64,7 @@ from .image_limits import (
     refuse,
     rules_for,
 )
+from .limits import ModelName
 from .uploads import Upload, UploadSource, check_source, read_upload
 
 SIZE_PATTERN = r"^(auto|\d{2,5}x\d{2,5})$"
@@ -82,7 +83,7 @@ class _ImageInput(OperationInput):
 
     model_config = ConfigDict(ser_json_bytes="base64")
 
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="dall-e-2, dall-e-3, gpt-image-1 ...; on Azure the deployment name",
         json_schema_extra={"examples": ["dall-e-3", "dall-e-2", "gpt-image-1"]},

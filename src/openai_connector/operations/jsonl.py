@@ -27,6 +27,7 @@ from ..errors import InvalidInput
 from ..result import Result
 from .base import Operation, OperationInput, Runner, local
 from .downloads import check_output_file, write_file
+from .limits import ModelName
 from .messages import Message, parse_history
 
 BatchEndpoint = Literal[
@@ -59,9 +60,7 @@ class JsonlInput(OperationInput):
     output: str = local(..., "The file to write; its name must end in .jsonl")
     overwrite: bool = local(False, "Replace output if it exists (else it is refused)")
     endpoint: BatchEndpoint = local("/v1/chat/completions", "batch: the url of every request")
-    model: str | None = local(
-        None, "batch: the model put in each body that names none", min_length=1
-    )
+    model: ModelName | None = local(None, "batch: the model put in each body that names none")
 
     @field_validator("records", mode="before")
     @classmethod
@@ -171,7 +170,7 @@ def _json_object(raw: Any) -> dict[str, Any] | None:
         return None
     try:
         copy = json.loads(json.dumps(raw, allow_nan=False))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
     return copy if isinstance(copy, dict) else None
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 import mimetypes
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .. import bounded_json
 from ..errors import InvalidInput
 from .uploads import file_size, read_limited
 
@@ -81,7 +81,9 @@ def parse_history(value: Any) -> Any:
         if not text:
             return None
         try:
-            return json.loads(text)
+            return bounded_json.loads(text)
+        except bounded_json.TooDeep as exc:
+            raise ValueError(f"the JSON {exc}") from None
         except ValueError as exc:
             raise ValueError(f"not valid JSON: {exc}") from None
     return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .base import Operation, OperationInput
+from .limits import ModelName
 
 
 class ModelsListInput(OperationInput):
@@ -12,7 +13,7 @@ class ModelsListInput(OperationInput):
 
 
 class ModelIdInput(OperationInput):
-    model: str = Field(description="Model id, e.g. gpt-4o-mini or ft:gpt-4o-mini:org::id")
+    model: ModelName = Field(description="Model id, e.g. gpt-4o-mini or ft:gpt-4o-mini:org::id")
 
 
 OPERATIONS = (

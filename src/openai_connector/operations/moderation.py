@@ -7,13 +7,14 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from .base import Operation, OperationInput
+from .limits import ModelName
 
 
 class ModerationInput(OperationInput):
     input: str | list[str] | list[dict[str, Any]] = Field(
         description="Text, a list of texts, or multimodal parts (text and image_url)"
     )
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="omni-moderation-latest (default) or text-moderation-latest",
         json_schema_extra={"examples": ["omni-moderation-latest", "text-moderation-latest"]},

@@ -13,13 +13,13 @@ response (redacted).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from ..errors import InvalidInput
+from ..transport.target import HEADER_NAME, header_value_problem
 from .base import Context, Operation, OperationInput, RequestSpec
 from .uploads import UploadSource, check_source, read_upload
 
@@ -35,7 +35,6 @@ REFUSED_HEADERS = {
     "transfer-encoding": "the connector sets it",
     "content-type": "the connector sets it from data (JSON) or form_data/file_data (multipart)",
 }
-HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 QueryValue = str | int | float | bool | list[str | int | float | bool]
 FormValue = str | int | float | bool
 
@@ -125,8 +124,9 @@ class RawInput(OperationInput):
         for name, text in (value or {}).items():
             if not HEADER_NAME.match(name):
                 raise ValueError(f"{name!r} is not a valid header name")
-            if "\r" in text or "\n" in text:
-                raise ValueError(f"{name}: header values cannot contain line breaks")
+            problem = header_value_problem(text)
+            if problem:
+                raise ValueError(f"{name}: {problem}")
             reason = REFUSED_HEADERS.get(name.lower())
             if reason:
                 raise ValueError(f"{name} cannot be set here: {reason}")
@@ -145,8 +145,16 @@ def check_path(value: str) -> str:
             f"{value!r}: no query (use query_params), fragment, backslash, space or control "
             "character in the path"
         )
-    if any(segment in ("..", ".") for segment in decoded.split("/")):
-        raise ValueError(f"{value!r}: '.' and '..' segments are not allowed")
+    for _ in range(3):  # a server may decode twice: "%252e" is "." to it
+        if "%" not in decoded:
+            break
+        decoded = unquote(decoded)
+    # "..;x" and ".;x" are "..", "." to servers that strip path parameters (Tomcat, Jetty)
+    if any(segment.split(";", 1)[0] in ("..", ".") for segment in decoded.split("/")):
+        raise ValueError(
+            f"{value!r}: '.' and '..' segments (also as '..;', '.;' or percent-encoded) "
+            "are not allowed"
+        )
     return value
 
 

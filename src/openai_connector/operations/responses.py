@@ -15,9 +15,11 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from ..constants import KNOWN_CHAT_MODELS
 from ..errors import InvalidResponse, StreamInterrupted
 from ..result import Result
-from ..streaming import StreamChunk, parse_event
+from ..streaming import StreamChunk, is_done, parse_event
 from ..transport.sse import SseEvent
 from .base import Context, Operation, OperationInput, RequestSpec, local
+from .choice_stream import EventShape
+from .limits import MAX_COUNT, MAX_TOKEN_COUNT, ModelName
 
 AZURE_NOTE = (
     "the Responses API is not part of the Azure OpenAI 2024-10-21 data-plane API this "
@@ -64,7 +66,7 @@ class ReasoningOptions(BaseModel):
 
 
 class ResponsesCreateInput(OperationInput):
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="Model name; default: the connection's",
         json_schema_extra={"examples": list(KNOWN_CHAT_MODELS)},
@@ -79,7 +81,10 @@ class ResponsesCreateInput(OperationInput):
         validation_alias=AliasChoices("instructions", "system"),
     )
     max_output_tokens: int | None = Field(
-        None, ge=16, description="Most tokens to generate, reasoning included (16 or more)"
+        None,
+        ge=16,
+        le=MAX_TOKEN_COUNT,
+        description="Most tokens to generate, reasoning included (16 or more)",
     )
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, ge=0, le=1)
@@ -89,7 +94,7 @@ class ResponsesCreateInput(OperationInput):
     )
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
-    max_tool_calls: int | None = Field(None, ge=1)
+    max_tool_calls: int | None = Field(None, ge=1, le=MAX_COUNT)
     text: TextOptions | None = Field(None, description="{format: {type: text|json_schema...}}")
     reasoning: ReasoningOptions | None = Field(None, description="{effort, summary}")
     previous_response_id: str | None = Field(
@@ -188,13 +193,16 @@ def build_response(data: ResponsesCreateInput, context: Context) -> RequestSpec:
 
 
 def output_text(response: dict[str, Any]) -> str:
-    """All ``output_text`` parts of a response's message items, joined."""
+    """All ``output_text`` parts of a response's message items, joined (odd shapes skipped)."""
     texts = []
-    for item in response.get("output") or ():
+    output = response.get("output")
+    for item in output if type(output) is list else ():
         if isinstance(item, dict) and item.get("type") == "message":
-            for part in item.get("content") or ():
+            content = item.get("content")
+            for part in content if type(content) is list else ():
                 if isinstance(part, dict) and part.get("type") == "output_text":
-                    texts.append(part.get("text") or "")
+                    text = part.get("text")
+                    texts.append(text if type(text) is str else "")
     return "".join(texts)
 
 
@@ -210,28 +218,49 @@ def add_output_text(result: Result, data: Any, context: Context) -> Result:
     return result
 
 
+RESPONSE_INDEX_FIELDS = (
+    "output_index",
+    "content_index",
+    "summary_index",
+    "annotation_index",
+    "partial_image_index",
+)
+MAX_RESPONSE_INDEX = 10_000
+"""Indexes into a response's output items and their parts must be below this."""
+
+
 class ResponsesStreamAssembler:
     """Text deltas as they come; at ``response.completed``, the final response object."""
 
-    __slots__ = ("_response", "complete")
+    __slots__ = ("_response", "_shape", "complete")
 
     def __init__(self) -> None:
         self.complete = False
         self._response: dict[str, Any] | None = None
+        self._shape = EventShape("responses.create")
 
     def add(self, event: SseEvent) -> StreamChunk | None:
-        if event.data == "[DONE]":  # not sent by OpenAI; some compatible servers add it
+        if self.complete or is_done(event):  # [DONE]: not sent by OpenAI; some servers add it
             return None
         data = parse_event(event)
-        kind = data.get("type") if isinstance(data, dict) else None
-        kind = kind or event.event
+        shape = self._shape
+        if type(data) is not dict:
+            if event.event in ("response.completed", "error") or (event.event or "").startswith(
+                "response.output_text"
+            ):
+                raise shape.wrong(f"the {event.event} event", data, "an object")
+            return StreamChunk(data, None, event.event)
+        kind = shape.text(data.get("type"), "type") or event.event
+        for field in RESPONSE_INDEX_FIELDS:
+            if field in data:
+                shape.index(data[field], field, MAX_RESPONSE_INDEX)
         if kind == "response.output_text.delta":
-            return StreamChunk(data, data.get("delta") or None, kind)
+            return StreamChunk(data, shape.text(data.get("delta"), "delta") or None, kind)
         if kind == "response.completed":
-            self._response = data.get("response") or {}
+            self._response = shape.mapping(data.get("response"), "response")
             self.complete = True
         elif kind in ("response.failed", "response.incomplete"):
-            self._stopped(kind, data.get("response") or {})
+            self._stopped(shape, kind, shape.mapping(data.get("response"), "response"))
         elif kind == "error":
             raise StreamInterrupted(
                 "responses.create: the provider broke off the stream: "
@@ -240,14 +269,15 @@ class ResponsesStreamAssembler:
         return StreamChunk(data, None, kind)
 
     @staticmethod
-    def _stopped(kind: str, response: dict[str, Any]) -> None:
+    def _stopped(shape: EventShape, kind: str, response: dict[str, Any]) -> None:
         body = with_output_text(response)
         if kind == "response.failed":
-            error = response.get("error") or {}
+            error = shape.mapping(response.get("error"), "response.error")
             detail = f"{error.get('code') or 'error'}: {error.get('message') or 'no message'}"
             message = f"responses.create: the response failed ({detail})"
         else:
-            reason = (response.get("incomplete_details") or {}).get("reason") or "unknown"
+            details = shape.mapping(response.get("incomplete_details"), "incomplete_details")
+            reason = details.get("reason") or "unknown"
             message = (
                 f"responses.create: the response is incomplete (reason: {reason}); "
                 "the partial response is in the error's result"

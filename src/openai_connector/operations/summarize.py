@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 
@@ -27,6 +27,7 @@ from ..result import Result
 from ..usage import Usage
 from .base import Operation, OperationInput, Runner, local
 from .chat_many import run_workers
+from .limits import MAX_TOKEN_COUNT, ModelName
 
 DEFAULT_MAX_CHUNK_TOKENS = 8_000
 UNKNOWN_CONTEXT_TOKENS = 8_192
@@ -64,7 +65,7 @@ Counter = Callable[[str], int]
 
 class SummarizeInput(OperationInput):
     text: str = Field(description="The text to summarise; any length")
-    length: Literal["short", "medium", "long"] | int = Field(
+    length: Literal["short", "medium", "long"] | Annotated[int, Field(ge=10, le=5_000)] = Field(
         "medium",
         description="short (about 60 words), medium (150), long (400), or a word count",
     )
@@ -72,7 +73,7 @@ class SummarizeInput(OperationInput):
     language: str | None = Field(
         None, description="Language of the summary (e.g. French); default: the text's"
     )
-    model: str | None = Field(
+    model: ModelName | None = Field(
         None,
         description="Model, or on Azure the deployment name; default: the connection's",
         validation_alias=AliasChoices("model", "deployment"),
@@ -82,6 +83,7 @@ class SummarizeInput(OperationInput):
         f"Largest piece of text per call, in tokens (default {DEFAULT_MAX_CHUNK_TOKENS}, "
         "capped by the model's context)",
         ge=100,
+        le=MAX_TOKEN_COUNT,
     )
     concurrency: int = local(4, "How many chunks are summarised at once", ge=1, le=64)
     tokenizer: Literal["auto", "tiktoken", "estimate"] = local(

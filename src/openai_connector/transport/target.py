@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import warnings
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlencode
@@ -57,6 +58,48 @@ def _clash(setting: str, other: str) -> ConfigError:
         "too: only one credential can be sent",
         hint=f"remove the user info from {setting}, or the other credential",
     )
+
+
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+def header_value_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as an HTTP header value, or None if it can."""
+    if "\r" in value or "\n" in value or "\0" in value:
+        return "header values cannot contain line breaks or NUL characters"
+    if not value.isascii():
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            return "header values can only hold Latin-1 characters"
+    return None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_headers(headers: dict[str, str], connection: Connection) -> None:
+    """Refuse a header value HTTP cannot carry, naming the setting it came from (not its value)."""
+    settings = {
+        "authorization": "api_key" if connection.api_key else "azure_ad_token",
+        "api-key": "api_key",
+        "openai-organization": "organization",
+        "openai-project": "project",
+    }
+    own = {name.lower(): name for name in connection.headers}
+    for name in own.values():
+        if not HEADER_NAME.match(name):
+            raise ConfigError(f"headers: {name!r} is not a valid header name", hint="fix headers")
+    for name, value in headers.items():
+        problem = header_value_problem(value)
+        if problem:
+            setting = f"headers.{own[name]}" if name in own else settings.get(name, name)
+            raise ConfigError(f"{setting}: {problem}", hint=f"fix {setting} in the connection")
 
 
 def quote_path(value: object) -> str:
@@ -140,6 +183,9 @@ def resolve_target(
         headers[name.lower()] = resolved
     for name, value in connection.query.items():
         query[name] = resolver.resolve(value)
+    _check_headers(headers, connection)
+    if not base_url.isascii() and not _utf8(base_url):
+        raise ConfigError("the base URL is not valid UTF-8", hint="fix base_url (or endpoint)")
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"base URL {mask_url_password(base_url)!r} is not an http(s) URL", hint="fix base_url"
