@@ -175,7 +175,9 @@ class ProcessEngine:
             workflow.do_engine_steps()
             progressed = False
             for task in workflow.get_tasks(state=TaskState.READY):
-                if task.task_spec.manual and self._ready_to_try(task):
+                if not task.task_spec.manual:
+                    progressed = True  # a timer fired during the last refresh
+                elif self._ready_to_try(task):
                     self._run_job(instance, task)
                     progressed = True
             if progressed:

@@ -55,6 +55,16 @@ def iso_duration_seconds(text: str) -> float:
         raise ValueError(f"{text!r} is not an ISO-8601 duration such as PT30S") from None
 
 
+class JobFailed(Exception):
+    """Raised by a task handler to fail its job with an error ``code`` (errorExpression sees
+    it as ``error.code``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 def failure_context(exc: Exception) -> dict[str, Any]:
     """The ``error`` an errorExpression sees: ``code`` is the HTTP status text when the
     provider answered (as Camunda's REST connector gives it), else our error code."""
@@ -65,6 +75,8 @@ def failure_context(exc: Exception) -> dict[str, Any]:
             "message": exc.message,
             "response": exc.result.envelope(),
         }
+    if isinstance(exc, JobFailed):
+        return {"code": exc.code, "type": "job_failed", "message": exc.message, "response": None}
     if isinstance(exc, ConnectorError):
         return {"code": exc.code, "type": exc.code, "message": exc.message, "response": None}
     return {"code": type(exc).__name__, "type": "job_failed", "message": str(exc),
