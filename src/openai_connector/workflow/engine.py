@@ -31,7 +31,8 @@ from ..errors import ConnectorError
 from ..secrets import Redactor, SecretStore
 from .bpmn_parser import LoadedProcess, load_process
 from .definition import SCRIPT_TASK_TYPE, ExpressionCache, JobSpec, ProcessLoadError
-from .http_json import HTTP_JSON_TYPE, HttpJsonPolicy, http_json_handler
+from .hosts import HostPolicy
+from .http_json import HTTP_JSON_TYPE, http_json_handler
 from .io_mapping import evaluate_inputs
 from .job import JobSemantics, Outcome, failure_context
 from .serializer import dump_workflow, load_workflow
@@ -42,7 +43,7 @@ from .tasks import (
     TaskExecutor,
     check_own_type,
     own_operation,
-    run_own_operation,
+    own_operation_handler,
 )
 from .throwing import throw_bpmn_error
 from .timers import timer_due
@@ -120,9 +121,11 @@ class ProcessEngine:
         self.executor: TaskExecutor = executor or ConnectorExecutor(
             secrets=self.secrets, sleep=sleep
         )
-        policy = HttpJsonPolicy(
-            {k.lower(): v for k, v in (host_map or {}).items()}, frozenset(allowed_hosts)
+        policy = HostPolicy(
+            {k.lower(): v for k, v in (host_map or {}).items()},
+            frozenset(h.lower() for h in allowed_hosts),
         )
+        self.own_handler = own_operation_handler(policy)
         self.handlers: dict[str, Handler] = {HTTP_JSON_TYPE: http_json_handler(policy)}
         self.handlers.update(handlers or {})
         self.script_engine = FeelScriptEngine(self.cache, clock)
@@ -254,7 +257,7 @@ class ProcessEngine:
         return Outcome("complete", result)
 
     def _call(self, job: JobSpec, scope: dict[str, Any], retries: int) -> Outcome:
-        handler = self.handlers.get(job.type) or run_own_operation
+        handler = self.handlers.get(job.type) or self.own_handler
         call = JobCall(job, scope, self.executor)
         try:
             response = handler(call)

@@ -17,44 +17,29 @@ air-gapped mirrors); the path is kept.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..connection import Connection
-from ..errors import ConfigError, InvalidInput
+from ..errors import InvalidInput
+from .hosts import AZURE_SUFFIX, OPENAI_HOST, HostPolicy
 from .io_mapping import refuse_secret_references
 from .tasks import JobCall
 
 HTTP_JSON_TYPE = "io.camunda:http-json:1"
-OPENAI_HOST = "api.openai.com"
-AZURE_SUFFIX = ".openai.azure.com"
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
 
-class HostRefused(ConfigError):
-    """An http-json URL whose host is neither OpenAI, Azure OpenAI nor allowed."""
-
-    code = "host_refused"
-
-
-@dataclass(frozen=True, slots=True)
-class HttpJsonPolicy:
-    """Where http-json tasks may go: a host map, and extra allowed hosts."""
-
-    host_map: Mapping[str, str] = field(default_factory=dict)
-    allowed_hosts: frozenset[str] = frozenset()
-
-
-def _target(url: str, policy: HttpJsonPolicy, element: str) -> tuple[dict[str, Any], str, dict]:
+def _target(
+    url: str, policy: HostPolicy, element: str
+) -> tuple[dict[str, Any], str, dict[str, str]]:
     """(connection settings without auth, path under the API root, query) for ``url``."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host:
         raise InvalidInput(f"element {element!r}: url {url!r} is not an http(s) URL", field="url")
     query = dict(parse_qsl(parts.query))
-    mapped = policy.host_map.get(host)
-    origin = mapped.rstrip("/") if mapped else f"{parts.scheme}://{parts.netloc}"
+    origin = policy.origin(url)
     if host == OPENAI_HOST and parts.path.startswith("/v1/"):
         return (
             {"provider": "openai", "base_url": origin + "/v1"},
@@ -69,11 +54,7 @@ def _target(url: str, policy: HttpJsonPolicy, element: str) -> tuple[dict[str, A
         return settings, parts.path[len("/openai") :], query
     if host in policy.allowed_hosts:
         return {"provider": "compatible", "base_url": origin}, parts.path or "/", query
-    raise HostRefused(
-        f"element {element!r}: http-json to {host!r} is refused: only OpenAI "
-        f"({OPENAI_HOST}/v1) and Azure OpenAI (*{AZURE_SUFFIX}/openai) URLs run here",
-        hint="allow other hosts in the engine's configuration (allowed_hosts / --allow-host)",
-    )
+    raise policy.refuse(host, element)
 
 
 def _auth(settings: dict[str, Any], auth: Any, element: str) -> None:
@@ -101,7 +82,7 @@ def _auth(settings: dict[str, Any], auth: Any, element: str) -> None:
 
 
 def build_request(
-    variables: Mapping[str, Any], policy: HttpJsonPolicy, element: str
+    variables: Mapping[str, Any], policy: HostPolicy, element: str
 ) -> tuple[Connection, dict[str, Any]]:
     """The connection and ``raw.request`` params of an http-json job."""
     url = variables.get("url")
@@ -144,7 +125,7 @@ def build_request(
     return Connection.from_settings(settings), params
 
 
-def http_json_handler(policy: HttpJsonPolicy) -> Any:
+def http_json_handler(policy: HostPolicy) -> Any:
     """A task handler for ``io.camunda:http-json:1`` under ``policy``."""
 
     def run(call: JobCall) -> Any:

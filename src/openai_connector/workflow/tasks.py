@@ -19,6 +19,7 @@ operation's params (fields of its input model; other variables are ignored) and
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -30,6 +31,7 @@ from ..errors import ConfigError, InvalidInput, UnknownOperation
 from ..result import Result
 from ..secrets import SecretStore
 from .definition import JobSpec
+from .hosts import HostPolicy
 from .io_mapping import refuse_secret_references
 
 OWN_TYPE_PREFIX = "io.openai-connector:"
@@ -143,28 +145,48 @@ def _refuse_paths(operation: str, params: dict[str, Any], model: Any, element: s
                 )
 
 
-def connection_from(settings: Any, element: str) -> Connection:
-    """A Connection from the job's ``connection`` context (no variable-held secret refs)."""
+def _jsonl_data_url(records: list[Any]) -> str:
+    lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    return "data:application/jsonl;base64," + base64.b64encode(lines.encode()).decode()
+
+
+def _files_from_records(params: dict[str, Any], model: Any) -> None:
+    """A file field given a list of JSON records becomes a JSON Lines file (data: URL)."""
+    uploads, _ = _file_fields(model)
+    for name in uploads & params.keys():
+        value = params[name]
+        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            params[name] = _jsonl_data_url(value)
+
+
+def connection_from(settings: Any, policy: HostPolicy, element: str) -> Connection:
+    """A Connection from the job's ``connection`` context, routed by the host policy."""
     if settings is None:
         settings = {}
     if not isinstance(settings, dict):
         raise ConfigError(f"element {element!r}: connection must be a context of settings")
     refuse_secret_references(settings, element)
-    return Connection.from_settings({k: v for k, v in settings.items() if v is not None})
+    given = {k: v for k, v in settings.items() if v is not None}
+    return Connection.from_settings(policy.route(given, element))
 
 
-def run_own_operation(call: JobCall) -> Any:
-    """Handler for ``io.openai-connector:<operation-id>:1``."""
-    from ..operations.registry import get
+def own_operation_handler(policy: HostPolicy) -> Handler:
+    """The handler for ``io.openai-connector:<operation-id>:1`` under ``policy``."""
 
-    element = call.job.element
-    operation_id = own_operation(call.job.type)
-    if operation_id is None:
-        raise UnknownOperation(f"element {element!r}: task type {call.job.type!r}")
-    operation = get(operation_id)
-    fields = operation.input.model_fields
-    params = {k: v for k, v in call.variables.items() if k in fields and v is not None}
-    refuse_secret_references(params, element)
-    _refuse_paths(operation_id, params, operation.input, element)
-    connection = connection_from(call.variables.get("connection"), element)
-    return call.executor.run(connection, operation_id, params, element=element).envelope()
+    def run(call: JobCall) -> Any:
+        from ..operations.registry import get
+
+        element = call.job.element
+        operation_id = own_operation(call.job.type)
+        if operation_id is None:
+            raise UnknownOperation(f"element {element!r}: task type {call.job.type!r}")
+        operation = get(operation_id)
+        fields = operation.input.model_fields
+        params = {k: v for k, v in call.variables.items() if k in fields and v is not None}
+        refuse_secret_references(params, element)
+        _files_from_records(params, operation.input)
+        _refuse_paths(operation_id, params, operation.input, element)
+        connection = connection_from(call.variables.get("connection"), policy, element)
+        return call.executor.run(connection, operation_id, params, element=element).envelope()
+
+    return run
