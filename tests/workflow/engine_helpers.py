@@ -34,6 +34,7 @@ def engine(
 ) -> ProcessEngine:
     """An engine on ``clock``; http-json and own tasks for api.openai.com go to ``server``."""
     host_map = {"api.openai.com": server.url} if server is not None else {}
+    host_map.update(options.pop("host_map", {}))
     return ProcessEngine(
         clock=clock,
         sleep=clock.sleep,

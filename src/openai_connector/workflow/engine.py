@@ -264,8 +264,6 @@ class ProcessEngine:
         except Exception as exc:  # a failed job, whatever the handler raised
             error = failure_context(exc)
             error["message"] = self.redactor(str(error["message"]))
-            if isinstance(exc, ConnectorError) and exc.source == "user" and not exc.retryable:
-                error["retryable"] = False
             return self.semantics.after_failure(job, scope, error, retries)
         return self.semantics.after_success(job, scope, response)
 
@@ -282,8 +280,7 @@ class ProcessEngine:
                     "boundary event",
                 )
         elif outcome.retries <= 0:
-            self._incident(task, job, outcome.code or "job_failed",
-                           f"no retries left: {outcome.message}")
+            self._incident(task, job, outcome.code or "job_failed", outcome.message or "")
         else:
             due = self.clock() + dt.timedelta(seconds=outcome.backoff)
             task._set_internal_data(retries=outcome.retries, retry_at=due.isoformat())

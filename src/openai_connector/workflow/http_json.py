@@ -28,6 +28,7 @@ from .tasks import JobCall
 
 HTTP_JSON_TYPE = "io.camunda:http-json:1"
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+INPUTS = ("url", "method", "headers", "body", "queryParameters", "authentication")
 
 
 def _target(
@@ -85,6 +86,7 @@ def build_request(
     variables: Mapping[str, Any], policy: HostPolicy, element: str
 ) -> tuple[Connection, dict[str, Any]]:
     """The connection and ``raw.request`` params of an http-json job."""
+    refuse_secret_references({name: variables.get(name) for name in INPUTS}, element)
     url = variables.get("url")
     if not isinstance(url, str):
         raise InvalidInput(f"element {element!r}: url is missing", field="url")
@@ -121,7 +123,6 @@ def build_request(
                 f"element {element!r}: connectionTimeoutInSeconds {seconds!r} is not a number",
                 field="connectionTimeoutInSeconds",
             ) from None
-    refuse_secret_references([settings, params], element)
     return Connection.from_settings(settings), params
 
 

@@ -112,9 +112,9 @@ def first_secret_reference(value: Any, path: str = "") -> str | None:
     return None
 
 
-def refuse_secret_references(values: Any, element: str) -> None:
+def refuse_secret_references(values: Any, element: str, path: str = "") -> None:
     """Raise SecretInVariable when a variable-derived value holds a secret reference."""
-    where = first_secret_reference(values)
+    where = first_secret_reference(values, path)
     if where is not None:
         raise SecretInVariable(
             f"element {element!r}: {where} holds a {{{{secrets.…}}}} reference that came from "

@@ -78,7 +78,8 @@ def failure_context(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, JobFailed):
         return {"code": exc.code, "type": "job_failed", "message": exc.message, "response": None}
     if isinstance(exc, ConnectorError):
-        return {"code": exc.code, "type": exc.code, "message": exc.message, "response": None}
+        return {"code": exc.code, "type": exc.code, "message": exc.message, "response": None,
+                "retryable": exc.source != "user"}
     return {"code": type(exc).__name__, "type": "job_failed", "message": str(exc),
             "response": None}
 
@@ -134,9 +135,12 @@ class JobSemantics:
         )
         if thrown is not None:
             return thrown
+        # an error of ours raised before sending (bad input, refused host, missing secret)
+        # cannot go away by trying again: no retries left
+        left = retries - 1 if error.get("retryable", True) else 0
         return Outcome(
             "fail", code=str(error.get("code")), message=str(error.get("message")),
-            retries=retries - 1, backoff=self.backoff(job),
+            retries=left, backoff=self.backoff(job),
         )
 
     def _thrown(self, job: JobSpec, value: Any, retries: int) -> Outcome | None:
