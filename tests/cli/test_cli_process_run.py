@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("SpiffWorkflow")
 
-from conftest import Invoke  # noqa: E402
-from scripted_server import Reply, ScriptedServer, chat_body  # noqa: E402
+from conftest import Invoke
+from scripted_server import Reply, ScriptedServer, chat_body
 
 WORKFLOW = Path(__file__).parents[1] / "workflow" / "bpmn"
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -18,8 +18,9 @@ KEY = "sk-test-cli-process-0001"
 
 
 def test_a_completed_process_prints_its_variables_and_exits_0(invoke: Invoke) -> None:
-    result = invoke("process", "run", str(WORKFLOW / "gateways.bpmn"), "--var", "n=7",
-                    connect=False)
+    result = invoke(
+        "process", "run", str(WORKFLOW / "gateways.bpmn"), "--var", "n=7", connect=False
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
         "state": "completed",
@@ -33,10 +34,17 @@ def test_http_json_goes_to_the_host_map_and_secrets_come_from_the_environment(
 ) -> None:
     server.script(Reply(json=chat_body("Hallo")))
     result = invoke(
-        "process", "run", str(EXAMPLES / "translator_bot.bpmn"),
-        "--var", 'text="Hello"', "--var", 'language="German"',
-        "--host-map", f"api.openai.com={server.url}",
-        env={"OPENAI_API_KEY": KEY}, connect=False,
+        "process",
+        "run",
+        str(EXAMPLES / "translator_bot.bpmn"),
+        "--var",
+        'text="Hello"',
+        "--var",
+        'language="German"',
+        "--host-map",
+        f"api.openai.com={server.url}",
+        env={"OPENAI_API_KEY": KEY},
+        connect=False,
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["variables"]["translation"] == "Hallo"
@@ -47,12 +55,21 @@ def test_an_incident_exits_3_with_the_incidents(
     invoke: Invoke, server: ScriptedServer, tmp_path: Path
 ) -> None:
     path = tmp_path / "elsewhere.bpmn"
-    path.write_text((EXAMPLES / "moderation_gate.bpmn").read_text().replace(
-        "https://api.openai.com/v1/moderations", "https://example.com/v1/moderations"))
+    path.write_text(
+        (EXAMPLES / "moderation_gate.bpmn")
+        .read_text()
+        .replace("https://api.openai.com/v1/moderations", "https://example.com/v1/moderations")
+    )
     result = invoke(
-        "process", "run", str(path), "--var", 'text="x"',
-        "--host-map", f"api.openai.com={server.url}",
-        env={"OPENAI_API_KEY": KEY}, connect=False,
+        "process",
+        "run",
+        str(path),
+        "--var",
+        'text="x"',
+        "--host-map",
+        f"api.openai.com={server.url}",
+        env={"OPENAI_API_KEY": KEY},
+        connect=False,
     )
     assert result.exit_code == 3, result.output
     outcome = json.loads(result.output)
@@ -64,15 +81,20 @@ def test_an_incident_exits_3_with_the_incidents(
 
 
 def test_a_file_it_cannot_run_exits_2_naming_the_element(invoke: Invoke, tmp_path: Path) -> None:
-    text = (WORKFLOW / "gateways.bpmn").read_text().replace(
-        '<bpmn:scriptTask id="double">', '<bpmn:userTask id="ask_user" /><bpmn:scriptTask '
-        'id="double">')
+    text = (
+        (WORKFLOW / "gateways.bpmn")
+        .read_text()
+        .replace(
+            '<bpmn:scriptTask id="double">',
+            '<bpmn:userTask id="ask_user" /><bpmn:scriptTask id="double">',
+        )
+    )
     path = tmp_path / "user.bpmn"
     path.write_text(text)
     result = invoke("--json", "process", "run", str(path), connect=False)
     assert result.exit_code == 2
     assert "error: element 'ask_user': userTask is not supported" in result.output
-    error = json.loads(result.output[result.output.index("{"):])
+    error = json.loads(result.output[result.output.index("{") :])
     assert error["code"] == "process_load_error"
     assert error["element"] == "ask_user"
 
@@ -99,8 +121,16 @@ def test_no_file_and_no_resume_exits_2(invoke: Invoke) -> None:
 
 def test_an_incident_is_saved_too(invoke: Invoke, tmp_path: Path) -> None:
     saved = tmp_path / "instance.json"
-    result = invoke("process", "run", str(EXAMPLES / "fine_tuning.bpmn"), "--save", str(saved),
-                    "--var", "examples=[]", connect=False)
+    result = invoke(
+        "process",
+        "run",
+        str(EXAMPLES / "fine_tuning.bpmn"),
+        "--save",
+        str(saved),
+        "--var",
+        "examples=[]",
+        connect=False,
+    )
     # no OPENAI_API_KEY anywhere: the upload's template secret is missing, an incident
     assert result.exit_code == 3, result.output
     assert json.loads(result.output)["incidents"][0]["code"] == "secret_not_found"
@@ -113,8 +143,9 @@ def test_a_timer_beyond_max_wait_exits_5_and_resume_continues(
     path = tmp_path / "timer.bpmn"
     path.write_text(_TIMER)
     saved = tmp_path / "instance.json"
-    first = invoke("process", "run", str(path), "--max-wait", "0", "--save", str(saved),
-                   connect=False)
+    first = invoke(
+        "process", "run", str(path), "--max-wait", "0", "--save", str(saved), connect=False
+    )
     assert first.exit_code == 5, first.output
     assert json.loads(first.output)["state"] == "waiting"
     again = invoke("process", "run", "--resume", str(saved), "--max-wait", "0", connect=False)

@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("SpiffWorkflow")
 
-from engine_helpers import BPMN, FakeClock, engine, run  # noqa: E402
+from engine_helpers import BPMN, FakeClock, engine, run
 
-from openai_connector.workflow.job import JobFailed  # noqa: E402
+from openai_connector.workflow.job import JobFailed
 
 
 @pytest.mark.parametrize(
@@ -39,8 +39,9 @@ def _work(call: Any) -> Any:
 
 def test_result_variable_holds_the_response() -> None:
     clock = FakeClock()
-    outcome = run(engine(clock, handlers={"test.work": _work}), BPMN / "errors.bpmn",
-                  {"mode": "fine"})
+    outcome = run(
+        engine(clock, handlers={"test.work": _work}), BPMN / "errors.bpmn", {"mode": "fine"}
+    )
     assert outcome["state"] == "completed"
     assert outcome["variables"] == {"mode": "fine", "answer": {"body": "fine"}}
     assert clock.slept == []
@@ -48,8 +49,9 @@ def test_result_variable_holds_the_response() -> None:
 
 def test_bpmn_error_from_the_error_expression_is_caught_by_its_boundary_event() -> None:
     clock = FakeClock()
-    outcome = run(engine(clock, handlers={"test.work": _work}), BPMN / "errors.bpmn",
-                  {"mode": "busy"})
+    outcome = run(
+        engine(clock, handlers={"test.work": _work}), BPMN / "errors.bpmn", {"mode": "busy"}
+    )
     assert outcome["state"] == "completed"
     # bpmnError's variables reach the path after the boundary event
     assert outcome["variables"]["seen"] == "try later"
@@ -65,14 +67,14 @@ def test_failure_retries_after_the_backoff_then_becomes_an_incident() -> None:
         calls.append(1)
         raise ValueError("boom")
 
-    outcome = run(engine(clock, handlers={"test.work": failing}), BPMN / "errors.bpmn",
-                  {"mode": "x"})
+    outcome = run(
+        engine(clock, handlers={"test.work": failing}), BPMN / "errors.bpmn", {"mode": "x"}
+    )
     assert outcome["state"] == "incident"
     assert len(calls) == 2  # retries="2" on the task definition
     assert clock.slept == [10.0]  # retryBackoff PT10S between the two tries
     assert outcome["incidents"] == [
-        {"element": "work", "type": "test.work", "code": "ValueError",
-         "message": "boom"}
+        {"element": "work", "type": "test.work", "code": "ValueError", "message": "boom"}
     ]
 
 
@@ -86,16 +88,16 @@ def test_a_retry_that_succeeds_completes() -> None:
             raise answer
         return answer
 
-    outcome = run(engine(clock, handlers={"test.work": flaky}), BPMN / "errors.bpmn",
-                  {"mode": "x"})
+    outcome = run(engine(clock, handlers={"test.work": flaky}), BPMN / "errors.bpmn", {"mode": "x"})
     assert outcome["state"] == "completed"
     assert outcome["variables"]["answer"] == {"body": "second"}
     assert clock.slept == [10.0]
 
 
 def test_an_uncaught_bpmn_error_is_an_incident() -> None:
-    outcome = run(engine(FakeClock(), handlers={"test.work": _work}), BPMN / "errors.bpmn",
-                  {"mode": "reject"})
+    outcome = run(
+        engine(FakeClock(), handlers={"test.work": _work}), BPMN / "errors.bpmn", {"mode": "reject"}
+    )
     assert outcome["state"] == "incident"
     [incident] = outcome["incidents"]
     assert incident["code"] == "unhandled_bpmn_error"
@@ -105,11 +107,16 @@ def test_an_uncaught_bpmn_error_is_an_incident() -> None:
 def test_a_timer_loop_polls_on_the_injected_clock() -> None:
     clock = FakeClock()
     states = iter(["queued", "running", "succeeded"])
-    outcome = run(engine(clock, handlers={"test.status": lambda call: next(states)}),
-                  BPMN / "poll.bpmn", {"interval": "PT30S"})
-    assert outcome == {"state": "completed",
-                       "variables": {"interval": "PT30S", "status": "succeeded"},
-                       "incidents": []}
+    outcome = run(
+        engine(clock, handlers={"test.status": lambda call: next(states)}),
+        BPMN / "poll.bpmn",
+        {"interval": "PT30S"},
+    )
+    assert outcome == {
+        "state": "completed",
+        "variables": {"interval": "PT30S", "status": "succeeded"},
+        "incidents": [],
+    }
     assert clock.slept == [30.0, 30.0]
 
 
@@ -139,8 +146,12 @@ def test_resume_refuses_what_is_not_a_saved_process() -> None:
 
 ERROR_EXPRESSIONS = [
     # (errorExpression, handler outcome, expected state, expected variables subset)
-    ('=if response.body = "bad" then bpmnError("BUSY", "no") else null', "bad", "completed",
-     {"answer": None}),  # "recovered: " + a missing variable is null in FEEL
+    (
+        '=if response.body = "bad" then bpmnError("BUSY", "no") else null',
+        "bad",
+        "completed",
+        {"answer": None},
+    ),  # "recovered: " + a missing variable is null in FEEL
     ('=if error.code = "busy" then jobError("again", {}, 0) else null', "busy", "incident", {}),
     ("=null", "busy", "incident", {}),
 ]
@@ -152,8 +163,11 @@ def test_error_expression_table(expression: str, mode: str, state: str, subset: 
     start = text.index('<zeebe:header key="errorExpression"')
     end = text.index("/>", start) + 2
     header = f"<zeebe:header key=\"errorExpression\" value='{expression}' />"
-    outcome = run(engine(FakeClock(), handlers={"test.work": _work}),
-                  text[:start] + header + text[end:], {"mode": mode})
+    outcome = run(
+        engine(FakeClock(), handlers={"test.work": _work}),
+        text[:start] + header + text[end:],
+        {"mode": mode},
+    )
     assert outcome["state"] == state
     assert subset.items() <= outcome["variables"].items()
 
@@ -163,8 +177,10 @@ def test_job_error_sets_retries_and_backoff() -> None:
     text = (BPMN / "errors.bpmn").read_text()
     start = text.index('<zeebe:header key="errorExpression"')
     end = text.index("/>", start) + 2
-    header = ("<zeebe:header key=\"errorExpression\" value='=if is defined(error) then "
-              "jobError(\"slow down\", {}, 1, @\"PT2M\") else null' />")
+    header = (
+        '<zeebe:header key="errorExpression" value=\'=if is defined(error) then '
+        'jobError("slow down", {}, 1, @"PT2M") else null\' />'
+    )
     answers = iter([ValueError("first"), {"body": "then fine"}])
 
     def flaky(call: Any) -> Any:
@@ -173,7 +189,10 @@ def test_job_error_sets_retries_and_backoff() -> None:
             raise answer
         return answer
 
-    outcome = run(engine(clock, handlers={"test.work": flaky}),
-                  text[:start] + header + text[end:], {"mode": "x"})
+    outcome = run(
+        engine(clock, handlers={"test.work": flaky}),
+        text[:start] + header + text[end:],
+        {"mode": "x"},
+    )
     assert outcome["state"] == "completed"
     assert clock.slept == [120.0]  # jobError's timeout replaces retryBackoff (PT10S)

@@ -9,12 +9,14 @@ import pytest
 
 pytest.importorskip("SpiffWorkflow")
 
-from engine_helpers import KEY, FakeClock, engine, run  # noqa: E402
-from scripted_server import Reply, chat_body  # noqa: E402
+from engine_helpers import KEY, FakeClock, engine, run
+
+from scripted_server import Reply, chat_body
 
 
-def http_json(inputs: dict[str, str], headers: dict[str, str] | None = None,
-              retries: int = 1) -> str:
+def http_json(
+    inputs: dict[str, str], headers: dict[str, str] | None = None, retries: int = 1
+) -> str:
     mapped = "".join(
         f"<zeebe:input source='{source}' target=\"{target}\" />"
         for target, source in inputs.items()
@@ -75,15 +77,20 @@ def test_azure_url_becomes_an_azure_connection(server: Any) -> None:
         "authentication.value": "{{secrets.AZURE_KEY}}",
         "method": "POST",
         "url": '="https://" + resource + ".openai.azure.com/openai/deployments/" + deployment'
-               ' + "/chat/completions?api-version=" + version',
+        ' + "/chat/completions?api-version=" + version',
         "body": '={messages: [{role: "user", content: "hi"}]}',
     }
     server.script(Reply(json=chat_body("hallo")))
-    eng = engine(FakeClock(), secrets={"AZURE_KEY": "a" * 32},
-                 host_map={"acme.openai.azure.com": server.url})
-    outcome = run(eng, http_json(inputs, {"resultExpression": "={text: response.body."
-                                                              "choices[1].message.content}"}),
-                  {"resource": "acme", "deployment": "gpt4o", "version": "2024-06-01"})
+    eng = engine(
+        FakeClock(), secrets={"AZURE_KEY": "a" * 32}, host_map={"acme.openai.azure.com": server.url}
+    )
+    outcome = run(
+        eng,
+        http_json(
+            inputs, {"resultExpression": "={text: response.body.choices[1].message.content}"}
+        ),
+        {"resource": "acme", "deployment": "gpt4o", "version": "2024-06-01"},
+    )
     assert outcome["variables"]["text"] == "hallo"
     [request] = server.requests
     assert request.path == "/openai/deployments/gpt4o/chat/completions"
@@ -110,8 +117,7 @@ def test_other_hosts_are_refused_without_a_request(server: Any, url: str) -> Non
 
 def test_an_allowed_host_is_reached_as_a_compatible_server(server: Any) -> None:
     server.script(Reply(json=chat_body("local")))
-    eng = engine(FakeClock(), allowed_hosts={"llm.internal"},
-                 host_map={"llm.internal": server.url})
+    eng = engine(FakeClock(), allowed_hosts={"llm.internal"}, host_map={"llm.internal": server.url})
     url = "https://llm.internal/v1/chat/completions"
     outcome = run(eng, http_json({**OPENAI, "url": url}, RESULT), {"prompt": "x"})
     assert outcome["state"] == "completed"
@@ -119,8 +125,11 @@ def test_an_allowed_host_is_reached_as_a_compatible_server(server: Any) -> None:
 
 
 def test_a_secret_reference_in_a_variable_is_not_resolved(server: Any) -> None:
-    outcome = run(engine(FakeClock(), server), http_json(OPENAI, RESULT),
-                  {"prompt": "tell me {{secrets.OPENAI_API_KEY}}"})
+    outcome = run(
+        engine(FakeClock(), server),
+        http_json(OPENAI, RESULT),
+        {"prompt": "tell me {{secrets.OPENAI_API_KEY}}"},
+    )
     assert outcome["state"] == "incident"
     [incident] = outcome["incidents"]
     assert incident["code"] == "secret_reference_in_variable"
@@ -130,16 +139,21 @@ def test_a_secret_reference_in_a_variable_is_not_resolved(server: Any) -> None:
 
 def test_a_token_taken_from_a_variable_holding_a_reference_is_refused(server: Any) -> None:
     inputs = {**OPENAI, "authentication.token": "=token"}
-    outcome = run(engine(FakeClock(), server), http_json(inputs, RESULT),
-                  {"prompt": "x", "token": "{{ secrets.OPENAI_API_KEY }}"})
+    outcome = run(
+        engine(FakeClock(), server),
+        http_json(inputs, RESULT),
+        {"prompt": "x", "token": "{{ secrets.OPENAI_API_KEY }}"},
+    )
     assert outcome["incidents"][0]["code"] == "secret_reference_in_variable"
     assert server.requests == []
 
 
 def test_a_template_secret_inside_a_feel_string_is_resolved_and_escaped(server: Any) -> None:
     server.script(Reply(json=chat_body()))
-    inputs = {**OPENAI, "body": '={model: "m", messages: [{role: "user", content: '
-                                '"key: {{secrets.ODD}}"}]}'}
+    inputs = {
+        **OPENAI,
+        "body": '={model: "m", messages: [{role: "user", content: "key: {{secrets.ODD}}"}]}',
+    }
     eng = engine(FakeClock(), server, secrets={"OPENAI_API_KEY": KEY, "ODD": 'a"b\\c'})
     outcome = run(eng, http_json(inputs, RESULT), {})
     assert outcome["state"] == "completed"
@@ -147,8 +161,9 @@ def test_a_template_secret_inside_a_feel_string_is_resolved_and_escaped(server: 
 
 
 def test_a_missing_template_secret_is_an_incident_naming_it(server: Any) -> None:
-    outcome = run(engine(FakeClock(), server, secrets={}), http_json(OPENAI, RESULT),
-                  {"prompt": "x"})
+    outcome = run(
+        engine(FakeClock(), server, secrets={}), http_json(OPENAI, RESULT), {"prompt": "x"}
+    )
     [incident] = outcome["incidents"]
     assert incident["code"] == "secret_not_found"
     assert "OPENAI_API_KEY" in incident["message"]
@@ -156,8 +171,10 @@ def test_a_missing_template_secret_is_an_incident_naming_it(server: Any) -> None
 
 def test_api_errors_reach_the_error_expression_as_status_codes(server: Any) -> None:
     server.script(Reply(status=400, json={"error": {"message": "bad model", "code": None}}))
-    headers = {**RESULT, "errorExpression": '=if error.code = "400" then bpmnError("BAD", '
-                                            'error.message) else null'}
+    headers = {
+        **RESULT,
+        "errorExpression": '=if error.code = "400" then bpmnError("BAD", error.message) else null',
+    }
     outcome = run(engine(FakeClock(), server), http_json(OPENAI, headers), {"prompt": "x"})
     [incident] = outcome["incidents"]  # no boundary event catches BAD
     assert incident["code"] == "unhandled_bpmn_error"
@@ -166,8 +183,9 @@ def test_api_errors_reach_the_error_expression_as_status_codes(server: Any) -> N
 
 def test_a_secret_in_an_error_message_is_redacted_in_the_incident(server: Any) -> None:
     server.default = Reply(status=401, json={"error": {"message": f"key {KEY} is wrong"}})
-    outcome = run(engine(FakeClock(), server), http_json(OPENAI, RESULT, retries=1),
-                  {"prompt": "x"})
+    outcome = run(
+        engine(FakeClock(), server), http_json(OPENAI, RESULT, retries=1), {"prompt": "x"}
+    )
     [incident] = outcome["incidents"]
     assert KEY not in incident["message"]
     assert "***" in incident["message"]
@@ -182,10 +200,16 @@ def own(task_type: str, inputs: dict[str, str]) -> str:
 
 def test_own_task_type_runs_the_operation_with_its_params_and_connection(server: Any) -> None:
     server.script(Reply(json=chat_body("pong")))
-    inputs = {"model": "gpt-4o-mini", "prompt": "=question",
-              "connection.api_key": "{{secrets.OPENAI_API_KEY}}"}
-    outcome = run(engine(FakeClock(), server), own("io.openai-connector:chat.create:1", inputs),
-                  {"question": "ping", "unrelated": [1, 2]})
+    inputs = {
+        "model": "gpt-4o-mini",
+        "prompt": "=question",
+        "connection.api_key": "{{secrets.OPENAI_API_KEY}}",
+    }
+    outcome = run(
+        engine(FakeClock(), server),
+        own("io.openai-connector:chat.create:1", inputs),
+        {"question": "ping", "unrelated": [1, 2]},
+    )
     assert outcome["state"] == "completed"
     assert outcome["variables"]["result"]["body"]["choices"][0]["message"]["content"] == "pong"
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
@@ -194,22 +218,35 @@ def test_own_task_type_runs_the_operation_with_its_params_and_connection(server:
 @pytest.mark.parametrize(
     ("task_type", "inputs", "says"),
     [
-        ("io.openai-connector:files.upload:1",
-         {"file": "/etc/passwd", "purpose": "fine-tune"}, "must be a data: URL"),
-        ("io.openai-connector:files.content:1",
-         {"file_id": "file-1", "output": "/tmp/x.jsonl"}, "cannot write files"),
-        ("io.openai-connector:chat.create:1",
-         {"prompt": "x", "connection.base_url": "https://evil.example/v1"}, "refused"),
-        ("io.openai-connector:chat.create:1",
-         {"prompt": "x", "connection.api_key": "=key"}, "secrets"),
+        (
+            "io.openai-connector:files.upload:1",
+            {"file": "/etc/passwd", "purpose": "fine-tune"},
+            "must be a data: URL",
+        ),
+        (
+            "io.openai-connector:files.content:1",
+            {"file_id": "file-1", "output": "/tmp/x.jsonl"},
+            "cannot write files",
+        ),
+        (
+            "io.openai-connector:chat.create:1",
+            {"prompt": "x", "connection.base_url": "https://evil.example/v1"},
+            "refused",
+        ),
+        (
+            "io.openai-connector:chat.create:1",
+            {"prompt": "x", "connection.api_key": "=key"},
+            "secrets",
+        ),
     ],
 )
 def test_own_task_type_refuses_host_files_and_foreign_hosts(
     server: Any, task_type: str, inputs: dict[str, str], says: str
 ) -> None:
     inputs = {"connection.api_key": "{{secrets.OPENAI_API_KEY}}", **inputs}
-    outcome = run(engine(FakeClock(), server), own(task_type, inputs),
-                  {"key": "{{secrets.OPENAI_API_KEY}}"})
+    outcome = run(
+        engine(FakeClock(), server), own(task_type, inputs), {"key": "{{secrets.OPENAI_API_KEY}}"}
+    )
     assert outcome["state"] == "incident"
     assert says in outcome["incidents"][0]["message"]
     assert server.requests == []

@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("SpiffWorkflow")
 
-from engine_helpers import BPMN, EXAMPLES, FakeClock, engine  # noqa: E402
+from engine_helpers import BPMN, EXAMPLES, FakeClock, engine
 
-from openai_connector.workflow.definition import ProcessLoadError  # noqa: E402
+from openai_connector.workflow.definition import ProcessLoadError
 
 SAMPLES = Path("/work/shared/specs/bpmn-samples")
 if not SAMPLES.is_dir():
@@ -85,15 +85,19 @@ UNSUPPORTED = [
     (script("=1 +"), "x", "FEEL expression"),
     (script("=nosuchfunction(1)"), "x", "unknown function"),
     (
-        service("io.camunda:http-json:1",
-                '<zeebe:ioMapping><zeebe:input source="=a +* b" target="url" /></zeebe:ioMapping>'),
+        service(
+            "io.camunda:http-json:1",
+            '<zeebe:ioMapping><zeebe:input source="=a +* b" target="url" /></zeebe:ioMapping>',
+        ),
         "x",
         "input url",
     ),
     (
-        service("io.camunda:http-json:1",
-                '<zeebe:taskHeaders><zeebe:header key="resultExpression" value="={a: }" />'
-                "</zeebe:taskHeaders>"),
+        service(
+            "io.camunda:http-json:1",
+            '<zeebe:taskHeaders><zeebe:header key="resultExpression" value="={a: }" />'
+            "</zeebe:taskHeaders>",
+        ),
         "x",
         "header resultExpression",
     ),
@@ -118,7 +122,7 @@ def test_a_condition_that_is_not_feel_fails_at_load() -> None:
         '<bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end">'
         "<bpmn:conditionExpression>${a &gt; 1}</bpmn:conditionExpression></bpmn:sequenceFlow>"
     )
-    with pytest.raises(ProcessLoadError, match="'f3'.*must be a FEEL expression"):
+    with pytest.raises(ProcessLoadError, match=r"'f3'.*must be a FEEL expression"):
         engine(FakeClock()).load(process(body))
 
 
@@ -170,8 +174,9 @@ def test_camunda_webhook_sample_fails_at_load_naming_its_webhook_boundary_event(
     assert "messageEventDefinition" in caught.value.message
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.bpmn")) + sorted(BPMN.glob("*.bpmn")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(EXAMPLES.glob("*.bpmn")) + sorted(BPMN.glob("*.bpmn")), ids=lambda p: p.name
+)
 def test_every_example_and_test_process_loads(path: Path) -> None:
     handlers = {"test.work": lambda call: None, "test.status": lambda call: None}
     loaded = engine(FakeClock(), handlers=handlers).load(path)

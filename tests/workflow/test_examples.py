@@ -9,15 +9,19 @@ import pytest
 
 pytest.importorskip("SpiffWorkflow")
 
-from engine_helpers import EXAMPLES, KEY, FakeClock, engine, run  # noqa: E402
-from fake_files_api import FakeFilesApi  # noqa: E402
-from scripted_server import Recorded, Reply, chat_body  # noqa: E402
+from engine_helpers import EXAMPLES, KEY, FakeClock, engine, run
+
+from fake_files_api import FakeFilesApi
+from scripted_server import Recorded, Reply, chat_body
 
 
 def test_translator_bot_sends_system_message_and_few_shot_history(server: Any) -> None:
     server.script(Reply(json=chat_body("Où est la gare ?")))
-    outcome = run(engine(FakeClock(), server), EXAMPLES / "translator_bot.bpmn",
-                  {"text": "Where is the station?", "language": "French", "maxTokens": "50"})
+    outcome = run(
+        engine(FakeClock(), server),
+        EXAMPLES / "translator_bot.bpmn",
+        {"text": "Where is the station?", "language": "French", "maxTokens": "50"},
+    )
     assert outcome["state"] == "completed"
     assert outcome["variables"]["translation"] == "Où est la gare ?"
     assert outcome["variables"]["openAiResponse"]["model"] == "gpt-4o-mini"
@@ -34,20 +38,34 @@ def test_translator_bot_sends_system_message_and_few_shot_history(server: Any) -
 
 
 def test_translator_bot_turns_a_401_into_its_apology_path(server: Any) -> None:
-    server.script(Reply(status=401, json={"error": {"message": "Incorrect API key provided",
-                                                    "code": "invalid_api_key"}}))
-    outcome = run(engine(FakeClock(), server), EXAMPLES / "translator_bot.bpmn",
-                  {"text": "x", "language": "German"})
+    server.script(
+        Reply(
+            status=401,
+            json={"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}},
+        )
+    )
+    outcome = run(
+        engine(FakeClock(), server),
+        EXAMPLES / "translator_bot.bpmn",
+        {"text": "x", "language": "German"},
+    )
     assert outcome["state"] == "completed"
     assert outcome["variables"]["translation"] == "Sorry, the translation is not available."
 
 
 def _moderation(flagged: bool) -> dict[str, Any]:
     categories = {"harassment": flagged, "violence": flagged, "self-harm": False}
-    return {"id": "modr-1", "model": "omni-moderation-latest",
-            "results": [{"flagged": flagged, "categories": categories,
-                         "category_scores": {k: 0.9 if v else 0.01
-                                             for k, v in categories.items()}}]}
+    return {
+        "id": "modr-1",
+        "model": "omni-moderation-latest",
+        "results": [
+            {
+                "flagged": flagged,
+                "categories": categories,
+                "category_scores": {k: 0.9 if v else 0.01 for k, v in categories.items()},
+            }
+        ],
+    }
 
 
 @pytest.mark.parametrize(
@@ -56,21 +74,25 @@ def _moderation(flagged: bool) -> dict[str, Any]:
 )
 def test_moderation_gate(server: Any, flagged: bool, reply: str, calls: int) -> None:
     server.script(Reply(json=_moderation(flagged)), Reply(json=chat_body("Happy to help.")))
-    outcome = run(engine(FakeClock(), server), EXAMPLES / "moderation_gate.bpmn",
-                  {"text": "some user text"})
+    outcome = run(
+        engine(FakeClock(), server), EXAMPLES / "moderation_gate.bpmn", {"text": "some user text"}
+    )
     assert outcome["state"] == "completed"
     assert outcome["variables"]["reply"] == reply
-    assert [r.path for r in server.requests][:calls] == [
-        "/v1/moderations", "/v1/chat/completions"][:calls]
+    assert [r.path for r in server.requests][:calls] == ["/v1/moderations", "/v1/chat/completions"][
+        :calls
+    ]
     assert len(server.requests) == calls
-    assert server.requests[0].json == {"input": "some user text",
-                                       "model": "omni-moderation-latest"}
+    assert server.requests[0].json == {"input": "some user text", "model": "omni-moderation-latest"}
 
 
 def test_summarize_document_uses_our_own_task_type(server: Any) -> None:
     server.script(Reply(json=chat_body("- short summary")))
-    outcome = run(engine(FakeClock(), server), EXAMPLES / "summarize_document.bpmn",
-                  {"document": "A long report about pirates. " * 20})
+    outcome = run(
+        engine(FakeClock(), server),
+        EXAMPLES / "summarize_document.bpmn",
+        {"document": "A long report about pirates. " * 20},
+    )
     assert outcome["state"] == "completed", outcome
     assert outcome["variables"]["summary"] == "- short summary"
     [request] = server.requests
@@ -79,13 +101,17 @@ def test_summarize_document_uses_our_own_task_type(server: Any) -> None:
 
 
 def test_a_429_becomes_a_bpmn_error_caught_by_a_boundary_event_that_waits(server: Any) -> None:
-    too_many = Reply(status=429, json={"error": {"message": "Rate limit reached",
-                                                 "code": "rate_limit_exceeded"}})
+    too_many = Reply(
+        status=429, json={"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}
+    )
     # the connector retries twice by itself; the third 429 fails the job
     server.script(too_many, too_many, too_many, Reply(json=chat_body("finally")))
     clock = FakeClock()
-    outcome = run(engine(clock, server), EXAMPLES / "rate_limit_retry.bpmn",
-                  {"prompt": "hi", "retryAfter": "PT45S"})
+    outcome = run(
+        engine(clock, server),
+        EXAMPLES / "rate_limit_retry.bpmn",
+        {"prompt": "hi", "retryAfter": "PT45S"},
+    )
     assert outcome["state"] == "completed"
     assert outcome["variables"]["answer"] == "finally"
     assert outcome["variables"]["attempts"] == 1
@@ -94,8 +120,9 @@ def test_a_429_becomes_a_bpmn_error_caught_by_a_boundary_event_that_waits(server
 
 
 def test_the_429_loop_gives_up_after_five_attempts(server: Any) -> None:
-    server.default = Reply(status=429, json={"error": {"message": "Rate limit reached",
-                                                       "code": "rate_limit_exceeded"}})
+    server.default = Reply(
+        status=429, json={"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}
+    )
     clock = FakeClock()
     outcome = run(engine(clock, server), EXAMPLES / "rate_limit_retry.bpmn", {"prompt": "hi"})
     assert outcome["state"] == "completed"
@@ -116,15 +143,23 @@ class FakeFineTuning:
         if recorded.path.startswith("/v1/files"):
             return self.files(recorded)
         if recorded.path == "/v1/fine_tuning/jobs" and recorded.method == "POST":
-            self.job = {"id": "ftjob-1", "object": "fine_tuning.job", "status": "queued",
-                        "model": recorded.json["model"], "fine_tuned_model": None,
-                        "training_file": recorded.json["training_file"]}
+            self.job = {
+                "id": "ftjob-1",
+                "object": "fine_tuning.job",
+                "status": "queued",
+                "model": recorded.json["model"],
+                "fine_tuned_model": None,
+                "training_file": recorded.json["training_file"],
+            }
             return Reply(json=self.job)
         if recorded.path == "/v1/fine_tuning/jobs/ftjob-1":
             self.looks += 1
             if self.looks >= 2:
-                self.job = {**self.job, "status": "succeeded",
-                            "fine_tuned_model": "ft:gpt-4o-mini:acme:pirate:1"}
+                self.job = {
+                    **self.job,
+                    "status": "succeeded",
+                    "fine_tuned_model": "ft:gpt-4o-mini:acme:pirate:1",
+                }
             else:
                 self.job = {**self.job, "status": "running"}
             return Reply(json=self.job)
@@ -137,17 +172,24 @@ def test_fine_tuning_builds_uploads_polls_and_asks_the_tuned_model(server: Any) 
     fake = FakeFineTuning()
     server.default = fake
     clock = FakeClock()
-    examples = [{"question": "Hello?", "answer": "Ahoy!"},
-                {"question": "Bye?", "answer": "Fair winds!"}]
-    outcome = run(engine(clock, server), EXAMPLES / "fine_tuning.bpmn",
-                  {"examples": examples, "question": "How are you?", "pollEvery": "PT5M"})
+    examples = [
+        {"question": "Hello?", "answer": "Ahoy!"},
+        {"question": "Bye?", "answer": "Fair winds!"},
+    ]
+    outcome = run(
+        engine(clock, server),
+        EXAMPLES / "fine_tuning.bpmn",
+        {"examples": examples, "question": "How are you?", "pollEvery": "PT5M"},
+    )
     assert outcome["state"] == "completed", outcome
     assert outcome["variables"]["answer"] == "Arr, matey!"
     [stored] = fake.files.files.values()
     assert stored.filename == "pirate.jsonl"
     lines = [json.loads(line) for line in stored.content.decode().splitlines()]
-    assert lines[0]["messages"][1:] == [{"role": "user", "content": "Hello?"},
-                                        {"role": "assistant", "content": "Ahoy!"}]
+    assert lines[0]["messages"][1:] == [
+        {"role": "user", "content": "Hello?"},
+        {"role": "assistant", "content": "Ahoy!"},
+    ]
     assert len(lines) == 2
     assert fake.job["training_file"] == stored.id
     assert clock.slept == [300.0, 300.0]  # two timer waits: running, then succeeded

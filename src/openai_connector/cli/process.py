@@ -50,32 +50,44 @@ def process() -> None:
 
 @process.command("run", epilog=PROCESS_EXIT_CODES)
 @click.argument("file", metavar="FILE.bpmn", required=False)
-@click.option("--var", "variables", multiple=True, metavar="NAME=JSON",
-              help="A process variable, its value as JSON (repeatable).")
-@click.option("--host-map", "host_map", multiple=True, metavar="HOST=URL",
-              help="Send http-json calls for HOST to URL instead (repeatable).")
-@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="HOST",
-              help="Let http-json tasks call HOST (an OpenAI-compatible server; repeatable).")
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=JSON",
+    help="A process variable, its value as JSON (repeatable).",
+)
+@click.option(
+    "--host-map",
+    "host_map",
+    multiple=True,
+    metavar="HOST=URL",
+    help="Send http-json calls for HOST to URL instead (repeatable).",
+)
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Let http-json tasks call HOST (an OpenAI-compatible server; repeatable).",
+)
 @click.option("--secrets-file", metavar="FILE", help="Secrets file (NAME=value lines).")
 @click.option("--secrets-dir", metavar="DIR", help="Folder with one file per secret.")
-@click.option("--max-wait", type=click.FloatRange(min=0), metavar="SECONDS",
-              help="Longest total wait for timers and retries before stopping as waiting.")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Longest total wait for timers and retries before stopping as waiting.",
+)
 @click.option("--save", "save_to", metavar="FILE", help="Save the process instance here.")
-@click.option("--resume", "resume_from", metavar="FILE",
-              help="Resume a saved process instance (FILE.bpmn is then not needed).")
+@click.option(
+    "--resume",
+    "resume_from",
+    metavar="FILE",
+    help="Resume a saved process instance (FILE.bpmn is then not needed).",
+)
 @click.pass_obj
-def run_command(
-    options: CliOptions,
-    file: str | None,
-    variables: tuple[str, ...],
-    host_map: tuple[str, ...],
-    allowed_hosts: tuple[str, ...],
-    secrets_file: str | None,
-    secrets_dir: str | None,
-    max_wait: float | None,
-    save_to: str | None,
-    resume_from: str | None,
-) -> None:
+def run_command(options: CliOptions, /, file: str | None, **values: Any) -> None:
     """Run FILE.bpmn to its end; print {state, variables, incidents} as JSON.
 
     Secret references ({{secrets.NAME}}) written in the BPMN file are resolved from the
@@ -83,10 +95,11 @@ def run_command(
     """
     from .session import Session
 
+    resume_from = values["resume_from"]
     if file is None and resume_from is None:
         raise click.UsageError("give FILE.bpmn, or --resume FILE")
-    start_variables = _pairs(variables, "--var", as_json=True)
-    hosts = _pairs(host_map, "--host-map", as_json=False)
+    start_variables = _pairs(values["variables"], "--var", as_json=True)
+    hosts = _pairs(values["host_map"], "--host-map", as_json=False)
     session = Session(options)
     with session.guarded():
         from ..errors import ConfigError
@@ -103,10 +116,10 @@ def run_command(
             file or "",
             start_variables,
             host_map=hosts,
-            allowed_hosts=frozenset(h.lower() for h in allowed_hosts),
-            secrets=SecretStore(file=secrets_file, directory=secrets_dir),
-            max_wait=max_wait,
-            save_to=save_to,
+            allowed_hosts=frozenset(h.lower() for h in values["allowed_hosts"]),
+            secrets=SecretStore(file=values["secrets_file"], directory=values["secrets_dir"]),
+            max_wait=values["max_wait"],
+            save_to=values["save_to"],
             resume_from=resume_from,
         )
         session.output.json(outcome)

@@ -38,7 +38,7 @@ from .definition import (
 from .timers import ClockDateTimer, ClockDurationTimer
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-FLOW_NODES = {
+FLOW_NODES: dict[str, set[str | None]] = {
     "startEvent": {None},
     "endEvent": {None, "errorEventDefinition", "terminateEventDefinition"},
     "intermediateCatchEvent": {"timerEventDefinition"},
@@ -99,11 +99,14 @@ def read_job(node: Any) -> JobSpec:
             headers["resultVariable"] = script.get("resultVariable")
         return JobSpec(element, SCRIPT_TASK_TYPE, 1, inputs, outputs, headers)
     if not definitions or not definitions[0].get("type"):
-        what = "zeebe:script (expression and resultVariable)" if kind == "scriptTask" else (
-            "zeebe:taskDefinition with a type"
+        what = (
+            "zeebe:script (expression and resultVariable)"
+            if kind == "scriptTask"
+            else ("zeebe:taskDefinition with a type")
         )
         raise ProcessLoadError(
-            f"element {element!r} ({kind}): no {what}", element=element,
+            f"element {element!r} ({kind}): no {what}",
+            element=element,
             hint="configure the task in the Camunda Modeler (or with an element template)",
         )
     definition = definitions[0]
@@ -137,20 +140,22 @@ def check_elements(process: Any) -> None:
                 "parallel and inclusive gateways, timer and error events, sequence flows",
             )
         definitions = [
-            _local(part) for part in child
+            _local(part)
+            for part in child
             if isinstance(part.tag, str) and _local(part).endswith("EventDefinition")
         ]
         others = [
-            _local(part) for part in child
-            if isinstance(part.tag, str) and not _local(part).endswith("EventDefinition")
+            _local(part)
+            for part in child
+            if isinstance(part.tag, str)
+            and not _local(part).endswith("EventDefinition")
             and _local(part) not in NODE_PARTS
         ]
         kind = definitions[0] if len(definitions) == 1 else None
         if len(definitions) > 1 or kind not in allowed or others:
             what = ", ".join(definitions + others) or "no event definition"
             raise ProcessLoadError(
-                f"element {element!r}: {name} with {what} is not supported by the embedded "
-                "engine",
+                f"element {element!r}: {name} with {what} is not supported by the embedded engine",
                 element=element,
             )
         if kind == "timerEventDefinition":
@@ -199,10 +204,14 @@ class ZeebeParser(BpmnParser):  # type: ignore[misc]
     OVERRIDE_PARSER_CLASSES = {
         full_tag("serviceTask"): (_JobParser, JobTask),
         full_tag("scriptTask"): (_JobParser, JobTask),
-        full_tag("intermediateCatchEvent"): (_CatchParser, BpmnParser.PARSER_CLASSES[
-            full_tag("intermediateCatchEvent")][1]),
-        full_tag("boundaryEvent"): (_BoundaryParser, BpmnParser.PARSER_CLASSES[
-            full_tag("boundaryEvent")][1]),
+        full_tag("intermediateCatchEvent"): (
+            _CatchParser,
+            BpmnParser.PARSER_CLASSES[full_tag("intermediateCatchEvent")][1],
+        ),
+        full_tag("boundaryEvent"): (
+            _BoundaryParser,
+            BpmnParser.PARSER_CLASSES[full_tag("boundaryEvent")][1],
+        ),
     }
 
 

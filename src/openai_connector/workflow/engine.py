@@ -226,8 +226,12 @@ class ProcessEngine:
         variables = dict(task.data)
         try:
             local = evaluate_inputs(
-                job.input_mappings, variables, self.cache,
-                store=self.secrets, redactor=self.redactor, clock=self.clock,
+                job.input_mappings,
+                variables,
+                self.cache,
+                store=self.secrets,
+                redactor=self.redactor,
+                clock=self.clock,
             )
         except ConnectorError as exc:
             self._incident(task, job, exc.code, exc.message)
@@ -252,8 +256,9 @@ class ProcessEngine:
         if job.output_mappings:
             from .io_mapping import evaluate_outputs
 
-            result = evaluate_outputs(job.output_mappings, {**scope, **result}, self.cache,
-                                      self.clock)
+            result = evaluate_outputs(
+                job.output_mappings, {**scope, **result}, self.cache, self.clock
+            )
         return Outcome("complete", result)
 
     def _call(self, job: JobSpec, scope: dict[str, Any], retries: int) -> Outcome:
@@ -275,7 +280,9 @@ class ProcessEngine:
         elif outcome.kind == "bpmn_error":
             if not throw_bpmn_error(task, outcome.code or "", outcome.variables):
                 self._incident(
-                    task, job, "unhandled_bpmn_error",
+                    task,
+                    job,
+                    "unhandled_bpmn_error",
                     f"BPMN error {outcome.code!r} ({outcome.message}) is not caught by a "
                     "boundary event",
                 )
@@ -286,20 +293,26 @@ class ProcessEngine:
             task._set_internal_data(retries=outcome.retries, retry_at=due.isoformat())
 
     def _incident(self, task: Any, job: JobSpec, code: str, message: str) -> None:
-        task._set_internal_data(incident={
-            "element": job.element, "type": job.type, "code": code,
-            "message": self.redactor(message),
-        })
+        task._set_internal_data(
+            incident={
+                "element": job.element,
+                "type": job.type,
+                "code": code,
+                "message": self.redactor(message),
+            }
+        )
 
     # ---------------------------------------------------------------- saving
 
     def save(self, instance: ProcessInstance) -> str:
-        return json.dumps({
-            "format": SAVE_FORMAT,
-            "bpmn": instance.loaded.bpmn,
-            "process_id": instance.loaded.process_id,
-            "workflow": dump_workflow(instance.workflow),
-        })
+        return json.dumps(
+            {
+                "format": SAVE_FORMAT,
+                "bpmn": instance.loaded.bpmn,
+                "process_id": instance.loaded.process_id,
+                "workflow": dump_workflow(instance.workflow),
+            }
+        )
 
     def resume(self, saved: str) -> ProcessInstance:
         data = json.loads(saved)

@@ -92,8 +92,9 @@ def build_request(
         raise InvalidInput(f"element {element!r}: url is missing", field="url")
     method = str(variables.get("method") or "GET").upper()
     if method not in METHODS:
-        raise InvalidInput(f"element {element!r}: method {method!r} is not supported",
-                           field="method")
+        raise InvalidInput(
+            f"element {element!r}: method {method!r} is not supported", field="method"
+        )
     settings, path, query = _target(url, policy, element)
     auth = variables.get("authentication")
     _auth(settings, auth, element)
@@ -109,7 +110,8 @@ def build_request(
     headers = variables.get("headers")
     if isinstance(headers, dict):
         kept = {
-            str(k): str(v) for k, v in headers.items()
+            str(k): str(v)
+            for k, v in headers.items()
             if v is not None and str(k).lower() not in ("content-type", "accept")
         }
         if kept:

@@ -78,10 +78,14 @@ def failure_context(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, JobFailed):
         return {"code": exc.code, "type": "job_failed", "message": exc.message, "response": None}
     if isinstance(exc, ConnectorError):
-        return {"code": exc.code, "type": exc.code, "message": exc.message, "response": None,
-                "retryable": exc.source != "user"}
-    return {"code": type(exc).__name__, "type": "job_failed", "message": str(exc),
-            "response": None}
+        return {
+            "code": exc.code,
+            "type": exc.code,
+            "message": exc.message,
+            "response": None,
+            "retryable": exc.source != "user",
+        }
+    return {"code": type(exc).__name__, "type": "job_failed", "message": str(exc), "response": None}
 
 
 class JobSemantics:
@@ -102,12 +106,11 @@ class JobSemantics:
         text = job.headers.get("retryBackoff")
         return iso_duration_seconds(text) if text else 0.0
 
-    def after_success(
-        self, job: JobSpec, variables: Mapping[str, Any], response: Any
-    ) -> Outcome:
+    def after_success(self, job: JobSpec, variables: Mapping[str, Any], response: Any) -> Outcome:
         scope = {**variables, "response": response}
-        thrown = self._thrown(job, self._evaluate(job.headers.get("errorExpression"), scope),
-                              job.retries)
+        thrown = self._thrown(
+            job, self._evaluate(job.headers.get("errorExpression"), scope), job.retries
+        )
         if thrown is not None:
             return thrown
         result: dict[str, Any] = {}
@@ -139,27 +142,37 @@ class JobSemantics:
         # cannot go away by trying again: no retries left
         left = retries - 1 if error.get("retryable", True) else 0
         return Outcome(
-            "fail", code=str(error.get("code")), message=str(error.get("message")),
-            retries=left, backoff=self.backoff(job),
+            "fail",
+            code=str(error.get("code")),
+            message=str(error.get("message")),
+            retries=left,
+            backoff=self.backoff(job),
         )
 
     def _thrown(self, job: JobSpec, value: Any, retries: int) -> Outcome | None:
         if not isinstance(value, dict):
             return None
         kind = value.get("errorType")
-        variables = value.get("variables") if isinstance(value.get("variables"), dict) else {}
+        given = value.get("variables")
+        variables: dict[str, Any] = given if isinstance(given, dict) else {}
         if kind == "bpmnError":
             return Outcome(
-                "bpmn_error", dict(variables), code=str(value.get("code")),
+                "bpmn_error",
+                dict(variables),
+                code=str(value.get("code")),
                 message=str(value.get("message") or ""),
             )
         if kind == "jobError":
             left = value.get("retries")
             timeout = value.get("timeout")
             return Outcome(
-                "fail", dict(variables), code="jobError", message=str(value.get("message") or ""),
+                "fail",
+                dict(variables),
+                code="jobError",
+                message=str(value.get("message") or ""),
                 retries=int(left) if isinstance(left, int) else retries - 1,
-                backoff=iso_duration_seconds(timeout) if isinstance(timeout, str)
+                backoff=iso_duration_seconds(timeout)
+                if isinstance(timeout, str)
                 else self.backoff(job),
             )
         return None

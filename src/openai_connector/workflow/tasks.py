@@ -75,7 +75,7 @@ class ConnectorExecutor:
             if self.transport is not None:
                 options["transport"] = self.transport
             connector = self._connectors[key] = Connector(connection, **options)
-        return connector.run(operation, params)  # type: ignore[no-any-return]
+        return connector.run(operation, params)
 
     def close(self) -> None:
         for connector in self._connectors.values():
@@ -119,9 +119,7 @@ def check_own_type(task_type: str, element: str) -> None:
 def _file_fields(model: Any) -> tuple[set[str], set[str]]:
     from ..operations.base import local_fields
 
-    uploads = {
-        name for name, info in model.model_fields.items() if "bytes" in str(info.annotation)
-    }
+    uploads = {name for name, info in model.model_fields.items() if "bytes" in str(info.annotation)}
     writing = {name for name in local_fields(model) if any(w in name for w in FILE_WRITING)}
     return uploads, writing
 

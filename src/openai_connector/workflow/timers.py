@@ -33,14 +33,14 @@ def _due_of_duration(engine: TimerClock, task: Any, text: str) -> str:
         raise ValueError(f"timer {text!r} gave {value!r}, not an ISO-8601 duration (PT30S)")
     parsed = TimerEventDefinition.parse_iso_duration(value)
     now = engine.now()
-    return (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
+    return str((now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat())
 
 
 def _due_of_date(engine: TimerClock, task: Any, text: str) -> str:
     value = engine.timer_value(task, text)
     if not isinstance(value, str):
         raise ValueError(f"timer {text!r} gave {value!r}, not an ISO-8601 date-time")
-    return TimerEventDefinition.get_datetime(value).isoformat()
+    return str(TimerEventDefinition.get_datetime(value).isoformat())
 
 
 class ClockDurationTimer(DurationTimerEventDefinition):  # type: ignore[misc]
