@@ -62,14 +62,14 @@ def process() -> None:
     "host_map",
     multiple=True,
     metavar="HOST=URL",
-    help="Send http-json calls for HOST to URL instead (repeatable).",
+    help="Send the calls tasks make to HOST to URL instead (repeatable).",
 )
 @click.option(
     "--allow-host",
     "allowed_hosts",
     multiple=True,
     metavar="HOST",
-    help="Let http-json tasks call HOST (an OpenAI-compatible server; repeatable).",
+    help="Let tasks call HOST, an OpenAI-compatible server (repeatable).",
 )
 @click.option("--secrets-file", metavar="FILE", help="Secrets file (NAME=value lines).")
 @click.option("--secrets-dir", metavar="DIR", help="Folder with one file per secret.")
