@@ -196,3 +196,26 @@ def test_job_error_sets_retries_and_backoff() -> None:
     )
     assert outcome["state"] == "completed"
     assert clock.slept == [120.0]  # jobError's timeout replaces retryBackoff (PT10S)
+
+
+def test_a_boundary_timer_interrupts_a_task_waiting_to_retry() -> None:
+    clock = FakeClock()
+    calls: list[int] = []
+
+    def failing(call: Any) -> Any:
+        calls.append(1)
+        raise ValueError("still failing")
+
+    outcome = run(engine(clock, handlers={"test.work": failing}), BPMN / "deadline.bpmn", {})
+    assert outcome == {"state": "completed", "variables": {"answer": "timed out"}, "incidents": []}
+    assert len(calls) == 2  # tried at 0 and at 10 min; the PT15M boundary timer fires first
+    assert clock.slept == [600.0, 300.0]
+
+
+def test_a_task_done_before_its_boundary_timer_completes_normally() -> None:
+    clock = FakeClock()
+    outcome = run(
+        engine(clock, handlers={"test.work": lambda call: "quick"}), BPMN / "deadline.bpmn", {}
+    )
+    assert outcome["variables"] == {"answer": "quick"}
+    assert clock.slept == []

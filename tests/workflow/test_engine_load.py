@@ -181,3 +181,16 @@ def test_every_example_and_test_process_loads(path: Path) -> None:
     handlers = {"test.work": lambda call: None, "test.status": lambda call: None}
     loaded = engine(FakeClock(), handlers=handlers).load(path)
     assert loaded.process_id
+
+
+def test_the_workflow_package_exports_what_its_all_names_without_loading_spiffworkflow() -> None:
+    import subprocess
+    import sys
+
+    import openai_connector.workflow as workflow
+
+    for name in workflow.__all__:
+        assert getattr(workflow, name) is not None
+    code = "import sys, openai_connector.workflow.feel; print('SpiffWorkflow' in sys.modules)"
+    light = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert light.stdout.strip() == "False"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UserError
-from .feel import Expression, FeelError, compile_expression, compile_mapping
+from .feel import Expression, FeelError, compile_mapping
 
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 SCRIPT_TASK_TYPE = "zeebe:script"
@@ -119,12 +119,3 @@ def check_expression(cache: ExpressionCache, element: str, where: str, text: str
         raise ProcessLoadError(
             f"element {element!r}: {where}: {exc.message}", element=element, hint=exc.hint
         ) from None
-
-
-def parse_duration_literal(text: str) -> bool:
-    """True when ``text`` reads as an ISO-8601 duration FEEL accepts (``PT30S``)."""
-    try:
-        value = compile_expression(f'duration("{text}")').evaluate({})
-    except FeelError:
-        return False
-    return value is not None
