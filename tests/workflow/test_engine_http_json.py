@@ -250,3 +250,26 @@ def test_own_task_type_refuses_host_files_and_foreign_hosts(
     assert outcome["state"] == "incident"
     assert says in outcome["incidents"][0]["message"]
     assert server.requests == []
+
+
+def test_a_template_secret_mapped_into_a_variable_is_redacted_in_the_outcome(
+    server: Any,
+) -> None:
+    server.script(Reply(json=chat_body()))
+    text = http_json(OPENAI, RESULT).replace(
+        "</zeebe:ioMapping>",
+        '<zeebe:output source="=authentication.token" target="leaked" />'
+        '<zeebe:output source="=result.status" target="status" /></zeebe:ioMapping>',
+    )
+    outcome = run(engine(FakeClock(), server), text, {"prompt": "x"})
+    assert outcome["variables"]["status"] == 200
+    assert outcome["variables"]["leaked"] == "***"
+    assert KEY not in str(outcome)
+
+
+def test_result_expressions_do_not_see_the_task_inputs(server: Any) -> None:
+    server.script(Reply(json=chat_body()))
+    headers = {"resultExpression": "={token: authentication.token, status: response.status}"}
+    outcome = run(engine(FakeClock(), server), http_json(OPENAI, headers), {"prompt": "x"})
+    assert outcome["variables"]["token"] is None
+    assert outcome["variables"]["status"] == 200

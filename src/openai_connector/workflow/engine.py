@@ -86,6 +86,10 @@ class RunOutcome:
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "variables": self.variables, "incidents": self.incidents}
 
+    def redacted(self, redactor: Redactor) -> RunOutcome:
+        """A copy with every secret the engine resolved shown as ***."""
+        return RunOutcome(self.state, redactor.deep(self.variables), redactor.deep(self.incidents))
+
 
 @dataclass
 class ProcessInstance:
@@ -170,7 +174,13 @@ class ProcessEngine:
     # ---------------------------------------------------------------- running
 
     def run(self, instance: ProcessInstance) -> RunOutcome:
-        """Advance ``instance`` as far as it goes; sleep for due timers and retries."""
+        """Advance ``instance`` as far as it goes; sleep for due timers and retries.
+
+        The outcome is redacted: a template secret that reached a variable shows as ***.
+        """
+        return self._advance(instance).redacted(self.redactor)
+
+    def _advance(self, instance: ProcessInstance) -> RunOutcome:
         workflow = instance.workflow
         workflow.script_engine = self.script_engine
         waited = 0.0
@@ -242,7 +252,7 @@ class ProcessEngine:
             if outcome is None:
                 return
         else:
-            outcome = self._call(job, scope, retries)
+            outcome = self._call(job, variables, local, retries)
         self._apply(task, job, outcome)
 
     def _run_script(self, task: Any, job: JobSpec, scope: dict[str, Any]) -> Outcome | None:
@@ -261,16 +271,20 @@ class ProcessEngine:
             )
         return Outcome("complete", result)
 
-    def _call(self, job: JobSpec, scope: dict[str, Any], retries: int) -> Outcome:
+    def _call(
+        self, job: JobSpec, variables: dict[str, Any], local: dict[str, Any], retries: int
+    ) -> Outcome:
+        # the handler sees the inputs (which may hold resolved template secrets); result and
+        # error expressions see the process variables and the response or error only
         handler = self.handlers.get(job.type) or self.own_handler
-        call = JobCall(job, scope, self.executor)
+        call = JobCall(job, {**variables, **local}, self.executor)
         try:
             response = handler(call)
         except Exception as exc:  # a failed job, whatever the handler raised
             error = failure_context(exc)
             error["message"] = self.redactor(str(error["message"]))
-            return self.semantics.after_failure(job, scope, error, retries)
-        return self.semantics.after_success(job, scope, response)
+            return self.semantics.after_failure(job, variables, error, retries)
+        return self.semantics.after_success(job, variables, response, local)
 
     def _apply(self, task: Any, job: JobSpec, outcome: Outcome) -> None:
         if outcome.kind == "complete":

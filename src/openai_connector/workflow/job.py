@@ -106,7 +106,15 @@ class JobSemantics:
         text = job.headers.get("retryBackoff")
         return iso_duration_seconds(text) if text else 0.0
 
-    def after_success(self, job: JobSpec, variables: Mapping[str, Any], response: Any) -> Outcome:
+    def after_success(
+        self,
+        job: JobSpec,
+        variables: Mapping[str, Any],
+        response: Any,
+        local: Mapping[str, Any] | None = None,
+    ) -> Outcome:
+        """``variables``: the process variables (what result and error expressions see, with
+        ``response``); ``local``: the task's inputs, which output mappings also see."""
         scope = {**variables, "response": response}
         thrown = self._thrown(
             job, self._evaluate(job.headers.get("errorExpression"), scope), job.retries
@@ -124,7 +132,10 @@ class JobSemantics:
                 result.update(mapped)
         if job.output_mappings:
             result = evaluate_outputs(
-                job.output_mappings, {**variables, **result}, self.cache, self.clock
+                job.output_mappings,
+                {**variables, **(local or {}), **result},
+                self.cache,
+                self.clock,
             )
         return Outcome("complete", result)
 
