@@ -15,8 +15,8 @@ import click
 
 from .. import __version__
 from .global_options import accept_global_options, check, global_options, overrides
-from .run import OperationGroup
 from .process import process
+from .run import OperationGroup
 from .templates import templates
 
 if TYPE_CHECKING:
