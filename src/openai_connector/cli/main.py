@@ -15,6 +15,7 @@ import click
 
 from .. import __version__
 from .global_options import accept_global_options, check, global_options, overrides
+from .process import process
 from .run import OperationGroup
 from .templates import templates
 
@@ -243,6 +244,7 @@ def _accept_global_options(group: click.Group) -> None:
 
 
 cli.add_command(templates)
+cli.add_command(process)
 _accept_global_options(cli)
 
 

@@ -1,0 +1,190 @@
+"""The one seam between process tasks and the connector, and our own task type.
+
+Every call a process makes goes through a :class:`TaskExecutor`: a connection, an operation
+id and its params in, a :class:`~openai_connector.result.Result` out. The default
+:class:`ConnectorExecutor` runs ``Connector(connection).run(operation, params)`` (one connector
+per distinct connection, reused); a trust policy or observers wrap or replace it in one place.
+
+Before anything reaches it, values that came from process variables are checked: no
+``{{secrets.NAME}}`` reference (see :mod:`.io_mapping`) and no host file path (files travel as
+``data:`` URLs; fields that write files are refused).
+
+Our own task type is ``io.openai-connector:<operation-id>:1`` (for example
+``io.openai-connector:chat.summarize:1``). The job's variables after input mappings are the
+operation's params (fields of its input model; other variables are ignored) and
+``connection``, a context of :class:`~openai_connector.connection.Connection` fields
+(``provider``, ``base_url``, ``api_key``, ...). The job's ``response`` is the envelope
+``{status, headers, body}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..connection import Connection
+from ..errors import ConfigError, InvalidInput, UnknownOperation
+from ..result import Result
+from ..secrets import SecretStore
+from .definition import JobSpec
+from .hosts import HostPolicy
+from .io_mapping import refuse_secret_references
+
+OWN_TYPE_PREFIX = "io.openai-connector:"
+OWN_TYPE_SUFFIX = ":1"
+FILE_WRITING = ("output", "dir", "path")
+"""Local fields whose names hold these words name host files: refused from processes."""
+
+
+class TaskExecutor(Protocol):
+    """Runs one connector operation for a process task."""
+
+    def run(
+        self, connection: Connection, operation: str, params: dict[str, Any], *, element: str
+    ) -> Result: ...
+
+
+class ConnectorExecutor:
+    """The default executor: a cached :class:`~openai_connector.Connector` per connection."""
+
+    def __init__(
+        self,
+        *,
+        secrets: SecretStore | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
+        transport: Any = None,
+    ) -> None:
+        self.secrets = secrets or SecretStore()
+        self.sleep = sleep
+        self.transport = transport
+        self._connectors: dict[str, Any] = {}
+
+    def run(
+        self, connection: Connection, operation: str, params: dict[str, Any], *, element: str
+    ) -> Result:
+        from ..connector import Connector
+
+        key = json.dumps(connection.model_dump(mode="json"), sort_keys=True)
+        connector = self._connectors.get(key)
+        if connector is None:
+            options: dict[str, Any] = {"secrets": self.secrets, "sleep": self.sleep}
+            if self.transport is not None:
+                options["transport"] = self.transport
+            connector = self._connectors[key] = Connector(connection, **options)
+        return connector.run(operation, params)
+
+    def close(self) -> None:
+        for connector in self._connectors.values():
+            connector.close()
+        self._connectors.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class JobCall:
+    """What a task handler gets: the job's definition and its variables (after inputs)."""
+
+    job: JobSpec
+    variables: Mapping[str, Any]
+    executor: TaskExecutor
+
+
+Handler = Callable[[JobCall], Any]
+"""Returns the job's ``response``; raises (a ConnectorError, or anything) to fail the job."""
+
+
+def own_operation(task_type: str) -> str | None:
+    """The operation id of ``io.openai-connector:<id>:1``, else None."""
+    if task_type.startswith(OWN_TYPE_PREFIX) and task_type.endswith(OWN_TYPE_SUFFIX):
+        return task_type[len(OWN_TYPE_PREFIX) : -len(OWN_TYPE_SUFFIX)]
+    return None
+
+
+def check_own_type(task_type: str, element: str) -> None:
+    """Fail the load for ``io.openai-connector:`` types naming no operation."""
+    from ..operations.registry import operations
+
+    operation = own_operation(task_type)
+    if operation is not None and operation in operations():
+        return
+    raise ConfigError(
+        f"element {element!r}: task type {task_type!r} names no operation",
+        hint="use io.openai-connector:<operation-id>:1, e.g. io.openai-connector:chat.create:1",
+    )
+
+
+def _file_fields(model: Any) -> tuple[set[str], set[str]]:
+    from ..operations.base import local_fields
+
+    uploads = {name for name, info in model.model_fields.items() if "bytes" in str(info.annotation)}
+    writing = {name for name in local_fields(model) if any(w in name for w in FILE_WRITING)}
+    return uploads, writing
+
+
+def _refuse_paths(operation: str, params: dict[str, Any], model: Any, element: str) -> None:
+    uploads, writing = _file_fields(model)
+    for name in sorted(writing & params.keys()):
+        raise InvalidInput(
+            f"element {element!r}: {operation}: {name} names a host file or folder; a process "
+            "cannot write files",
+            field=name,
+        )
+    for name in sorted(uploads & params.keys()):
+        values = params[name] if isinstance(params[name], list) else [params[name]]
+        for value in values:
+            if not (isinstance(value, str) and value.startswith("data:")):
+                raise InvalidInput(
+                    f"element {element!r}: {operation}: {name} must be a data: URL "
+                    "(data:<type>;base64,<content>); file paths are not read from processes",
+                    field=name,
+                )
+
+
+def _jsonl_data_url(records: list[Any]) -> str:
+    lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    return "data:application/jsonl;base64," + base64.b64encode(lines.encode()).decode()
+
+
+def _files_from_records(params: dict[str, Any], model: Any) -> None:
+    """A file field given a list of JSON records becomes a JSON Lines file (data: URL)."""
+    uploads, _ = _file_fields(model)
+    for name in uploads & params.keys():
+        value = params[name]
+        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            params[name] = _jsonl_data_url(value)
+
+
+def connection_from(settings: Any, policy: HostPolicy, element: str) -> Connection:
+    """A Connection from the job's ``connection`` context, routed by the host policy."""
+    if settings is None:
+        settings = {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"element {element!r}: connection must be a context of settings")
+    refuse_secret_references(settings, element)
+    given = {k: v for k, v in settings.items() if v is not None}
+    return Connection.from_settings(policy.route(given, element))
+
+
+def own_operation_handler(policy: HostPolicy) -> Handler:
+    """The handler for ``io.openai-connector:<operation-id>:1`` under ``policy``."""
+
+    def run(call: JobCall) -> Any:
+        from ..operations.registry import get
+
+        element = call.job.element
+        operation_id = own_operation(call.job.type)
+        if operation_id is None:
+            raise UnknownOperation(f"element {element!r}: task type {call.job.type!r}")
+        operation = get(operation_id)
+        fields = operation.input.model_fields
+        params = {k: v for k, v in call.variables.items() if k in fields and v is not None}
+        refuse_secret_references(params, element)
+        _files_from_records(params, operation.input)
+        _refuse_paths(operation_id, params, operation.input, element)
+        connection = connection_from(call.variables.get("connection"), policy, element)
+        return call.executor.run(connection, operation_id, params, element=element).envelope()
+
+    return run

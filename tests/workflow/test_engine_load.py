@@ -1,0 +1,196 @@
+"""Loading BPMN: what the embedded engine cannot run fails at load time, naming the element."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("SpiffWorkflow")
+
+from engine_helpers import BPMN, EXAMPLES, FakeClock, engine
+
+from openai_connector.workflow.definition import ProcessLoadError
+
+SAMPLES = Path("/work/shared/specs/bpmn-samples")
+if not SAMPLES.is_dir():
+    import os
+
+    SAMPLES = Path(os.environ.get("OPENAI_CONNECTOR_SHARED", "../shared")) / "specs/bpmn-samples"
+
+
+def process(body: str, extra: str = "") -> str:
+    """A process starting at 'start' and ending at 'end' with ``body`` in between (as 'x')."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  {extra}
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="x" />
+    {body}
+    <bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def script(expression: str, result: str = "r") -> str:
+    return (
+        '<bpmn:scriptTask id="x"><bpmn:extensionElements>'
+        f'<zeebe:script expression="{expression}" resultVariable="{result}" />'
+        "</bpmn:extensionElements></bpmn:scriptTask>"
+    )
+
+
+def service(task_type: str, extensions: str = "", attrs: str = "") -> str:
+    return (
+        f'<bpmn:serviceTask id="x"><bpmn:extensionElements>'
+        f'<zeebe:taskDefinition type="{task_type}" {attrs}/>{extensions}'
+        "</bpmn:extensionElements></bpmn:serviceTask>"
+    )
+
+
+UNSUPPORTED = [
+    ('<bpmn:userTask id="x" />', "x", "userTask"),
+    ('<bpmn:subProcess id="x" />', "x", "subProcess"),
+    ('<bpmn:callActivity id="x" />', "x", "callActivity"),
+    ('<bpmn:receiveTask id="x" />', "x", "receiveTask"),
+    ('<bpmn:businessRuleTask id="x" />', "x", "businessRuleTask"),
+    ('<bpmn:eventBasedGateway id="x" />', "x", "eventBasedGateway"),
+    (
+        '<bpmn:intermediateCatchEvent id="x"><bpmn:messageEventDefinition />'
+        "</bpmn:intermediateCatchEvent>",
+        "x",
+        "messageEventDefinition",
+    ),
+    (
+        '<bpmn:intermediateCatchEvent id="x"><bpmn:timerEventDefinition><bpmn:timeCycle>'
+        "R3/PT1M</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>",
+        "x",
+        "timeCycle",
+    ),
+    (
+        '<bpmn:serviceTask id="x"><bpmn:multiInstanceLoopCharacteristics />'
+        '<bpmn:extensionElements><zeebe:taskDefinition type="io.camunda:http-json:1" />'
+        "</bpmn:extensionElements></bpmn:serviceTask>",
+        "x",
+        "multiInstanceLoopCharacteristics",
+    ),
+    ('<bpmn:serviceTask id="x" />', "x", "zeebe:taskDefinition"),
+    ('<bpmn:scriptTask id="x" />', "x", "zeebe:script"),
+    (service("billing.charge"), "x", "no handler for task type 'billing.charge'"),
+    (service("io.openai-connector:chat.nope:1"), "x", "names no operation"),
+    (service("io.camunda:http-json:1", attrs='retries="=3"'), "x", "retries"),
+    (script("=1 +"), "x", "FEEL expression"),
+    (script("=nosuchfunction(1)"), "x", "unknown function"),
+    (
+        service(
+            "io.camunda:http-json:1",
+            '<zeebe:ioMapping><zeebe:input source="=a +* b" target="url" /></zeebe:ioMapping>',
+        ),
+        "x",
+        "input url",
+    ),
+    (
+        service(
+            "io.camunda:http-json:1",
+            '<zeebe:taskHeaders><zeebe:header key="resultExpression" value="={a: }" />'
+            "</zeebe:taskHeaders>",
+        ),
+        "x",
+        "header resultExpression",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "element", "says"), UNSUPPORTED)
+def test_what_cannot_run_fails_at_load_naming_the_element(
+    body: str, element: str, says: str
+) -> None:
+    with pytest.raises(ProcessLoadError) as caught:
+        engine(FakeClock()).load(process(body))
+    assert caught.value.element == element
+    assert f"'{element}'" in caught.value.message
+    assert says in caught.value.message
+    assert caught.value.exit_code == 2
+
+
+def test_a_condition_that_is_not_feel_fails_at_load() -> None:
+    body = (
+        '<bpmn:exclusiveGateway id="x" default="f2" />'
+        '<bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end">'
+        "<bpmn:conditionExpression>${a &gt; 1}</bpmn:conditionExpression></bpmn:sequenceFlow>"
+    )
+    with pytest.raises(ProcessLoadError, match=r"'f3'.*must be a FEEL expression"):
+        engine(FakeClock()).load(process(body))
+
+
+def test_a_bad_feel_condition_fails_at_load() -> None:
+    body = (
+        '<bpmn:exclusiveGateway id="x" default="f2" />'
+        '<bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end">'
+        "<bpmn:conditionExpression>=a &gt;</bpmn:conditionExpression></bpmn:sequenceFlow>"
+    )
+    with pytest.raises(ProcessLoadError, match="'f3': condition: FEEL"):
+        engine(FakeClock()).load(process(body))
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("not xml", "cannot read"),
+        ("<a>unclosed", "not BPMN XML"),
+        (process("").replace('isExecutable="true"', 'isExecutable="false"'), "no executable"),
+    ],
+)
+def test_files_that_are_not_processes_fail_at_load(text: str, says: str) -> None:
+    with pytest.raises(ProcessLoadError, match=says):
+        engine(FakeClock()).load(text)
+
+
+def test_a_handler_given_to_the_engine_makes_a_custom_task_type_loadable() -> None:
+    eng = engine(FakeClock(), handlers={"billing.charge": lambda call: {"ok": True}})
+    assert eng.load(process(service("billing.charge"))).jobs["x"].type == "billing.charge"
+
+
+def test_pyzeebe_sample_fails_at_load_naming_its_message_start_event() -> None:
+    sample = SAMPLES / "pyzeebe-integration-test.bpmn"
+    if not sample.is_file():
+        pytest.skip("shared BPMN samples not present")
+    with pytest.raises(ProcessLoadError) as caught:
+        engine(FakeClock(), handlers={"test": lambda call: None}).load(sample)
+    assert caught.value.element == "Event_0hg01mt"
+    assert "messageEventDefinition" in caught.value.message
+
+
+def test_camunda_webhook_sample_fails_at_load_naming_its_webhook_boundary_event() -> None:
+    sample = SAMPLES / "camunda-connectors-single-webhook-boundary.bpmn"
+    if not sample.is_file():
+        pytest.skip("shared BPMN samples not present")
+    with pytest.raises(ProcessLoadError) as caught:
+        engine(FakeClock()).load(sample)
+    assert caught.value.element == "boundary_event"
+    assert "messageEventDefinition" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "path", sorted(EXAMPLES.glob("*.bpmn")) + sorted(BPMN.glob("*.bpmn")), ids=lambda p: p.name
+)
+def test_every_example_and_test_process_loads(path: Path) -> None:
+    handlers = {"test.work": lambda call: None, "test.status": lambda call: None}
+    loaded = engine(FakeClock(), handlers=handlers).load(path)
+    assert loaded.process_id
+
+
+def test_the_workflow_package_exports_what_its_all_names_without_loading_spiffworkflow() -> None:
+    import subprocess
+    import sys
+
+    import openai_connector.workflow as workflow
+
+    for name in workflow.__all__:
+        assert getattr(workflow, name) is not None
+    code = "import sys, openai_connector.workflow.feel; print('SpiffWorkflow' in sys.modules)"
+    light = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert light.stdout.strip() == "False"
