@@ -105,6 +105,12 @@ class Network(BaseModel):
     """True, False, or the path of a CA bundle."""
     client_cert: str | None = None
     client_key: str | None = None
+    trust_env: bool = True
+    """Read HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, SSL_CERT_FILE and SSL_CERT_DIR
+    (``proxy`` and ``verify``, when set, win over them)."""
+    max_response_bytes: int = Field(constants.MAX_RESPONSE_BYTES, gt=0)
+    """Largest response body (after gzip/deflate decoding) read into memory, and largest
+    event stream; a larger one fails with InvalidResponse."""
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
@@ -165,6 +171,11 @@ class Connection(BaseModel):
             return value
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{mask_url_password(value)!r} is not an http(s) URL")
+        if "?" in value or "#" in value:
+            raise ValueError(
+                "has a query or fragment ('?...' or '#...'): give the URL without it, "
+                "and query parameters in the connection's query setting"
+            )
         return value.rstrip("/")
 
     @model_validator(mode="after")

@@ -26,6 +26,10 @@ RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 # Connection pool.
 POOL_SIZE = 100
 
+# Response sizes, in bytes (decoded): a body held in memory, and one line of an event stream.
+MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+MAX_EVENT_LINE_BYTES = 32 * 1024 * 1024
+
 # Azure Entra ID token command: how long a non-JWT token is trusted.
 TOKEN_TTL = 50 * 60.0
 TOKEN_REFRESH_MARGIN = 60.0

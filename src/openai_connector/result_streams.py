@@ -1,17 +1,28 @@
 """Streamed calls, one class per face: iterate for chunks; ``result`` holds the whole answer.
 
 The work per chunk (decoding, assembling, redacting) is :class:`~.streaming.StreamState`'s;
-these classes only open the stream with the face's retries and drive the reading.
+these classes only open the stream with the face's retries and drive the reading. A stream
+is bounded (``network.max_response_bytes`` in all, :data:`~.constants.MAX_EVENT_LINE_BYTES`
+a line), and one left before its end (``break``, ``close()``, leaving a ``with`` block)
+closes its connection.
 """
+
+
+def _limit(connector: AsyncConnector | Connector, prepared: Prepared) -> StreamLimit:
+    network = connector._core.connection.network
+    return StreamLimit(network.max_response_bytes, MAX_EVENT_LINE_BYTES, prepared.operation.id)
+
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING
 
+from .constants import MAX_EVENT_LINE_BYTES
 from .errors import ConnectionFailed, ConnectorError
 from .result import Result
 from .streaming import StreamChunk, StreamState
+from .transport.body import StreamLimit
 from .transport.request import AsyncStream, SyncStream
 from .transport.retry import RetryClock
 
@@ -27,6 +38,7 @@ class AsyncResultStream:
         self._connector = connector
         self._prepared = prepared
         self._state = StreamState(connector._core, prepared)
+        self._reading: AsyncGenerator[StreamChunk, None] | None = None
         self.result: Result | None = None
 
     async def _open(self) -> AsyncStream | Result:
@@ -47,7 +59,7 @@ class AsyncResultStream:
         outcome: AsyncStream | Result = await self._connector._with_retries(self._prepared, attempt)
         return outcome
 
-    async def _chunks(self) -> AsyncIterator[StreamChunk]:
+    async def _chunks(self) -> AsyncGenerator[StreamChunk, None]:
         core = self._connector._core
         try:
             outcome = await self._open()
@@ -56,8 +68,10 @@ class AsyncResultStream:
                 return
             state = self._state
             state.begin(outcome.status, outcome.headers)
+            limit = _limit(self._connector, self._prepared)
             try:
                 async for raw in outcome.chunks():
+                    limit.check(raw)
                     for chunk in state.feed(raw):
                         yield chunk
                 for chunk in state.flush():
@@ -70,21 +84,27 @@ class AsyncResultStream:
         except ConnectorError as exc:
             raise core.redact_error(exc) from None
 
-    def __aiter__(self) -> AsyncIterator[StreamChunk]:
-        return self._chunks()
+    def __aiter__(self) -> AsyncGenerator[StreamChunk, None]:
+        self._reading = self._chunks()
+        return self._reading
 
     async def collect(self) -> Result:
         """Read the whole stream and return the assembled result."""
-        async for _ in self._chunks():
+        async for _ in self.__aiter__():
             pass
         assert self.result is not None
         return self.result
+
+    async def aclose(self) -> None:
+        """Stop reading: the connection of a stream not read to its end is closed."""
+        if self._reading is not None:
+            await self._reading.aclose()
 
     async def __aenter__(self) -> AsyncResultStream:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        return None
+        await self.aclose()
 
 
 class ResultStream:
@@ -94,6 +114,7 @@ class ResultStream:
         self._connector = connector
         self._prepared = prepared
         self._state = StreamState(connector._core, prepared)
+        self._reading: Generator[StreamChunk, None, None] | None = None
         self.result: Result | None = None
 
     def _open(self) -> SyncStream | Result:
@@ -114,7 +135,7 @@ class ResultStream:
         outcome: SyncStream | Result = self._connector._with_retries(self._prepared, attempt)
         return outcome
 
-    def _chunks(self) -> Iterator[StreamChunk]:
+    def _chunks(self) -> Generator[StreamChunk, None, None]:
         core = self._connector._core
         try:
             outcome = self._open()
@@ -123,8 +144,10 @@ class ResultStream:
                 return
             state = self._state
             state.begin(outcome.status, outcome.headers)
+            limit = _limit(self._connector, self._prepared)
             try:
                 for raw in outcome.chunks():
+                    limit.check(raw)
                     for chunk in state.feed(raw):
                         yield chunk
                     state.check_deadline()
@@ -138,18 +161,24 @@ class ResultStream:
         except ConnectorError as exc:
             raise core.redact_error(exc) from None
 
-    def __iter__(self) -> Iterator[StreamChunk]:
-        return self._chunks()
+    def __iter__(self) -> Generator[StreamChunk, None, None]:
+        self._reading = self._chunks()
+        return self._reading
 
     def collect(self) -> Result:
         """Read the whole stream and return the assembled result."""
-        for _ in self._chunks():
+        for _ in self.__iter__():
             pass
         assert self.result is not None
         return self.result
+
+    def close(self) -> None:
+        """Stop reading: the connection of a stream not read to its end is closed."""
+        if self._reading is not None:
+            self._reading.close()
 
     def __enter__(self) -> ResultStream:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        self.close()

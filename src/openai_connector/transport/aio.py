@@ -3,6 +3,10 @@
 This module is imported only when an async connector is made, so aiohttp is imported at
 its top (``import openai_connector`` stays cheap). ``send`` is the hot path of every
 call: one coroutine, no per-call imports or lookups beyond what aiohttp itself needs.
+
+aiohttp's total timeout bounds each attempt, body included. Bodies are decoded here, not by
+aiohttp, and bounded by ``network.max_response_bytes`` (:mod:`.body`); a stream left before
+its end closes its connection.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import aiohttp
 from ..connection import Network
 from ..constants import POOL_SIZE
 from ..errors import ConnectionFailed, RequestTimeout, TransportError
+from .body import ACCEPT_ENCODING, DECODED, BodyDecoder, read_at_once, where
+from .proxy import ProxyPlan
 from .request import HttpRequest, HttpResponse
 from .tls import ssl_context
 
@@ -23,42 +29,76 @@ _FAILURES = (TimeoutError, aiohttp.ClientError, OSError)
 
 
 def _transport_error(exc: BaseException, request: HttpRequest) -> TransportError:
-    where = f"{request.method} {request.url.split('?', 1)[0]}"
+    place = where(request.method, request.url)
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
         return RequestTimeout(
-            f"{where} did not complete within {request.timeout:g} s",
+            f"{place} did not complete within {request.timeout:g} s",
             hint="raise the timeout or check the server",
         )
     return ConnectionFailed(
-        f"{where} failed: {type(exc).__name__}: {exc}",
+        f"{place} failed: {type(exc).__name__}: {exc}",
         hint="check the URL, proxy and network settings, and that the server is running",
     )
 
 
-class AiohttpStream:
-    __slots__ = ("_response", "headers", "request", "status")
+async def _read_all(
+    response: aiohttp.ClientResponse, headers: dict[str, str], request: HttpRequest, limit: int
+) -> bytes:
+    """The whole (decoded) body, in one read when its length is known and allowed, else in
+    pieces counted against ``limit``."""
+    if read_at_once(headers, limit):
+        return await response.read()
+    decoder = BodyDecoder(headers.get("content-encoding"), limit, where(request.method, request.url))
+    parts: list[bytes] = []
+    async for chunk in response.content.iter_chunked(65536):
+        parts.extend(decoder.decode(chunk))
+    parts.extend(decoder.finish())
+    return b"".join(parts)
 
-    def __init__(self, response: aiohttp.ClientResponse, request: HttpRequest) -> None:
+
+class AiohttpStream:
+    __slots__ = ("_done", "_response", "headers", "limit", "request", "status")
+
+    def __init__(self, response: aiohttp.ClientResponse, request: HttpRequest, limit: int) -> None:
         self._response = response
+        self._done = False
         self.request = request
+        self.limit = limit
         self.status = response.status
         self.headers = {k.lower(): v for k, v in response.headers.items()}
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        """The body as it arrives, decoded (each piece at most 64 KiB when inflated)."""
+        encoding = self.headers.get("content-encoding")
         try:
-            async for chunk in self._response.content.iter_any():
-                yield chunk
+            if encoding is None or encoding.strip().lower() not in DECODED:
+                async for chunk in self._response.content.iter_any():
+                    yield chunk
+            else:
+                decoder = BodyDecoder(encoding, None, where(self.request.method, self.request.url))
+                async for chunk in self._response.content.iter_any():
+                    for piece in decoder.decode(chunk):
+                        yield piece
+                for piece in decoder.finish():
+                    yield piece
         except _FAILURES as exc:
             raise _transport_error(exc, self.request) from None
+        self._done = True
 
     async def read(self) -> bytes:
         try:
-            return await self._response.read()
+            content = await _read_all(self._response, self.headers, self.request, self.limit)
         except _FAILURES as exc:
             raise _transport_error(exc, self.request) from None
+        self._done = True
+        return content
 
     async def close(self) -> None:
-        self._response.release()
+        """Give the connection back; one whose body was not read to its end is closed."""
+        if self._done:
+            self._response.release()
+        else:
+            self._response.close()
 
 
 class AiohttpTransport:
@@ -67,6 +107,8 @@ class AiohttpTransport:
     def __init__(self, network: Network | None = None, *, pool_size: int = POOL_SIZE) -> None:
         self.network = network or Network()
         self.pool_size = pool_size
+        self.limit = self.network.max_response_bytes
+        self._proxies = ProxyPlan(self.network)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
 
@@ -77,7 +119,7 @@ class AiohttpTransport:
                 limit=self.pool_size, ssl=context if context is not None else True
             )
             self._session = aiohttp.ClientSession(
-                connector=connector, trust_env=False, auto_decompress=True
+                connector=connector, trust_env=False, auto_decompress=False
             )
         return self._session
 
@@ -89,15 +131,22 @@ class AiohttpTransport:
             self._timeouts[key] = timeout
         return timeout
 
+    def _proxy(self, request: HttpRequest) -> str | None:
+        proxies = self._proxies
+        return proxies.proxy_for(request.url) if proxies.varies else proxies.fixed
+
     async def _open(self, request: HttpRequest) -> aiohttp.ClientResponse:
+        headers = request.headers
+        if "accept-encoding" not in headers:
+            headers["accept-encoding"] = ACCEPT_ENCODING
         try:
             return await self._get_session().request(
                 request.method,
                 request.url,
                 data=request.content,
-                headers=request.headers,
+                headers=headers,
                 timeout=self._timeout(request),
-                proxy=self.network.proxy,
+                proxy=self._proxy(request),
                 allow_redirects=False,
             )
         except _FAILURES as exc:
@@ -109,27 +158,36 @@ class AiohttpTransport:
         if session is None or session.closed:
             session = self._get_session()
         timeout = self._timeouts.get((request.timeout, request.connect_timeout))
+        headers = request.headers
+        if "accept-encoding" not in headers:
+            headers["accept-encoding"] = ACCEPT_ENCODING
+        proxies = self._proxies
         try:
             response = await session.request(
                 request.method,
                 request.url,
                 data=request.content,
-                headers=request.headers,
+                headers=headers,
                 timeout=timeout or self._timeout(request),
-                proxy=self.network.proxy,
+                proxy=proxies.proxy_for(request.url) if proxies.varies else proxies.fixed,
                 allow_redirects=False,
             )
+            answer = {k.lower(): v for k, v in response.headers.items()}
             try:
-                content = await response.read()
-            finally:
-                response.release()
+                if read_at_once(answer, self.limit):
+                    content = await response.read()
+                else:
+                    content = await _read_all(response, answer, request, self.limit)
+            except BaseException:
+                response.close()
+                raise
+            response.release()
         except _FAILURES as exc:
             raise _transport_error(exc, request) from None
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return HttpResponse(response.status, headers, content)
+        return HttpResponse(response.status, answer, content)
 
     async def open_stream(self, request: HttpRequest) -> AiohttpStream:
-        return AiohttpStream(await self._open(request), request)
+        return AiohttpStream(await self._open(request), request, self.limit)
 
     async def aclose(self) -> None:
         if self._session is not None:
