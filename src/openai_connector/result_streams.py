@@ -7,12 +7,6 @@ a line), and one left before its end (``break``, ``close()``, leaving a ``with``
 closes its connection.
 """
 
-
-def _limit(connector: AsyncConnector | Connector, prepared: Prepared) -> StreamLimit:
-    network = connector._core.connection.network
-    return StreamLimit(network.max_response_bytes, MAX_EVENT_LINE_BYTES, prepared.operation.id)
-
-
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
@@ -29,6 +23,11 @@ from .transport.retry import RetryClock
 if TYPE_CHECKING:
     from .connector import AsyncConnector, Connector
     from .core import Prepared
+
+
+def _limit(connector: AsyncConnector | Connector, prepared: Prepared) -> StreamLimit:
+    network = connector._core.connection.network
+    return StreamLimit(network.max_response_bytes, MAX_EVENT_LINE_BYTES, prepared.operation.id)
 
 
 class AsyncResultStream:

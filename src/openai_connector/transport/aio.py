@@ -48,7 +48,8 @@ async def _read_all(
     pieces counted against ``limit``."""
     if read_at_once(headers, limit):
         return await response.read()
-    decoder = BodyDecoder(headers.get("content-encoding"), limit, where(request.method, request.url))
+    place = where(request.method, request.url)
+    decoder = BodyDecoder(headers.get("content-encoding"), limit, place)
     parts: list[bytes] = []
     async for chunk in response.content.iter_chunked(65536):
         parts.extend(decoder.decode(chunk))

@@ -91,7 +91,7 @@ def _with_scheme(proxy: str) -> str:
 class ProxyPlan:
     """The proxy for each URL; ``fixed`` is set when every URL has the same answer."""
 
-    __slots__ = ("_bypass", "_by_scheme", "fixed", "varies")
+    __slots__ = ("_by_scheme", "_bypass", "fixed", "varies")
 
     def __init__(self, network: Network) -> None:
         self._by_scheme: dict[str, str] = {}

@@ -76,7 +76,8 @@ def _read_all(
     pieces counted against ``limit``. Transport failures are raised as urllib3's."""
     if read_at_once(headers, limit):
         return response.read(decode_content=False)
-    decoder = BodyDecoder(headers.get("content-encoding"), limit, where(request.method, request.url))
+    place = where(request.method, request.url)
+    decoder = BodyDecoder(headers.get("content-encoding"), limit, place)
     parts: list[bytes] = []
     while True:
         chunk = response.read(65536, decode_content=False)
