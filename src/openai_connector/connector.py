@@ -7,9 +7,11 @@ Both validate input, resolve secrets, build the request and read the response th
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pydantic import BaseModel
@@ -307,7 +309,7 @@ class Connector(_Face):
             prepared = core.prepare(operation, params, retry=retry, timeout=timeout)
             op = prepared.operation
             if op.runner is not None:
-                result = asyncio.run(self._run_composite(prepared, progress))
+                result = _run_outside_loop(self._run_composite(prepared, progress))
             elif prepared.spec is not None and prepared.spec.stream:
                 result = ResultStream(self, prepared).collect()
             elif prepared.spec is not None and prepared.spec.download is not None:
@@ -424,7 +426,7 @@ class _ModelListingStream(AsyncResultStream):
         self._prepare = prepare
         self.result = None
 
-    async def _chunks(self) -> AsyncIterator[StreamChunk]:
+    async def _chunks(self) -> AsyncGenerator[StreamChunk, None]:
         connector = self._connector
         try:
             await connector._list_models(self._signal)
@@ -432,9 +434,23 @@ class _ModelListingStream(AsyncResultStream):
         except ConnectorError as exc:
             raise connector._core.redact_error(exc) from None
         stream = AsyncResultStream(connector, prepared)
-        async for chunk in stream:
-            yield chunk
+        async with stream:  # left early: the inner stream's connection is closed too
+            async for chunk in stream:
+                yield chunk
         self.result = stream.result
+
+
+def _run_outside_loop(work: Coroutine[Any, Any, Result]) -> Result:
+    """``asyncio.run(work)``; in a worker thread (joined before returning) when this thread
+    already runs an event loop (Jupyter, an async web handler), where asyncio.run cannot.
+    The caller waits either way, as for any sync call."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(1, thread_name_prefix="openai-connector") as worker:
+        return worker.submit(context.run, asyncio.run, work).result()
 
 
 def _awaitable_sleep(sleep: Callable[[float], Any]) -> Callable[[float], Awaitable[Any]]:

@@ -28,7 +28,7 @@ POOL_SIZE = 100
 
 # Response sizes, in bytes (decoded): a body held in memory, and one line of an event stream.
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
-MAX_EVENT_LINE_BYTES = 32 * 1024 * 1024
+MAX_EVENT_LINE_BYTES = 16 * 1024 * 1024
 
 # Azure Entra ID token command: how long a non-JWT token is trusted.
 TOKEN_TTL = 50 * 60.0

@@ -8,6 +8,7 @@ for at most the room left under the cap, never for everything a chunk would infl
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 
 from ..errors import InvalidResponse
 
@@ -17,7 +18,12 @@ DECODED = frozenset({"gzip", "x-gzip", "deflate"})
 """Content encodings decoded here; any other is passed on as the server sent it."""
 PIECE = 65536
 """Most bytes inflated at once when no total is kept (stream chunks)."""
-_GZIP_WBITS = 16 + zlib.MAX_WBITS
+_WBITS = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": zlib.MAX_WBITS,
+    "raw deflate": -zlib.MAX_WBITS,
+}
 
 
 def where(method: str, url: str) -> str:
@@ -79,12 +85,15 @@ class BodyDecoder:
             raise too_large(self.place, self.limit)
         return piece
 
-    def decode(self, data: bytes) -> list[bytes]:
-        """The decoded pieces of ``data`` (several when a chunk inflates a lot)."""
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of ``data``, inflated one at a time as they are taken (a
+        chunk that inflates a lot is never held whole)."""
         if not self._encoding:
-            return [self._count(data)] if data else []
-        pieces: list[bytes] = []
-        while data or pieces:
+            if data:
+                yield self._count(data)
+            return
+        more = bool(data)
+        while more:
             inflater = self._inflater
             if inflater is None:
                 inflater = self._inflater = self._new_inflater()
@@ -92,13 +101,14 @@ class BodyDecoder:
             try:
                 piece = inflater.decompress(data, room)
             except zlib.error as exc:
-                if self._encoding == "deflate" and self.size == 0 and not pieces:
+                if self._encoding == "deflate" and self.size == 0:
                     # "deflate" sent as a raw stream, without the zlib header
-                    self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self._encoding = "raw deflate"
+                    self._inflater = None
                     continue
                 raise self._broken(exc) from None
             if piece:
-                pieces.append(self._count(piece))
+                yield self._count(piece)
             if inflater.unconsumed_tail:
                 data = inflater.unconsumed_tail
             elif inflater.eof and inflater.unused_data:
@@ -107,25 +117,20 @@ class BodyDecoder:
             elif len(piece) == room:
                 data = b""  # the output was cut at room: zlib may hold more
             else:
-                break
-        return pieces
+                more = False
 
     def _new_inflater(self) -> zlib._Decompress:
-        if self._encoding == "deflate":
-            return zlib.decompressobj(zlib.MAX_WBITS)
-        return zlib.decompressobj(_GZIP_WBITS)
+        return zlib.decompressobj(_WBITS[self._encoding])
 
     def _broken(self, exc: zlib.error) -> InvalidResponse:
         return InvalidResponse(
             f"{self.place}: the {self._encoding} response body could not be decoded: {exc}"
         )
 
-    def finish(self) -> list[bytes]:
+    def finish(self) -> Iterator[bytes]:
         """What the inflater still holds at the end of the body."""
-        if self._inflater is None:
-            return []
-        piece = self._inflater.flush()
-        return [self._count(piece)] if piece else []
+        if self._inflater is not None and (piece := self._inflater.flush()):
+            yield self._count(piece)
 
 
 class StreamLimit:
@@ -145,10 +150,13 @@ class StreamLimit:
         self.size += len(raw)
         if self.size > self.limit:
             raise too_large(self.place, self.limit)
+        if self._line + len(raw) > self.line_limit:  # only then can a line be too long
+            lines = raw.splitlines() or [b""]
+            longest = max([self._line + len(lines[0]), *map(len, lines[1:])])
+            if longest > self.line_limit:
+                raise InvalidResponse(
+                    f"{self.place}: a line of the event stream is longer than "
+                    f"{self.line_limit} bytes; the stream is not read further"
+                )
         end = max(raw.rfind(b"\n"), raw.rfind(b"\r"))
         self._line = self._line + len(raw) if end < 0 else len(raw) - end - 1
-        if self._line > self.line_limit:
-            raise InvalidResponse(
-                f"{self.place}: a line of the event stream is longer than "
-                f"{self.line_limit} bytes; the stream is not read further"
-            )
