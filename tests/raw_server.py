@@ -14,7 +14,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+T = TypeVar("T")
 DRIP_LIMIT = 30.0
 """Longest any answer keeps sending, in seconds."""
 
@@ -113,7 +115,7 @@ class RawServer:
             thread.join(5)
 
 
-def forever(piece: bytes) -> Iterator[bytes]:
+def forever(piece: T) -> Iterator[T]:
     """The same piece again and again (the server's time limit ends it)."""
     while True:
         yield piece

@@ -9,6 +9,7 @@ closes its connection.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,8 @@ class AsyncResultStream:
         self._connector = connector
         self._prepared = prepared
         self._state = StreamState(connector._core, prepared)
-        self._reading: AsyncGenerator[StreamChunk, None] | None = None
+        self._reading: weakref.ref[AsyncGenerator[StreamChunk, None]] | None = None
+        """The iteration under way; weak, so one left by ``break`` is closed when dropped."""
         self.result: Result | None = None
 
     async def _open(self) -> AsyncStream | Result:
@@ -84,8 +86,9 @@ class AsyncResultStream:
             raise core.redact_error(exc) from None
 
     def __aiter__(self) -> AsyncGenerator[StreamChunk, None]:
-        self._reading = self._chunks()
-        return self._reading
+        reading = self._chunks()
+        self._reading = weakref.ref(reading)
+        return reading
 
     async def collect(self) -> Result:
         """Read the whole stream and return the assembled result."""
@@ -96,8 +99,9 @@ class AsyncResultStream:
 
     async def aclose(self) -> None:
         """Stop reading: the connection of a stream not read to its end is closed."""
-        if self._reading is not None:
-            await self._reading.aclose()
+        reading = self._reading() if self._reading is not None else None
+        if reading is not None:
+            await reading.aclose()
 
     async def __aenter__(self) -> AsyncResultStream:
         return self
@@ -113,7 +117,8 @@ class ResultStream:
         self._connector = connector
         self._prepared = prepared
         self._state = StreamState(connector._core, prepared)
-        self._reading: Generator[StreamChunk, None, None] | None = None
+        self._reading: weakref.ref[Generator[StreamChunk, None, None]] | None = None
+        """The iteration under way; weak, so one left by ``break`` is closed when dropped."""
         self.result: Result | None = None
 
     def _open(self) -> SyncStream | Result:
@@ -161,8 +166,9 @@ class ResultStream:
             raise core.redact_error(exc) from None
 
     def __iter__(self) -> Generator[StreamChunk, None, None]:
-        self._reading = self._chunks()
-        return self._reading
+        reading = self._chunks()
+        self._reading = weakref.ref(reading)
+        return reading
 
     def collect(self) -> Result:
         """Read the whole stream and return the assembled result."""
@@ -173,8 +179,9 @@ class ResultStream:
 
     def close(self) -> None:
         """Stop reading: the connection of a stream not read to its end is closed."""
-        if self._reading is not None:
-            self._reading.close()
+        reading = self._reading() if self._reading is not None else None
+        if reading is not None:
+            reading.close()
 
     def __enter__(self) -> ResultStream:
         return self
