@@ -8,10 +8,13 @@ go through it when ``HTTP_PROXY`` (or ``http_proxy``, ``ALL_PROXY``) says so, ar
 from __future__ import annotations
 
 import http.client
+import selectors
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -66,6 +69,25 @@ class Forwarder(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     do_GET = do_POST = forward
+
+    def do_CONNECT(self) -> None:
+        """A tunnel (for https:// URLs): bytes relayed both ways until one side closes."""
+        self.server.seen.append(f"CONNECT {self.path}")
+        host, port = self.path.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)), timeout=10)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.close_connection = True
+        ends = time.monotonic() + 10
+        with upstream, selectors.DefaultSelector() as selector:
+            selector.register(self.connection, selectors.EVENT_READ, upstream)
+            selector.register(upstream, selectors.EVENT_READ, self.connection)
+            while time.monotonic() < ends:
+                for key, _ in selector.select(0.5):
+                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                    if not data:
+                        return
+                    key.data.sendall(data)
 
     def log_message(self, *args: Any) -> None:
         return None
@@ -352,6 +374,21 @@ def test_an_unknown_certificate_is_refused_without_the_variables(
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     with pytest.raises(ConnectionFailed):
         face.run("models.list", {}, **tls_conn(https_url))
+
+
+def test_https_goes_through_the_environment_proxy_as_a_tunnel(
+    face: Face,
+    https_url: str,
+    certificate: tuple[Path, Path],
+    proxy: CountingProxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    monkeypatch.setenv("HTTP_PROXY", DEAD_PROXY)  # not for https:// URLs
+    result = face.run("models.list", {}, **tls_conn(https_url))
+    assert result.body["data"][0]["id"] == "tls-model"
+    assert proxy.seen == [f"CONNECT {urlsplit(https_url).netloc}"]
 
 
 def test_network_verify_wins_over_ssl_cert_file(

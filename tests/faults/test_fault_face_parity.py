@@ -76,7 +76,7 @@ def test_a_sync_stream_left_early_closes_its_connection(slow_stream: RawServer, 
     assert_next_call_is_clean(slow_stream, result)
 
 
-@pytest.mark.parametrize("leave", ["with", "aclose"])
+@pytest.mark.parametrize("leave", ["with", "aclose", "break"])
 def test_an_async_stream_left_early_closes_its_connection(
     slow_stream: RawServer, leave: str
 ) -> None:
@@ -90,7 +90,8 @@ def test_an_async_stream_left_early_closes_its_connection(
             else:
                 async for _ in stream:
                     break
-                await stream.aclose()
+                if leave == "aclose":
+                    await stream.aclose()
             return await connector.run("chat.create", CHAT)
 
     assert_next_call_is_clean(slow_stream, asyncio.run(go()))
