@@ -81,6 +81,7 @@ def assert_over_cap(error: InvalidResponse, cap: int) -> None:
         ("deflate", zlib.compress),
         ("deflate", lambda data: zlib.compress(data)[2:-4]),  # raw deflate, no zlib header
         ("GZip", gzip.compress),
+        ("x-gzip", gzip.compress),
     ],
 )
 def test_compressed_bodies_are_decoded_on_both_faces(

@@ -51,7 +51,8 @@ def declared_length(headers: dict[str, str]) -> int | None:
 
 def read_at_once(headers: dict[str, str], limit: int) -> bool:
     """Whether the body can be read in one piece: not encoded, length known and allowed."""
-    if "content-encoding" in headers and headers["content-encoding"].lower() in DECODED:
+    encoding = headers.get("content-encoding")
+    if encoding is not None and encoding.strip().lower() in DECODED:
         return False
     length = declared_length(headers)
     return length is not None and 0 <= length <= limit
