@@ -7,6 +7,8 @@ go through it when ``HTTP_PROXY`` (or ``http_proxy``, ``ALL_PROXY``) says so, ar
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import http.client
 import selectors
 import shutil
@@ -24,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from faces import Face
-from openai_connector import ConfigError, ConnectionFailed, RetryPolicy
+from openai_connector import AsyncConnector, ConfigError, ConnectionFailed, Connector, RetryPolicy
 from openai_connector.connection import Network
 from openai_connector.transport.proxy import ProxyPlan
 from scripted_server import Reply, ScriptedServer, chat_body, chat_chunks
@@ -51,6 +53,7 @@ class Forwarder(BaseHTTPRequestHandler):
 
     def forward(self) -> None:
         self.server.seen.append(self.path)
+        self.server.authorizations.append(self.headers.get("proxy-authorization"))
         target = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -99,6 +102,7 @@ class CountingProxy(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Forwarder)
         self.seen: list[str] = []
+        self.authorizations: list[str | None] = []
         self.thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
@@ -155,6 +159,26 @@ def test_the_environment_proxy_carries_plain_and_streamed_calls(
     assert texts == ["stre", "am"]
     assert proxy.seen == [server.url + "/v1/chat/completions"] * 2
     assert len(server.requests) == 2
+
+
+def test_an_environment_proxy_password_is_sent_and_redacted(
+    server: ScriptedServer, proxy: CountingProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("http://", "http://me:env%2Fpass-9@"))
+    server.script(Reply(json=chat_body("with auth")), Reply(json=chat_body("with auth")))
+    with Connector(**conn(server)) as sync:
+        assert sync.run("chat.create", CHAT).text == "with auth"
+        assert "env/pass-9" not in sync.redactor("env/pass-9 env%2Fpass-9")
+        assert "env%2Fpass-9" not in sync.redactor("env%2Fpass-9")
+
+    async def go() -> str:
+        async with AsyncConnector(**conn(server)) as connector:
+            await connector.run("chat.create", CHAT)
+            return connector.redactor("env/pass-9 env%2Fpass-9")
+
+    assert "pass-9" not in asyncio.run(go())
+    expected = "Basic " + base64.b64encode(b"me:env/pass-9").decode()
+    assert proxy.authorizations == [expected, expected]
 
 
 def test_a_proxy_without_a_scheme_is_taken_as_http(

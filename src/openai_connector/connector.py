@@ -90,6 +90,8 @@ class AsyncConnector(_Face):
             from .transport.aio import AiohttpTransport
 
             transport = AiohttpTransport(self._core.network())
+            for password in transport.proxy_passwords:
+                self._core.redactor.add(password)
         self._transport = transport
         self._sleep = sleep
 
@@ -279,6 +281,8 @@ class Connector(_Face):
             from .transport.sync import Urllib3Transport
 
             transport = Urllib3Transport(self._core.network())
+            for password in transport.proxy_passwords:
+                self._core.redactor.add(password)
         self._transport = transport
         self._sleep = sleep
 

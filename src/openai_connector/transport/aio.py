@@ -110,6 +110,8 @@ class AiohttpTransport:
         self.pool_size = pool_size
         self.limit = self.network.max_response_bytes
         self._proxies = ProxyPlan(self.network)
+        self.proxy_passwords = self._proxies.passwords
+        """Passwords of proxies taken from the environment (the connector redacts them)."""
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..connection import Network
 
@@ -91,7 +91,7 @@ def _with_scheme(proxy: str) -> str:
 class ProxyPlan:
     """The proxy for each URL; ``fixed`` is set when every URL has the same answer."""
 
-    __slots__ = ("_by_scheme", "_bypass", "fixed", "varies")
+    __slots__ = ("_by_scheme", "_bypass", "fixed", "passwords", "varies")
 
     def __init__(self, network: Network) -> None:
         self._by_scheme: dict[str, str] = {}
@@ -99,6 +99,9 @@ class ProxyPlan:
         self.fixed: str | None = network.proxy
         self.varies = False
         """True when the answer depends on the URL (environment proxies)."""
+        self.passwords: list[str] = []
+        """The passwords in the environment proxies' URLs (as written and decoded), for
+        the connector to redact."""
         if network.proxy or not network.trust_env:
             return
         found = urllib.request.getproxies()
@@ -108,6 +111,10 @@ class ProxyPlan:
                 self._by_scheme[scheme] = _with_scheme(value)
         if not self._by_scheme:
             return
+        for proxy in self._by_scheme.values():
+            password = urlsplit(proxy).password
+            if password:
+                self.passwords += [password, unquote(password)]
         for entry in (found.get("no") or "").split(","):
             bypass = _bypass(entry)
             if bypass is not None:

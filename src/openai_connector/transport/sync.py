@@ -141,6 +141,8 @@ class Urllib3Transport:
         self.pool_size = pool_size
         self.limit = self.network.max_response_bytes
         self._proxies = ProxyPlan(self.network)
+        self.proxy_passwords = self._proxies.passwords
+        """Passwords of proxies taken from the environment (the connector redacts them)."""
         self._managers: dict[str | None, urllib3.PoolManager] = {}
         """The direct manager (key None) and one per proxy URL."""
         self._timeouts: dict[tuple[float, float], Any] = {}
