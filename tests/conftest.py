@@ -25,7 +25,8 @@ def server(_server: ScriptedServer) -> Iterator[ScriptedServer]:
 
 @pytest.fixture(autouse=True)
 def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    """Tests never pick up the developer's own keys or config file."""
+    """Tests never pick up the developer's own keys, config file or proxies (the tests'
+    servers are on 127.0.0.1: a proxy from the environment would stand between)."""
     for name in (
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
@@ -36,6 +37,7 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         "OPENAI_API_VERSION",
         "AZURE_OPENAI_AD_TOKEN",
         "OPENAI_CONNECTOR_DEFAULT_MODEL",
+        *("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"),
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENAI_CONNECTOR_CONFIG", str(tmp_path / "no-config.toml"))
