@@ -34,12 +34,13 @@ def _limit(connector: AsyncConnector | Connector, prepared: Prepared) -> StreamL
 class AsyncResultStream:
     """A streamed call: iterate for :class:`StreamChunk`; ``result`` holds the whole answer."""
 
+    _reading: weakref.ref[AsyncGenerator[StreamChunk, None]] | None = None
+    """The iteration under way; weak, so one left by ``break`` is closed when dropped."""
+
     def __init__(self, connector: AsyncConnector, prepared: Prepared) -> None:
         self._connector = connector
         self._prepared = prepared
         self._state = StreamState(connector._core, prepared)
-        self._reading: weakref.ref[AsyncGenerator[StreamChunk, None]] | None = None
-        """The iteration under way; weak, so one left by ``break`` is closed when dropped."""
         self.result: Result | None = None
 
     async def _open(self) -> AsyncStream | Result:
@@ -113,12 +114,13 @@ class AsyncResultStream:
 class ResultStream:
     """A streamed call: iterate for :class:`StreamChunk`; ``result`` holds the whole answer."""
 
+    _reading: weakref.ref[Generator[StreamChunk, None, None]] | None = None
+    """The iteration under way; weak, so one left by ``break`` is closed when dropped."""
+
     def __init__(self, connector: Connector, prepared: Prepared) -> None:
         self._connector = connector
         self._prepared = prepared
         self._state = StreamState(connector._core, prepared)
-        self._reading: weakref.ref[Generator[StreamChunk, None, None]] | None = None
-        """The iteration under way; weak, so one left by ``break`` is closed when dropped."""
         self.result: Result | None = None
 
     def _open(self) -> SyncStream | Result:
