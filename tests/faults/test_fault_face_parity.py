@@ -32,6 +32,10 @@ def slow_stream() -> Iterator[RawServer]:
     client leaves); answers a plain chat at once. Keeps connections open between calls."""
 
     def answer(sock: socket.socket, request: RawRequest) -> bool:
+        if request.method == "GET":  # the models list, for a call that names no model
+            body = json.dumps({"object": "list", "data": [{"id": "only-model"}]}).encode()
+            sock.sendall(head(content_length=str(len(body))) + body)
+            return True
         if json.loads(request.body).get("stream"):
             first, *rest = chat_chunks(["tick"] * 100)
             sock.sendall(head(content_type="text/event-stream", transfer_encoding="chunked"))
@@ -52,17 +56,22 @@ def fields(server: RawServer | ScriptedServer) -> dict[str, Any]:
 
 
 def assert_next_call_is_clean(server: RawServer, result: Result) -> None:
+    chats = [r for r in server.requests if r.method == "POST"]
     assert result.text == "after the stream"
     assert result.attempts == 1
-    assert len(server.requests) == 2  # the stream, then the chat sent once
-    assert server.requests[1].connection != server.requests[0].connection
+    assert len(chats) == 2  # the stream, then the chat sent once
+    assert chats[1].connection != chats[0].connection
     assert server.closed_early.wait(3)  # the stream's connection was closed, not left open
 
 
+@pytest.mark.parametrize("model", ["named", "listed"])
 @pytest.mark.parametrize("leave", ["break", "with", "close"])
-def test_a_sync_stream_left_early_closes_its_connection(slow_stream: RawServer, leave: str) -> None:
+def test_a_sync_stream_left_early_closes_its_connection(
+    slow_stream: RawServer, leave: str, model: str
+) -> None:
+    params = CHAT if model == "named" else {"prompt": "hi"}  # listed: the server's one model
     with Connector(**fields(slow_stream)) as connector:
-        stream = connector.stream("chat.create", CHAT)
+        stream = connector.stream("chat.create", params)
         if leave == "break":
             for _ in stream:
                 break
@@ -76,13 +85,16 @@ def test_a_sync_stream_left_early_closes_its_connection(slow_stream: RawServer, 
     assert_next_call_is_clean(slow_stream, result)
 
 
+@pytest.mark.parametrize("model", ["named", "listed"])
 @pytest.mark.parametrize("leave", ["with", "aclose", "break"])
 def test_an_async_stream_left_early_closes_its_connection(
-    slow_stream: RawServer, leave: str
+    slow_stream: RawServer, leave: str, model: str
 ) -> None:
+    params = CHAT if model == "named" else {"prompt": "hi"}  # listed: the server's one model
+
     async def go() -> Result:
         async with AsyncConnector(**fields(slow_stream)) as connector:
-            stream = connector.stream("chat.create", CHAT)
+            stream = connector.stream("chat.create", params)
             if leave == "with":
                 async with stream:
                     async for _ in stream:
