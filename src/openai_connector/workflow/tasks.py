@@ -71,7 +71,12 @@ class ConnectorExecutor:
         key = json.dumps(connection.model_dump(mode="json"), sort_keys=True)
         connector = self._connectors.get(key)
         if connector is None:
-            options: dict[str, Any] = {"secrets": self.secrets, "sleep": self.sleep}
+            from ..policy import TrustPolicy
+
+            options: dict[str, Any] = {
+                "policy": TrustPolicy.strict(secrets=self.secrets),
+                "sleep": self.sleep,
+            }
             if self.transport is not None:
                 options["transport"] = self.transport
             connector = self._connectors[key] = Connector(connection, **options)
