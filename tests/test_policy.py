@@ -569,3 +569,30 @@ def test_the_library_default_is_unchanged_for_the_cli_and_faces() -> None:
     with Connector(api_key="sk-x") as connector:
         assert connector._core.policy == TrustPolicy.trusted()
         assert connector.context.files.mode == "host"
+
+
+# ------------------------------------------------------------ the workflow face
+
+
+def test_the_workflow_executor_runs_connectors_under_the_strict_policy(
+    server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openai_connector.connection import Connection
+    from openai_connector.workflow.tasks import ConnectorExecutor
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TEAM_KEY", "sk-from-the-environment")
+    executor = ConnectorExecutor(secrets=Vault(TEAM_KEY="sk-from-the-engine"))
+    connection = Connection(**conn(server, api_key="{{secrets.TEAM_KEY}}"))
+    encoded = base64.b64encode(PNG).decode()
+    server.script(Reply(json={"created": 1, "data": [{"b64_json": encoded}]}))
+    try:
+        result = executor.run(connection, "images.generate", {"prompt": "a cat"}, element="t")
+        assert server.requests[0].headers["authorization"] == "Bearer sk-from-the-engine"
+        assert result.body["data"][0]["b64_json"] == encoded
+        assert list(tmp_path.iterdir()) == []  # not written to the engine's working folder
+        commanding = connection.model_copy(update={"azure_ad_token_command": "echo t"})
+        with pytest.raises(ConfigError, match="azure_ad_token_command"):
+            executor.run(commanding, "models.list", {}, element="t")
+    finally:
+        executor.close()

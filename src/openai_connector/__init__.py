@@ -143,9 +143,9 @@ if TYPE_CHECKING:
     )
     from .mapping import ResultMapping
     from .operations.registry import operations
+    from .policy import SecretSource, TrustPolicy
     from .result import RateLimit, Result
     from .result_streams import AsyncResultStream, ResultStream
-    from .policy import SecretSource, TrustPolicy
     from .secrets import Redactor, Secret, SecretStore
     from .streaming import StreamChunk
     from .usage import Usage
