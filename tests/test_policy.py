@@ -135,6 +135,11 @@ def test_a_workspace_that_is_not_a_folder_is_a_config_error(tmp_path: Path) -> N
         ),
         ("raw.request", {"method": "POST", "path": "/x", "data": {"a": [REFERENCE]}}, "data.a.0"),
         ("raw.request", {"path": "/x", "headers": {"x-key": REFERENCE}}, "headers.x-key"),
+        (
+            "raw.request",
+            {"path": "/x", "query_params": {REFERENCE: "1"}},
+            f"query_params.{REFERENCE}",
+        ),
         ("raw.request", {"path": "/x", "query_params": {"q": REFERENCE}}, "query_params.q"),
     ],
 )

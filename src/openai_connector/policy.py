@@ -81,10 +81,6 @@ class TrustPolicy:
         files: FileAccess = "none" if workspace is None else Path(workspace)
         return cls(input_secrets=False, secrets=secrets, files=files, host_features=False)
 
-    @property
-    def is_trusted(self) -> bool:
-        return self == _TRUSTED
-
 
 _TRUSTED = TrustPolicy()
 
@@ -109,7 +105,9 @@ def refuse_secrets(operation: str, value: Any) -> None:
                     "if the caller may know it",
                 )
         elif isinstance(item, dict):
-            pending.extend((f"{path}.{k}" if path else str(k), v) for k, v in item.items())
+            for key, inner in item.items():
+                where = f"{path}.{key}" if path else str(key)
+                pending.extend(((where, inner), (where, key)))  # a name is sent too
         elif isinstance(item, list | tuple):
             pending.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
         elif hasattr(item, "__pydantic_fields__"):  # a model given as input, or inside it
