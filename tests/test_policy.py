@@ -160,6 +160,18 @@ def test_strict_refuses_secret_references_in_input(
     assert server.requests == []
 
 
+def test_strict_refuses_a_reference_in_a_streamed_call(face: Face, server: ScriptedServer) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        face.stream(
+            "chat.create",
+            {"prompt": REFERENCE, "model": "gpt-4o-mini"},
+            **conn(server),
+            policy=TrustPolicy.strict(),
+        )
+    assert caught.value.field == "prompt"
+    assert server.requests == []
+
+
 def test_strict_refuses_a_reference_in_an_input_model_too(
     face: Face, server: ScriptedServer
 ) -> None:
