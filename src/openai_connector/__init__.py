@@ -30,6 +30,8 @@ _EXPORTS = {
     "StreamChunk": "streaming",
     "Secret": "secrets",
     "SecretStore": "secrets",
+    "SecretSource": "policy",
+    "TrustPolicy": "policy",
     "Redactor": "secrets",
     "ResultMapping": "mapping",
     "build_connection": "config",
@@ -91,12 +93,14 @@ __all__ = [
     "RetryPolicy",
     "Secret",
     "SecretNotFound",
+    "SecretSource",
     "SecretStore",
     "ServerError",
     "StreamChunk",
     "StreamInterrupted",
     "Timeout",
     "TransportError",
+    "TrustPolicy",
     "UnexpectedRedirect",
     "UnknownOperation",
     "UnsupportedOperation",
@@ -139,6 +143,7 @@ if TYPE_CHECKING:
     )
     from .mapping import ResultMapping
     from .operations.registry import operations
+    from .policy import SecretSource, TrustPolicy
     from .result import RateLimit, Result
     from .result_streams import AsyncResultStream, ResultStream
     from .secrets import Redactor, Secret, SecretStore

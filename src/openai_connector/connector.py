@@ -21,9 +21,10 @@ from .core import Core, Prepared
 from .errors import APIStatusError, ConnectorError, TransportError, UnsupportedOperation
 from .operations import registry
 from .operations.base import Context, ModelNotNamed, Operation, Progress
+from .policy import SecretSource, TrustPolicy
 from .result import Result
 from .result_streams import AsyncResultStream, ResultStream
-from .secrets import Redactor, SecretStore
+from .secrets import Redactor
 from .streaming import StreamChunk
 from .transport.request import AsyncTransport, SyncTransport
 from .transport.retry import RetryClock
@@ -77,7 +78,8 @@ class AsyncConnector(_Face):
         self,
         connection: Connection | None = None,
         *,
-        secrets: SecretStore | None = None,
+        secrets: SecretSource | None = None,
+        policy: TrustPolicy | None = None,
         debug: bool = False,
         transport: AsyncTransport | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -85,7 +87,7 @@ class AsyncConnector(_Face):
         **fields: Any,
     ) -> None:
         connection = _connection(connection, fields)
-        self._core = Core(connection, secrets=secrets, debug=debug, clock=clock)
+        self._core = Core(connection, secrets=secrets, policy=policy, debug=debug, clock=clock)
         if transport is None:
             from .transport.aio import AiohttpTransport
 
@@ -268,7 +270,8 @@ class Connector(_Face):
         self,
         connection: Connection | None = None,
         *,
-        secrets: SecretStore | None = None,
+        secrets: SecretSource | None = None,
+        policy: TrustPolicy | None = None,
         debug: bool = False,
         transport: SyncTransport | None = None,
         sleep: Callable[[float], Any] = time.sleep,
@@ -276,7 +279,7 @@ class Connector(_Face):
         **fields: Any,
     ) -> None:
         connection = _connection(connection, fields)
-        self._core = Core(connection, secrets=secrets, debug=debug, clock=clock)
+        self._core = Core(connection, secrets=secrets, policy=policy, debug=debug, clock=clock)
         if transport is None:
             from .transport.sync import Urllib3Transport
 

@@ -24,8 +24,10 @@ from .errors import (
     TransportError,
 )
 from .http_log import REDACTED, log, request_line, response_line
+from .local_files import VALIDATION_KEY, LocalFiles
 from .operations import registry
 from .operations.base import Context, ModelNotNamed, Operation, OperationInput, RequestSpec
+from .policy import SecretSource, TrustPolicy, refuse_host_features, refuse_secrets
 from .result import RateLimit, Result
 from .secrets import Redactor, SecretResolver, SecretStore, has_reference
 from .transport.azure import EntraTokenCommand
@@ -87,20 +89,30 @@ class Prepared:
 
 
 class Core:
-    """Shared state of one connector: connection, secrets, redaction, token cache."""
+    """Shared state of one connector: connection, trust policy, secrets, redaction, token
+    cache."""
 
     def __init__(
         self,
         connection: Connection,
         *,
-        secrets: SecretStore | None = None,
+        secrets: SecretSource | None = None,
+        policy: TrustPolicy | None = None,
         debug: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        policy = policy or TrustPolicy.trusted()
+        if not policy.host_features:
+            refuse_host_features(connection)
         self.connection = connection
+        self.policy = policy
         self.redactor = Redactor()
-        self.resolver = SecretResolver(secrets or SecretStore(), self.redactor)
-        self.context = Context(connection)
+        store = policy.secrets or secrets or SecretStore()
+        self.resolver = SecretResolver(store, self.redactor)
+        self.input_secrets = policy.input_secrets
+        files = LocalFiles(policy.files)
+        self.context = Context(connection, files=files)
+        self._validation_context = None if files.mode == "host" else {VALIDATION_KEY: files}
         self.debug = debug
         self.clock = clock
         self.token_command = (
@@ -131,6 +143,9 @@ class Core:
         """The network settings with ``{{secrets.NAME}}`` resolved; a proxy password is
         registered for redaction."""
         network = self.connection.network
+        if not self.policy.host_features and getattr(network, "trust_env", False):
+            # proxies and CA files named by the host's environment: not this caller's
+            network = network.model_copy(update={"trust_env": False})
         settings = network.model_dump()
         resolved = self.resolver.resolve(settings)
         proxy = resolved.get("proxy")
@@ -168,7 +183,10 @@ class Core:
 
     def validate(self, operation: Operation, params: Any) -> OperationInput:
         if isinstance(params, operation.input):
-            return params
+            if self.input_secrets and self._validation_context is None:
+                return params
+            # checked as given: its fields go through this policy (references, paths)
+            params = {name: getattr(params, name) for name in params.model_fields_set}
         if params is None:
             params = {}
         if not isinstance(params, dict):
@@ -177,10 +195,15 @@ class Core:
                 field="input",
             )
         if not _nothing_to_resolve(params):
-            params = self.resolver.resolve(params)
+            if self.input_secrets:
+                params = self.resolver.resolve(params)
+            else:
+                refuse_secrets(operation.id, params)
         try:
             # what model_validate does, without its keyword plumbing
-            return operation.input.__pydantic_validator__.validate_python(params)  # type: ignore[no-any-return]
+            return operation.input.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
+                params, context=self._validation_context
+            )
         except ValidationError as exc:
             raise validation_error(exc, operation) from None
 

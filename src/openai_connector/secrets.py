@@ -25,6 +25,7 @@ from typing import Any
 
 from .constants import SECRET_MASK
 from .errors import ConfigError, SecretNotFound
+from .policy import SecretSource
 from .redaction import MIN_REDACTED_LENGTH, Redactor
 
 __all__ = [
@@ -81,7 +82,9 @@ class Secret:
 
 
 class SecretStore:
-    """Looks secrets up in the environment, then a secrets file, then a directory."""
+    """Looks secrets up in the environment, then a secrets file, then a directory.
+
+    The library's and the CLI's :class:`~.policy.SecretSource`."""
 
     def __init__(
         self,
@@ -151,12 +154,17 @@ class SecretResolver:
 
     __slots__ = ("redactor", "store")
 
-    def __init__(self, store: SecretStore, redactor: Redactor) -> None:
+    def __init__(self, store: SecretSource, redactor: Redactor) -> None:
         self.store = store
         self.redactor = redactor
 
     def _substitute(self, match: re.Match[str]) -> str:
-        value = self.store.lookup(match.group(1))
+        name = match.group(1)
+        value = self.store.get(name)
+        if value is None:
+            raise SecretNotFound(name, self.store.describe())
+        if not isinstance(self.store, SecretStore):  # a store of the face's: same rules
+            value = clean_secret(value, f"secret {name}")
         self.redactor.add(value)
         return value
 

@@ -23,6 +23,7 @@ from typing import Any, Literal, get_args
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ..errors import InvalidInput
+from ..local_files import files_of
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
@@ -100,8 +101,8 @@ class _SpeechToTextInput(OperationInput):
 
     @field_validator("file")
     @classmethod
-    def _readable(cls, value: UploadSource) -> UploadSource:
-        return check_source(value, MAX_AUDIO_BYTES)
+    def _readable(cls, value: UploadSource, info: ValidationInfo) -> UploadSource:
+        return check_source(value, MAX_AUDIO_BYTES, files_of(info.context))
 
 
 class TranscribeInput(_SpeechToTextInput):
@@ -144,7 +145,12 @@ class TranslateInput(_SpeechToTextInput):
 
 def _audio_part(data: _SpeechToTextInput, context: Context) -> tuple[str, Any, str]:
     upload = read_upload(
-        data.file, "file", filename=data.filename, default_name="audio", limit=MAX_AUDIO_BYTES
+        data.file,
+        "file",
+        filename=data.filename,
+        default_name="audio",
+        limit=MAX_AUDIO_BYTES,
+        files=context.files,
     )
     extension = Path(upload.filename).suffix.lower().lstrip(".")
     from_path = isinstance(data.file, str) and not data.file.startswith("data:")
@@ -272,9 +278,8 @@ def _speech_format(data: SpeechInput) -> str | None:
 
 
 def build_speech(data: SpeechInput, context: Context) -> RequestSpec:
-    del context
     if data.output is not None:
-        check_output_file(data.output, "output", overwrite=data.overwrite)
+        check_output_file(data.output, "output", overwrite=data.overwrite, files=context.files)
     model = data.model or DEFAULT_TEXT_TO_SPEECH_MODEL
     classic = model.startswith(("tts-1", "tts-1-hd"))
     if classic and data.instructions is not None:
@@ -298,8 +303,7 @@ def build_speech(data: SpeechInput, context: Context) -> RequestSpec:
 
 def save_speech(result: Result, data: SpeechInput, context: Context) -> Result:
     """Write the sound to ``output``; the body then says where and how many bytes."""
-    del context
-    return save_body(result, data.output, overwrite=data.overwrite)
+    return save_body(result, data.output, overwrite=data.overwrite, files=context.files)
 
 
 AZURE_SPEECH_NOTE = (

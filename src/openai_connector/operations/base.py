@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..constants import DEFAULT_MODELS, OPENAI_BASE_URL
 from ..errors import InvalidInput, UnsupportedOperation
+from ..local_files import HOST, LocalFiles
 from ..transport.azure import version_at_least
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ class Context:
     connection: Connection
     served_models: tuple[str, ...] | None = None
     """The models a compatible server listed (read once per connector); None: not asked."""
+    files: LocalFiles = HOST
+    """The only way to a local path named in input (the connector's trust policy)."""
 
     @property
     def provider(self) -> str:

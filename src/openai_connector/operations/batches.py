@@ -4,7 +4,9 @@
 cancelled, then downloads its output file and error file (when there are any) with
 ``files.content`` into a chosen folder; the result lists their paths in ``extra["files"]``.
 The folder and the two files (``BATCH_output.jsonl``, ``BATCH_errors.jsonl``) are checked
-before the first poll: existing files are refused unless ``overwrite`` is true.
+before the first poll: existing files are refused unless ``overwrite`` is true. Where the
+connector's trust policy allows no files, nothing is downloaded (``files.content`` returns
+them) and a named ``output_dir`` is refused.
 Azure's 2024-10-21 data-plane (inference) API has no batches: these operations fail on Azure
 connections before anything is sent.
 """
@@ -16,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
+from ..local_files import LocalFiles
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Operation, OperationInput, Runner, local
@@ -98,9 +101,11 @@ def _progress(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _targets(data: WaitInput) -> dict[str, Path]:
+def _targets(data: WaitInput, files: LocalFiles) -> dict[str, Path]:
     """The files the batch's output and errors go to, checked before the first poll."""
-    folder = check_output_folder(data.output_dir, "output_dir")
+    if not data.download or (not files.writes and "output_dir" not in data.model_fields_set):
+        return {}  # where no files are allowed, files.content returns them instead
+    folder = check_output_folder(data.output_dir, "output_dir", files=files)
     name = quote_path(data.batch_id)
     targets = {
         "output_file_id": folder / f"{name}_output.jsonl",
@@ -114,7 +119,7 @@ def _targets(data: WaitInput) -> dict[str, Path]:
 
 async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
     """Poll until the batch ends, then download what it produced."""
-    targets = _targets(data) if data.download else {}
+    targets = _targets(data, runner.context.files)
     result = await poll_until(
         runner,
         Poll(

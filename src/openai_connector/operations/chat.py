@@ -22,6 +22,7 @@ from pydantic import (
 
 from ..constants import AZURE_FEATURE_VERSIONS, KNOWN_CHAT_MODELS, MAX_COMPLETION_TOKENS_PREFIXES
 from ..errors import InvalidResponse
+from ..local_files import LocalFiles
 from ..result import Result
 from ..transport.target import quote_path
 from . import limits
@@ -176,7 +177,7 @@ def _wants_max_completion_tokens(model: str) -> bool:
     return model.startswith(MAX_COMPLETION_TOKENS_PREFIXES)
 
 
-def messages_of(data: ChatInput) -> list[dict[str, Any]]:
+def messages_of(data: ChatInput, files: LocalFiles) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     if data.system:
         messages.append({"role": "system", "content": data.system})
@@ -191,7 +192,7 @@ def messages_of(data: ChatInput) -> list[dict[str, Any]]:
             if isinstance(data.prompt, list):
                 parts = [p.model_dump(mode="json") for p in data.prompt]
             try:
-                parts += [image_part(image, data.image_detail) for image in data.images]
+                parts += [image_part(image, data.image_detail, files) for image in data.images]
             except ValueError as exc:
                 from ..errors import InvalidInput
 
@@ -247,7 +248,7 @@ def _check_azure_features(
 
 def build_chat(data: ChatInput, context: Context) -> RequestSpec:
     model = context.model(data.model)
-    messages = messages_of(data)
+    messages = messages_of(data, context.files)
     body: dict[str, Any] = {} if context.azure else {"model": model}
     body["messages"] = messages
     body.update(_sent_fields(data))

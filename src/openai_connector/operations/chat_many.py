@@ -294,7 +294,9 @@ async def run_chat_many(runner: Runner, data: _ManyFields) -> Result:
     tally = _Tally(len(items))
     sink: _ResultList | _ResultFile
     if data.output:
-        path = check_output_file(data.output, "output", overwrite=data.overwrite)
+        path = check_output_file(
+            data.output, "output", overwrite=data.overwrite, files=runner.context.files
+        )
         try:
             window = WINDOW_PER_WORKER * data.concurrency
             sink = _ResultFile(path, window, overwrite=data.overwrite)

@@ -6,6 +6,9 @@ unless ``overwrite`` is true. An answer is written to a hidden partial file in t
 folder, then moved into place: without ``overwrite`` it never replaces a file (not even one
 another call made meanwhile). When writing fails (a full disk, a folder made read-only),
 the partial file is removed and :class:`~..errors.OutputWriteFailed` carries the answer.
+
+Every output path goes through the connector's :class:`~..local_files.LocalFiles` (its trust
+policy): a path outside the workspace, or any path where no files are allowed, is refused.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import InvalidInput, OutputWriteFailed
+from ..local_files import LocalFiles
 from ..result import Result
 
 MAX_NAME_BYTES = 255
@@ -35,16 +39,12 @@ class Download:
     overwrite: bool = False
 
 
-def check_output_folder(value: str, field: str) -> Path:
-    """The folder (made if missing) as an absolute path; InvalidInput if it cannot be used."""
+def check_output_folder(value: str, field: str, *, files: LocalFiles) -> Path:
+    """The folder (made if missing) as an absolute path; InvalidInput if it cannot be used
+    or ``files`` refuses it."""
     if not value.strip() or "\x00" in value:
         raise InvalidInput(f"{field}: {value!r} is not a folder name", field=field)
-    try:
-        folder = Path(value).expanduser().resolve()
-    except (OSError, RuntimeError) as exc:  # ~unknown-user, a loop of links
-        raise InvalidInput(
-            f"{field}: {value!r} is not a usable folder: {exc}", field=field
-        ) from None
+    folder = files.output(value, field)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -71,13 +71,15 @@ def check_output_name(name: str, field: str) -> None:
         raise InvalidInput(f"{field}: {name!r} is not a valid file name", field=field)
 
 
-def check_output_file(value: str, field: str, *, overwrite: bool) -> Path:
+def check_output_file(value: str, field: str, *, overwrite: bool, files: LocalFiles) -> Path:
     """The file to write, as an absolute path, checked before anything is sent."""
     if not value.strip() or value.endswith(("/", os.sep)) or "\x00" in value:
         raise InvalidInput(f"{field}: {value!r} must be a file path, not a folder", field=field)
     path = Path(value)
     check_output_name(path.name, field)
-    folder = check_output_folder(str(path.parent), field)
+    if files.root is not None:
+        files.output(value, field)  # in a workspace, a link named as the file must not point out
+    folder = check_output_folder(str(path.parent), field, files=files)
     target = folder / path.name
     refuse_existing(target, field, overwrite=overwrite)
     return target
@@ -233,7 +235,12 @@ def write_file(
 
 
 def save_body(
-    result: Result, output: str | None, *, overwrite: bool = False, **facts: Any
+    result: Result,
+    output: str | None,
+    *,
+    overwrite: bool = False,
+    files: LocalFiles,
+    **facts: Any,
 ) -> Result:
     """Write a binary body to ``output``; the body then says where, how much and what type.
 
@@ -247,9 +254,7 @@ def save_body(
         return result
     if not isinstance(result.body, bytes):
         return result
-    target = write_file(
-        Path(output).expanduser().resolve(), result.body, result, overwrite=overwrite
-    )
+    target = write_file(files.output(output, "output"), result.body, result, overwrite=overwrite)
     result.extra.setdefault("files", []).append(str(target))
     result.body = {
         **facts,

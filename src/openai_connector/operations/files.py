@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from ..local_files import files_of
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local
@@ -58,8 +59,8 @@ class UploadInput(OperationInput):
 
     @field_validator("file")
     @classmethod
-    def _readable(cls, value: UploadSource) -> UploadSource:
-        return check_source(value, MAX_UPLOAD_BYTES)
+    def _readable(cls, value: UploadSource, info: ValidationInfo) -> UploadSource:
+        return check_source(value, MAX_UPLOAD_BYTES, files_of(info.context))
 
     @field_validator("filename")
     @classmethod
@@ -78,6 +79,7 @@ def build_upload(data: UploadInput, context: Context) -> RequestSpec:
             filename=data.filename,
             default_name="upload.jsonl",
             limit=MAX_UPLOAD_BYTES,
+            files=context.files,
             stream=True,
         ).part(),
     }
@@ -126,10 +128,11 @@ class ContentInput(FileIdInput):
 
 
 def build_content(data: ContentInput, context: Context) -> RequestSpec:
-    del context
     download = None
     if data.output is not None:
-        target = check_output_file(data.output, "output", overwrite=data.overwrite)
+        target = check_output_file(
+            data.output, "output", overwrite=data.overwrite, files=context.files
+        )
         download = Download(target, data.overwrite)
     return RequestSpec(
         "GET",
@@ -141,8 +144,9 @@ def build_content(data: ContentInput, context: Context) -> RequestSpec:
 
 def save_content(result: Result, data: ContentInput, context: Context) -> Result:
     """Write downloaded bytes to ``output``; the body then says where and how much."""
-    del context
-    return save_body(result, data.output, overwrite=data.overwrite, file_id=data.file_id)
+    return save_body(
+        result, data.output, overwrite=data.overwrite, files=context.files, file_id=data.file_id
+    )
 
 
 OPERATIONS = (

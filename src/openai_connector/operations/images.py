@@ -37,9 +37,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from ..errors import InvalidResponse
+from ..local_files import LocalFiles, files_of
 from ..result import Result
 from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec, local, local_fields
@@ -146,8 +147,8 @@ class GenerateInput(_GptOptions):
     moderation: Literal["low", "auto"] | None = Field(None, description="GPT image models only")
 
 
-def _check_image(value: UploadSource) -> UploadSource:
-    return check_source(value, GPT_IMAGE_FILE_LIMIT)
+def _check_image(value: UploadSource, files: LocalFiles) -> UploadSource:
+    return check_source(value, GPT_IMAGE_FILE_LIMIT, files)
 
 
 class EditInput(_GptOptions):
@@ -172,17 +173,20 @@ class EditInput(_GptOptions):
 
     @field_validator("image")
     @classmethod
-    def _images(cls, value: UploadSource | list[UploadSource]) -> Any:
+    def _images(cls, value: UploadSource | list[UploadSource], info: ValidationInfo) -> Any:
+        files = files_of(info.context)
         if isinstance(value, list):
             if not 1 <= len(value) <= MAX_EDIT_IMAGES:
                 raise ValueError(f"give 1 to {MAX_EDIT_IMAGES} images")
-            return [_check_image(item) for item in value]
-        return _check_image(value)
+            return [_check_image(item, files) for item in value]
+        return _check_image(value, files)
 
     @field_validator("mask")
     @classmethod
-    def _mask(cls, value: UploadSource | None) -> UploadSource | None:
-        return None if value is None else check_source(value, DALL_E_FILE_LIMIT)
+    def _mask(cls, value: UploadSource | None, info: ValidationInfo) -> UploadSource | None:
+        if value is None:
+            return None
+        return check_source(value, DALL_E_FILE_LIMIT, files_of(info.context))
 
 
 class VariationInput(_ImageInput):
@@ -195,8 +199,8 @@ class VariationInput(_ImageInput):
 
     @field_validator("image")
     @classmethod
-    def _image(cls, value: UploadSource) -> UploadSource:
-        return check_source(value, DALL_E_FILE_LIMIT)
+    def _image(cls, value: UploadSource, info: ValidationInfo) -> UploadSource:
+        return check_source(value, DALL_E_FILE_LIMIT, files_of(info.context))
 
 
 # --------------------------------------------------------------- requests
@@ -208,7 +212,7 @@ def _fields(data: _ImageInput, *, exclude: set[str]) -> dict[str, Any]:
 
 
 def build_generate(data: GenerateInput, context: Context) -> RequestSpec:
-    check_outputs(data)
+    check_outputs(data, context.files)
     if context.azure:
         refuse("images.generate", limit_problems(data, AZURE), hint="Azure runs dall-e-3")
         deployment = context.model(data.model)
@@ -235,14 +239,17 @@ def _image_name(field: str, index: int | None, content: bytes | None) -> str:
     return f"{field}{'' if index is None else index}.{kind}"
 
 
-def _read_image(value: UploadSource, field: str, index: int | None = None) -> Upload:
+def _read_image(
+    value: UploadSource, field: str, files: LocalFiles, index: int | None = None
+) -> Upload:
     limit = DALL_E_FILE_LIMIT if field == "mask" else GPT_IMAGE_FILE_LIMIT
     if isinstance(value, str) and value.startswith("data:"):
         # the data: URL's type gives the extension
         name = f"{field}{'' if index is None else index}"
-        return read_upload(value, field, default_name=name, limit=limit)
+        return read_upload(value, field, default_name=name, limit=limit, files=files)
     content = value if isinstance(value, bytes) else None
-    return read_upload(value, field, default_name=_image_name(field, index, content), limit=limit)
+    name = _image_name(field, index, content)
+    return read_upload(value, field, default_name=name, limit=limit, files=files)
 
 
 def build_edit(data: EditInput, context: Context) -> RequestSpec:
@@ -256,12 +263,12 @@ def build_edit(data: EditInput, context: Context) -> RequestSpec:
     sources = data.image if isinstance(data.image, list) else [data.image]
     several = isinstance(data.image, list)
     images = [
-        _read_image(source, "image", index + 1 if several else None)
+        _read_image(source, "image", context.files, index + 1 if several else None)
         for index, source in enumerate(sources)
     ]
-    mask = _read_image(data.mask, "mask") if data.mask is not None else None
+    mask = _read_image(data.mask, "mask", context.files) if data.mask is not None else None
     refuse("images.edit", file_problems(images, mask, rules))
-    check_outputs(data)
+    check_outputs(data, context.files)
     form: dict[str, Any] = _fields(data, exclude={"image", "mask"})
     if several:
         form["image[]"] = [upload.part() for upload in images]
@@ -269,7 +276,6 @@ def build_edit(data: EditInput, context: Context) -> RequestSpec:
         form["image"] = images[0].part()
     if mask is not None:
         form["mask"] = mask.part()
-    del context
     return RequestSpec("POST", "/images/edits", multipart=form)
 
 
@@ -279,12 +285,11 @@ def build_variation(data: VariationInput, context: Context) -> RequestSpec:
         refuse("images.variation", [("model", "only dall-e-2 makes variations")])
     if rules is not None:
         refuse("images.variation", limit_problems(data, rules))
-    image = _read_image(data.image, "image")
+    image = _read_image(data.image, "image", context.files)
     refuse("images.variation", file_problems([image], None, DALL_E_2))
-    check_outputs(data)
+    check_outputs(data, context.files)
     form: dict[str, Any] = _fields(data, exclude={"image"})
     form["image"] = image.part()
-    del context
     return RequestSpec("POST", "/images/variations", multipart=form)
 
 
@@ -299,11 +304,25 @@ def _names(stem: str, generated: bool, count: int) -> list[str]:
     return [f"{stem}{dash}{number}" for number in range(1, count + 1)]
 
 
-def check_outputs(data: _ImageInput) -> None:
-    """Before sending: the folder can take the images, and no named file would be replaced."""
+def _writes(data: _ImageInput, files: LocalFiles) -> bool:
+    """Whether images are written: not for URLs, nor where the policy allows no files and
+    no folder or name was given (the images stay in the body as b64_json)."""
     if data.response_format == "url":
+        return False
+    if files.writes:
+        return True
+    if data.output_name is not None:
+        files.output(data.output_name, "output_name")  # refused: names the field
+    if "output_dir" in data.model_fields_set:
+        files.output(data.output_dir, "output_dir")
+    return False
+
+
+def check_outputs(data: _ImageInput, files: LocalFiles) -> None:
+    """Before sending: the folder can take the images, and no named file would be replaced."""
+    if not _writes(data, files):
         return  # nothing is written
-    folder = check_output_folder(data.output_dir, "output_dir")
+    folder = check_output_folder(data.output_dir, "output_dir", files=files)
     if data.output_name is None:
         return  # a name unique to the call is picked when writing
     extension = EXTENSIONS.get(getattr(data, "output_format", None) or "png", "png")
@@ -314,7 +333,8 @@ def check_outputs(data: _ImageInput) -> None:
 
 def save_images(result: Result, data: _ImageInput, context: Context) -> Result:
     """Write base64 images to files; list their paths in ``extra["files"]``."""
-    del context
+    if not context.files.writes:
+        return result  # no folder was named (else the call was refused before sending)
     body = result.body
     items = body.get("data") if isinstance(body, dict) else None
     if not isinstance(items, list):
@@ -336,7 +356,7 @@ def save_images(result: Result, data: _ImageInput, context: Context) -> Result:
             ) from None
     output_format = body.get("output_format") or getattr(data, "output_format", None)
     extension = EXTENSIONS.get(output_format or "png", "png")
-    folder = Path(data.output_dir).expanduser().resolve()
+    folder = context.files.output(data.output_dir, "output_dir")
     stem = data.output_name or unique_stem("image")
     files: list[str] = result.extra.setdefault("files", [])
     for number, name in enumerate(_names(stem, data.output_name is None, len(images))):

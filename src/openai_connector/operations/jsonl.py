@@ -227,8 +227,10 @@ def check_records(data: JsonlInput) -> list[dict[str, Any]]:
 
 async def build_jsonl(runner: Runner, data: JsonlInput) -> Result:
     """Check the output file and the records, then write the file whole (or not at all)."""
-    del runner  # a local operation: nothing is sent
-    path = check_output_file(data.output, "output", overwrite=data.overwrite)
+    # a local operation: nothing is sent
+    path = check_output_file(
+        data.output, "output", overwrite=data.overwrite, files=runner.context.files
+    )
     lines = check_records(data)
     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     content = text.encode()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .. import bounded_json
 from ..errors import InvalidInput
+from ..local_files import LocalFiles
 from .uploads import file_size, read_limited
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
@@ -93,8 +94,9 @@ MAX_LOCAL_IMAGE_BYTES = 20 * 1024 * 1024
 """The largest local image sent inline (base64 makes it a third larger in the request)."""
 
 
-def image_part(source: str, detail: str | None = None) -> dict[str, Any]:
-    """A vision content part from a URL, a data: URL or a local image path.
+def image_part(source: str, detail: str | None, files: LocalFiles) -> dict[str, Any]:
+    """A vision content part from a URL, a data: URL or a local image path (one ``files``,
+    the connector's trust policy, allows).
 
     A local image is refused before it is read when its size (from ``stat``) is over
     :data:`MAX_LOCAL_IMAGE_BYTES`; it is read once.
@@ -102,16 +104,16 @@ def image_part(source: str, detail: str | None = None) -> dict[str, Any]:
     if source.startswith(("http://", "https://", "data:")):
         url = source
     else:
+        path = files.locate(source)  # ValueError: refused by the policy
         try:
-            file_size(source)
+            file_size(source, files)
         except ValueError:
             raise ValueError(f"image {source!r} is neither a URL nor a readable file") from None
-        path = Path(source).expanduser()
         try:
             content = read_limited(path, "images", MAX_LOCAL_IMAGE_BYTES)
         except InvalidInput as exc:
             raise ValueError(f"{source!r}: {exc.message.removeprefix('images: ')}") from None
-        mime = mimetypes.guess_type(path.name)[0] or "image/png"
+        mime = mimetypes.guess_type(Path(source).name)[0] or "image/png"
         url = f"data:{mime};base64," + base64.b64encode(content).decode()
     image: dict[str, Any] = {"url": url}
     if detail:

@@ -19,9 +19,10 @@ from urllib.parse import unquote
 from pydantic import Field, ValidationInfo, field_validator
 
 from ..errors import InvalidInput
+from ..local_files import files_of
 from ..transport.target import HEADER_NAME, header_value_problem
 from .base import Context, Operation, OperationInput, RequestSpec
-from .uploads import UploadSource, check_source, read_upload
+from .uploads import MAX_FILE_BYTES, UploadSource, check_source, read_upload
 
 if TYPE_CHECKING:
     from ..connection import RetryPolicy
@@ -101,10 +102,11 @@ class RawInput(OperationInput):
 
     @field_validator("file_data")
     @classmethod
-    def _files_readable(cls, value: dict[str, UploadSource] | None) -> Any:
+    def _files_readable(cls, value: dict[str, UploadSource] | None, info: ValidationInfo) -> Any:
+        files = files_of(info.context)
         for name, source in (value or {}).items():
             try:
-                check_source(source)
+                check_source(source, MAX_FILE_BYTES, files)
             except ValueError as exc:
                 raise ValueError(f"{name}: {exc}") from None
         return value
@@ -184,6 +186,7 @@ def build_raw(data: RawInput, context: Context) -> RequestSpec:
                 filename=names.get(field),
                 default_name=field,
                 stream=True,
+                files=context.files,
             ).part()
     elif data.file_data_file_names:
         raise InvalidInput(

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidInput
+from ..local_files import LocalFiles
 
 UploadSource = str | bytes
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -132,14 +133,16 @@ def _data_url(value: str) -> tuple[str, bytes]:
     return head.removeprefix("data:").removesuffix(";base64") or "application/octet-stream", content
 
 
-def check_source(value: UploadSource, limit: int = MAX_FILE_BYTES) -> UploadSource:
-    """Validate a file input (for a pydantic field validator): it exists, is not empty, fits."""
+def check_source(value: UploadSource, limit: int, files: LocalFiles) -> UploadSource:
+    """Validate a file input (for a pydantic field validator): it exists, is not empty, fits.
+
+    A path must be one ``files`` (the connector's trust policy) allows."""
     if isinstance(value, bytes):
         size = len(value)
     elif value.startswith("data:"):
         size = len(_data_url(value)[1])
     else:
-        size = file_size(value)
+        size = file_size(value, files)
     if size == 0:
         raise ValueError("the file is empty")
     if size > limit:
@@ -147,10 +150,11 @@ def check_source(value: UploadSource, limit: int = MAX_FILE_BYTES) -> UploadSour
     return value
 
 
-def file_size(value: str) -> int:
-    """The size of the regular file at path ``value``; ValueError when there is none."""
+def file_size(value: str, files: LocalFiles) -> int:
+    """The size of the regular file at path ``value``; ValueError when there is none or
+    ``files`` refuses the path."""
+    path = files.locate(value)
     try:
-        path = Path(value).expanduser()
         status = path.stat()
     except (OSError, ValueError, RuntimeError):
         status = None
@@ -171,13 +175,14 @@ def read_upload(
     default_name: str,
     limit: int = MAX_FILE_BYTES,
     stream: bool = False,
+    files: LocalFiles,
 ) -> Upload:
     """The bytes and name of a file input (checked by :func:`check_source` already).
 
     The name is ``filename`` if given, else the path's name, else ``default_name`` (with the
     extension of a data: URL's type when ``default_name`` has none). A path over ``limit``
     bytes is refused before it is read; with ``stream`` it is not read at all here but sent
-    in pieces from the file.
+    in pieces from the file. A path goes through ``files`` (the connector's trust policy).
     """
     content_type: str | None = None
     if isinstance(value, bytes):
@@ -190,12 +195,12 @@ def read_upload(
         extension = mimetypes.guess_extension(content_type) or ""
         name = default_name if Path(default_name).suffix else default_name + extension
     else:
-        path = Path(value).expanduser()
-        name = filename or path.name
+        path = files.path(value, field)
+        name = filename or Path(value).name
         if stream:
             return Upload(name, b"", content_type_for(name), _slice(path, field, limit))
         content = read_limited(path, field, limit)
-        name = path.name
+        name = Path(value).name
     if len(content) > limit:
         raise _too_big(field, len(content), limit)
     name = filename or name

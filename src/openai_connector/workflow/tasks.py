@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from ..connection import Connection
 from ..errors import ConfigError, InvalidInput, UnknownOperation
+from ..policy import SecretSource
 from ..result import Result
 from ..secrets import SecretStore
 from .definition import JobSpec
@@ -54,11 +55,11 @@ class ConnectorExecutor:
     def __init__(
         self,
         *,
-        secrets: SecretStore | None = None,
+        secrets: SecretSource | None = None,
         sleep: Callable[[float], Any] = time.sleep,
         transport: Any = None,
     ) -> None:
-        self.secrets = secrets or SecretStore()
+        self.secrets: SecretSource = secrets or SecretStore()
         self.sleep = sleep
         self.transport = transport
         self._connectors: dict[str, Any] = {}
@@ -71,7 +72,12 @@ class ConnectorExecutor:
         key = json.dumps(connection.model_dump(mode="json"), sort_keys=True)
         connector = self._connectors.get(key)
         if connector is None:
-            options: dict[str, Any] = {"secrets": self.secrets, "sleep": self.sleep}
+            from ..policy import TrustPolicy
+
+            options: dict[str, Any] = {
+                "policy": TrustPolicy.strict(secrets=self.secrets),
+                "sleep": self.sleep,
+            }
             if self.transport is not None:
                 options["transport"] = self.transport
             connector = self._connectors[key] = Connector(connection, **options)
