@@ -26,7 +26,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from faces import Face
-from openai_connector import AsyncConnector, ConfigError, ConnectionFailed, Connector, RetryPolicy
+from openai_connector import (
+    AsyncConnector,
+    ConfigError,
+    ConnectionFailed,
+    Connector,
+    RetryPolicy,
+    TrustPolicy,
+)
 from openai_connector.connection import Network
 from openai_connector.transport.proxy import ProxyPlan
 from scripted_server import Reply, ScriptedServer, chat_body, chat_chunks
@@ -255,6 +262,16 @@ def test_trust_env_false_ignores_the_environment(
     monkeypatch.setenv("HTTP_PROXY", DEAD_PROXY)
     server.script(Reply(json=chat_body("direct")))
     assert face.run("chat.create", CHAT, **conn(server, trust_env=False)).text == "direct"
+
+
+def test_a_policy_without_host_features_ignores_the_environment(
+    face: Face, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service or engine caller does not reach the host's proxy or CA settings."""
+    monkeypatch.setenv("HTTP_PROXY", DEAD_PROXY)
+    server.script(Reply(json=chat_body("direct")))
+    policy = TrustPolicy(host_features=False)
+    assert face.run("chat.create", CHAT, policy=policy, **conn(server)).text == "direct"
 
 
 def test_a_dead_environment_proxy_is_a_connection_error(

@@ -143,7 +143,7 @@ class Core:
         """The network settings with ``{{secrets.NAME}}`` resolved; a proxy password is
         registered for redaction."""
         network = self.connection.network
-        if not self.policy.host_features and getattr(network, "trust_env", False):
+        if not self.policy.host_features and network.trust_env:
             # proxies and CA files named by the host's environment: not this caller's
             network = network.model_copy(update={"trust_env": False})
         settings = network.model_dump()
