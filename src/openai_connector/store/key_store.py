@@ -1,0 +1,113 @@
+"""The service's API keys: made, listed, revoked, and checked on every request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import api_keys
+from .models import ApiKeyRow
+from .records import DuplicateName, KeyRecord, NotInStore, as_utc, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+LAST_USED_PRECISION = timedelta(seconds=30)
+"""``last_used`` is written at most this often per key (no write on every request)."""
+
+
+def _record(row: ApiKeyRow) -> KeyRecord:
+    return KeyRecord(
+        id=row.id,
+        name=row.name,
+        role=row.role,
+        prefix=row.prefix,
+        created=as_utc(row.created) or utcnow(),
+        last_used=as_utc(row.last_used),
+        revoked=as_utc(row.revoked),
+        rate_limit_per_minute=row.rate_limit_per_minute,
+        default_connector=row.default_connector,
+    )
+
+
+class KeyStore:
+    def __init__(self, engine: Engine) -> None:
+        from sqlalchemy.orm import sessionmaker
+
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def create(
+        self,
+        name: str,
+        role: str,
+        *,
+        rate_limit_per_minute: int | None = None,
+        default_connector: str | None = None,
+    ) -> tuple[KeyRecord, str]:
+        """A new key: its record and the key itself (shown once, never stored)."""
+        if role not in api_keys.ROLES:
+            raise ValueError(f"role must be one of {', '.join(api_keys.ROLES)}")
+        key = api_keys.new_key()
+        row = ApiKeyRow(
+            name=name,
+            role=role,
+            prefix=api_keys.shown_prefix(key),
+            key_hash=api_keys.hash_key(key),
+            created=utcnow(),
+            rate_limit_per_minute=rate_limit_per_minute,
+            default_connector=default_connector,
+        )
+        with self._sessions() as session:
+            if session.scalars(select(ApiKeyRow.id).where(ApiKeyRow.name == name)).first():
+                raise DuplicateName(f"a key named {name!r} exists", field="name")
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                raise DuplicateName(f"a key named {name!r} exists", field="name") from None
+            return _record(row), key
+
+    def all(self) -> list[KeyRecord]:
+        with self._sessions() as session:
+            return [_record(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
+
+    def count_active(self) -> int:
+        with self._sessions() as session:
+            query = select(func.count()).select_from(ApiKeyRow).where(ApiKeyRow.revoked.is_(None))
+            return int(session.scalar(query) or 0)
+
+    def revoke(self, name: str) -> KeyRecord:
+        """Revoke at once: the next request with this key is refused."""
+        with self._sessions() as session:
+            row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.name == name)).first()
+            if row is None:
+                raise NotInStore(f"no key named {name!r}", field="name")
+            if row.revoked is None:
+                row.revoked = utcnow()
+                session.commit()
+            return _record(row)
+
+    def authenticate(self, key: str) -> KeyRecord | None:
+        """The active key's record, or None for an unknown, malformed or revoked key."""
+        if not key.startswith(api_keys.KEY_PREFIX) or len(key) > 200:
+            return None
+        with self._sessions() as session:
+            query = select(ApiKeyRow).where(ApiKeyRow.prefix == api_keys.shown_prefix(key))
+            found = None
+            for row in session.scalars(query):
+                if api_keys.matches(key, row.key_hash):
+                    found = row
+            if found is None or found.revoked is not None:
+                return None
+            now = utcnow()
+            last = as_utc(found.last_used)
+            if last is None or now - last >= LAST_USED_PRECISION:
+                session.execute(
+                    update(ApiKeyRow).where(ApiKeyRow.id == found.id).values(last_used=now)
+                )
+                session.commit()
+                found.last_used = now
+            return _record(found)
