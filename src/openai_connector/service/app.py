@@ -1,0 +1,102 @@
+"""The application factory: ``create_app(settings)`` wires the store, routes, error shape,
+body limits and offline docs together."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from .. import __version__
+from ..store import DuplicateName, NotInStore, PriceTable, Store, StoreError
+from .body_limit import BodyLimit
+from .offline_docs import add_offline_docs
+from .problems import ApiError, error_body, field_path, status_of
+from .routes import connectors, health, keys, operations, secrets, usage
+from .settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+log = logging.getLogger("openai_connector.service")
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def _answer(code: str, message: str, field: str | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse(error_body(code, message, field), status_code=status_of(code), **extra)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return _answer(exc.code, exc.message, exc.field, headers=exc.headers)
+
+
+async def _store_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StoreError)
+    code = {DuplicateName: "duplicate_name", NotInStore: "not_found"}.get(type(exc), exc.code)
+    return _answer(code, exc.message, exc.field)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request", "type": ""}
+    if first.get("type") == "json_invalid":
+        return _answer("invalid_json", "the body is not valid JSON", "body")
+    field = field_path(tuple(first.get("loc", ()))) or "body"
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    return _answer("invalid_input", f"{field}: {message}", field)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "bad_request")
+    message = exc.detail if isinstance(exc.detail, str) else "refused"
+    return JSONResponse(
+        error_body(code, message), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return _answer("internal_error", "the service failed; see its log")
+
+
+def create_app(settings: ServiceSettings | None = None, *, store: Store | None = None) -> FastAPI:
+    """The service's application; opens (and migrates) the database unless ``store`` is given."""
+    chosen = settings or ServiceSettings()
+    if store is None:
+        store = Store.open(chosen.database_url, chosen.data_dir, chosen.environ)
+    if chosen.preconfigured is not None:
+        from .preconfigured import load_preconfigured
+
+        load_preconfigured(store, chosen.preconfigured)
+    app = FastAPI(
+        title="openai-connector",
+        version=__version__,
+        description="Connector registry, keys, operations catalogue and usage log.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.settings = chosen
+    app.state.prices = PriceTable.load(chosen.price_file)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    for module in (health, connectors, keys, secrets, operations, usage):
+        app.include_router(module.router)
+    add_offline_docs(app)
+    app.add_middleware(
+        BodyLimit,
+        max_json_bytes=chosen.max_json_bytes,
+        max_upload_bytes=chosen.max_upload_bytes,
+    )
+    return app

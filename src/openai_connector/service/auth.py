@@ -1,0 +1,67 @@
+"""Bearer keys and roles: who is calling and whether their role may do what they ask.
+
+No key: 401 ``unauthenticated``; an unknown or revoked key: 401 ``invalid_key`` (checked
+against the database on every request, so a revocation holds at once); a role below the one
+a route needs: 403 ``forbidden``. Roles rank viewer < operator < admin.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..store import KeyRecord, Store
+from ..store.api_keys import allows
+from .problems import ApiError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+_bearer = HTTPBearer(auto_error=False, description="A service key: ocs_...")
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def store_of(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> KeyRecord:
+    """The key of the request; refused when missing, unknown or revoked."""
+    if credentials is None or not credentials.credentials:
+        raise ApiError(
+            "unauthenticated",
+            "this route needs a service key: send 'Authorization: Bearer ocs_...'",
+            headers=_CHALLENGE,
+        )
+    record = store_of(request).keys.authenticate(credentials.credentials)
+    if record is None:
+        raise ApiError(
+            "invalid_key", "the service key is unknown or revoked", headers=_CHALLENGE
+        )
+    request.state.caller = record
+    return record
+
+
+def role(needed: str) -> Callable[..., Any]:
+    """A dependency that lets through keys of role ``needed`` or higher."""
+
+    def check(key: Annotated[KeyRecord, Depends(caller)]) -> KeyRecord:
+        if not allows(key.role, needed):
+            raise ApiError(
+                "forbidden",
+                f"the key {key.name!r} has role {key.role!r}; this needs {needed!r} or higher",
+            )
+        return key
+
+    return check
+
+
+Viewer = Annotated[KeyRecord, Depends(role("viewer"))]
+Operator = Annotated[KeyRecord, Depends(role("operator"))]
+Admin = Annotated[KeyRecord, Depends(role("admin"))]

@@ -1,0 +1,81 @@
+"""``/api/connectors``: the connector registry (admin writes; every role reads)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from ...store import ConnectorRecord, NotInStore, Store
+from ..auth import Admin, Viewer, store_of
+from ..connector_input import (
+    ConnectorIn,
+    ConnectorPatch,
+    check_create,
+    check_update,
+    connector_view,
+)
+from ..problems import ApiError
+
+router = APIRouter(prefix="/api/connectors", tags=["connectors"])
+log = logging.getLogger("openai_connector.service")
+
+
+def find(store: Store, ref: str) -> ConnectorRecord:
+    """A connector by id or name; 404 ``unknown_connector`` when there is none."""
+    try:
+        return store.connectors.get(ref)
+    except NotInStore:
+        raise ApiError("unknown_connector", f"no connector {ref!r}", field="id") from None
+
+
+def _writable(record: ConnectorRecord) -> None:
+    if record.preconfigured:
+        raise ApiError(
+            "preconfigured_read_only",
+            f"connector {record.name!r} is preconfigured: change it in the preconfigured "
+            "connectors file and restart the service",
+        )
+
+
+@router.post("", status_code=201)
+def create_connector(body: ConnectorIn, request: Request, key: Admin) -> dict[str, Any]:
+    change = check_create(body)
+    record = store_of(request).connectors.create(change.values, change.secrets)
+    log.info("connector created: %r by key %r", record.name, key.name)
+    return connector_view(record)
+
+
+@router.get("")
+def list_connectors(request: Request, key: Viewer) -> list[dict[str, Any]]:
+    return [connector_view(r) for r in store_of(request).connectors.all()]
+
+
+@router.get("/{ref}")
+def get_connector(ref: str, request: Request, key: Viewer) -> dict[str, Any]:
+    return connector_view(find(store_of(request), ref))
+
+
+@router.api_route("/{ref}", methods=["PATCH", "PUT"])
+def update_connector(
+    ref: str, body: ConnectorPatch, request: Request, key: Admin
+) -> dict[str, Any]:
+    """Change the fields given; a secret given is replaced (rotated), null removes it."""
+    store = store_of(request)
+    current = find(store, ref)
+    _writable(current)
+    change = check_update(current, body)
+    record = store.connectors.update(current.id, change.values, change.secrets)
+    log.info("connector updated: %r by key %r", record.name, key.name)
+    return connector_view(record)
+
+
+@router.delete("/{ref}", status_code=204)
+def delete_connector(ref: str, request: Request, key: Admin) -> Response:
+    store = store_of(request)
+    current = find(store, ref)
+    _writable(current)
+    store.connectors.delete(current.id)
+    log.info("connector deleted: %r by key %r", current.name, key.name)
+    return Response(status_code=204)
