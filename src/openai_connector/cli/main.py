@@ -15,9 +15,12 @@ import click
 
 from .. import __version__
 from .global_options import accept_global_options, check, global_options, overrides
+from .keys import keys
 from .process import process
 from .run import OperationGroup
+from .serve import serve
 from .templates import templates
+from .usage import usage
 
 if TYPE_CHECKING:
     from .session import CliOptions
@@ -245,6 +248,9 @@ def _accept_global_options(group: click.Group) -> None:
 
 cli.add_command(templates)
 cli.add_command(process)
+cli.add_command(serve)
+cli.add_command(keys)
+cli.add_command(usage)
 _accept_global_options(cli)
 
 

@@ -41,9 +41,7 @@ def caller(
         )
     record = store_of(request).keys.authenticate(credentials.credentials)
     if record is None:
-        raise ApiError(
-            "invalid_key", "the service key is unknown or revoked", headers=_CHALLENGE
-        )
+        raise ApiError("invalid_key", "the service key is unknown or revoked", headers=_CHALLENGE)
     request.state.caller = record
     return record
 

@@ -125,7 +125,7 @@ def _check_config(config: dict[str, Any], trusted: bool) -> None:
                 f"header {header!r} holds a credential: give it in 'secrets' as "
                 f"'headers.{header}' or as a '{{{{secrets.NAME}}}}' reference",
             )
-    network = config.get("network") if isinstance(config.get("network"), dict) else {}
+    network: dict[str, Any] = config["network"] if isinstance(config.get("network"), dict) else {}
     for field, url in [(f, config.get(f)) for f in URL_FIELDS] + [
         ("network.proxy", network.get("proxy"))
     ]:
@@ -191,13 +191,12 @@ def _check_operations(ids: list[str] | None) -> None:
             raise _invalid(f"allowed_operations[{index}]", f"unknown operation {op_id!r}")
 
 
-def _split_secrets(
-    given: dict[str, str | None], config: dict[str, Any]
-) -> dict[str, str | None]:
+def _split_secrets(given: dict[str, str | None], config: dict[str, Any]) -> dict[str, str | None]:
     """Put references into ``config`` and return the values to store (None: remove)."""
     stored: dict[str, str | None] = {}
-    for name, value in given.items():
+    for name, raw in given.items():
         _check_secret_name(name)
+        value = raw
         header = name[len(HEADER_SECRET) :] if name.startswith(HEADER_SECRET) else None
         headers = dict(config.get("headers") or {})
         if value is not None:

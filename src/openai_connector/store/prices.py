@@ -71,7 +71,9 @@ class PriceTable:
         price = self.price_of(model)
         if price is None:
             return None
-        cached = min(max(cached_tokens, 0), max(prompt_tokens, 0)) if price.cached is not None else 0
+        cached = (
+            min(max(cached_tokens, 0), max(prompt_tokens, 0)) if price.cached is not None else 0
+        )
         fresh = max(prompt_tokens, 0) - cached
         total = (
             fresh * price.input

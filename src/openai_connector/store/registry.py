@@ -70,20 +70,24 @@ class ConnectorRegistry:
         return row
 
     def create(
-        self, values: Mapping[str, Any], secrets: Mapping[str, str] | None = None
+        self, values: Mapping[str, Any], secrets: Mapping[str, str | None] | None = None
     ) -> ConnectorRecord:
         now = utcnow()
         row = ConnectorRow(id=str(uuid.uuid4()), created=now, updated=now)
         for name in FIELDS:
             setattr(row, name, values.get(name, _DEFAULTS.get(name)))
         with self._sessions() as session:
-            if session.scalars(select(ConnectorRow.id).where(ConnectorRow.name == row.name)).first():
+            if session.scalars(
+                select(ConnectorRow.id).where(ConnectorRow.name == row.name)
+            ).first():
                 raise DuplicateName(f"a connector named {row.name!r} exists", field="name")
             session.add(row)
             try:
                 session.flush()
             except IntegrityError:
-                raise DuplicateName(f"a connector named {row.name!r} exists", field="name") from None
+                raise DuplicateName(
+                    f"a connector named {row.name!r} exists", field="name"
+                ) from None
             self._put_secrets(session, row.id, secrets or {})
             session.commit()
             return _record(row, self._secret_names(session, row.id))
@@ -128,7 +132,9 @@ class ConnectorRegistry:
             try:
                 session.commit()
             except IntegrityError:
-                raise DuplicateName(f"a connector named {new_name!r} exists", field="name") from None
+                raise DuplicateName(
+                    f"a connector named {new_name!r} exists", field="name"
+                ) from None
             return _record(row, self._secret_names(session, row.id))
 
     def delete(self, ref: str) -> None:

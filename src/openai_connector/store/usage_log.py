@@ -41,7 +41,7 @@ TOTAL_COLUMNS = (
 )
 
 
-class day_of(FunctionElement[date]):  # noqa: N801 - a SQL function, named as one
+class day_of(FunctionElement[date]):
     """The calendar day (UTC) of a stored time, portably."""
 
     type = Date()
@@ -113,9 +113,7 @@ class UsageLog:
         """Totals per day, connector, model, operation or caller; cost is the sum of the
         priced calls and ``unpriced_calls`` counts those whose model has no price."""
         key = day_of(UsageRow.time) if group_by == "day" else getattr(UsageRow, group_by)
-        failed = case(
-            ((UsageRow.error_code.is_not(None)) | (UsageRow.status >= 400), 1), else_=0
-        )
+        failed = case(((UsageRow.error_code.is_not(None)) | (UsageRow.status >= 400), 1), else_=0)
         unpriced = case((UsageRow.cost_usd.is_(None), 1), else_=0)
         query = select(
             key.label("key"),
@@ -133,7 +131,7 @@ class UsageLog:
         with self._engine.connect() as connection:
             result = []
             for row in connection.execute(query):
-                data = {group_by: _plain(row.key)}
+                data: dict[str, Any] = {group_by: _plain(row.key)}
                 for name in TOTAL_COLUMNS:
                     value = getattr(row, name)
                     if name == "cost_usd" and value is not None:
@@ -154,7 +152,7 @@ class UsageLog:
             UsageRow.connector == connector, UsageRow.time >= start
         )
         with self._engine.connect() as connection:
-            return float(connection.execute(query).scalar_one())
+            return float(connection.execute(query).scalar_one() or 0.0)
 
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:

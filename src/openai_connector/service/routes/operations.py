@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -21,7 +21,9 @@ def _entry(entry: catalogue.Entry) -> dict[str, Any]:
 @router.get("")
 def list_operations(
     key: Viewer,
-    q: str | None = Query(None, max_length=500, description="Keywords, best match first."),
+    q: Annotated[
+        str | None, Query(max_length=500, description="Keywords, best match first.")
+    ] = None,
 ) -> list[dict[str, Any]]:
     if q is None or not q.strip():
         return [_entry(e) for e in catalogue.entries()]

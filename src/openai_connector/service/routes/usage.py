@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -38,11 +38,16 @@ def parse_time(text: str | None, field: str) -> datetime | None:
 def get_usage(
     request: Request,
     key: Viewer,
-    from_: str | None = Query(None, alias="from", description="Start (inclusive), ISO."),
-    to: str | None = Query(None, description="End (exclusive), ISO; a date means its start."),
-    group_by: GroupBy | None = Query(None),
-    format: Literal["json", "csv"] = Query("json"),
-    limit: int = Query(1000, ge=1, le=100_000, description="Rows (not groups) at most."),
+    *,
+    from_: Annotated[
+        str | None, Query(alias="from", description="Start (inclusive), ISO time or date.")
+    ] = None,
+    to: Annotated[
+        str | None, Query(description="End (exclusive), ISO; a date means its start.")
+    ] = None,
+    group_by: GroupBy | None = None,
+    format: Literal["json", "csv"] = "json",
+    limit: Annotated[int, Query(ge=1, le=100_000, description="Rows (not groups) at most.")] = 1000,
 ) -> dict[str, Any] | PlainTextResponse:
     since = parse_time(from_, "from")
     until = parse_time(to, "to")
@@ -68,4 +73,3 @@ def get_usage(
         "price_table": request.app.state.prices.version,
         "rows": rows,
     }
-
