@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from openai_connector.store import Store
+from openai_connector.store.database import MIGRATIONS, current_revision, make_engine, upgrade
+
+VERSIONS = MIGRATIONS / "versions"
+
+
+def test_an_empty_database_is_brought_to_the_latest_revision(tmp_path: Path) -> None:
+    store = Store.open(data_dir=tmp_path, environ={})
+    try:
+        tables = set(inspect(store.engine).get_table_names())
+        assert {"connectors", "secrets", "api_keys", "usage", "alembic_version"} <= tables
+        assert current_revision(store.engine) == _numbered()[-1][0]
+    finally:
+        store.close()
+
+
+def test_opening_again_keeps_the_data(tmp_path: Path) -> None:
+    first = Store.open(data_dir=tmp_path, environ={})
+    first.keys.create("admin", "admin")
+    first.close()
+    second = Store.open(data_dir=tmp_path, environ={})
+    try:
+        assert [k.name for k in second.keys.all()] == ["admin"]
+    finally:
+        second.close()
+
+
+def test_upgrade_of_an_up_to_date_database_changes_nothing(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    upgrade(engine)
+    before = inspect(engine).get_table_names()
+    upgrade(engine)
+    assert inspect(engine).get_table_names() == before
+    engine.dispose()
+
+
+def _numbered() -> list[tuple[str, str | None]]:
+    found = []
+    for path in sorted(VERSIONS.glob("[0-9]*.py")):
+        text = path.read_text()
+        revision = re.search(r'^revision = "(\w+)"', text, re.M)
+        down = re.search(r"^down_revision = (None|\"(\w+)\")", text, re.M)
+        assert revision and down, path.name
+        assert path.name.startswith(revision.group(1) + "_"), path.name
+        found.append((revision.group(1), down.group(2)))
+    return found
+
+
+def test_migrations_are_numbered_and_each_follows_the_one_before() -> None:
+    chain = _numbered()
+    assert chain, "no migration shipped"
+    previous = None
+    for number, (revision, down) in enumerate(chain, start=1):
+        assert revision == f"{number:04d}"
+        assert down == previous
+        previous = revision
+
+
+def test_migrations_are_append_only_no_way_down() -> None:
+    import importlib.util
+
+    for path in sorted(VERSIONS.glob("[0-9]*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        with pytest.raises(NotImplementedError, match="append-only"):
+            module.downgrade()
