@@ -57,7 +57,8 @@ def get_connector(ref: str, request: Request, key: Viewer) -> dict[str, Any]:
     return connector_view(find(store_of(request), ref))
 
 
-@router.api_route("/{ref}", methods=["PATCH", "PUT"])
+@router.put("/{ref}", operation_id="update_connector_put")
+@router.patch("/{ref}", operation_id="update_connector")
 def update_connector(
     ref: str, body: ConnectorPatch, request: Request, key: Admin
 ) -> dict[str, Any]:
