@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from ...redaction import Redactor
 from ...store import ConnectorRecord, NotInStore, Store
 from ..auth import Admin, Viewer, store_of
 from ..connector_input import (
@@ -30,6 +33,18 @@ def find(store: Store, ref: str) -> ConnectorRecord:
         raise ApiError("unknown_connector", f"no connector {ref!r}", field="id") from None
 
 
+@contextmanager
+def _secrets_masked(*values: str | None) -> Iterator[None]:
+    """Refusals never repeat a secret: one given in the request or one already stored
+    (a key pasted into the wrong field would otherwise come back in the message)."""
+    try:
+        yield
+    except ApiError as exc:
+        redact = Redactor(v for v in values if v)
+        exc.message = redact(exc.message)
+        raise
+
+
 def _writable(record: ConnectorRecord) -> None:
     if record.preconfigured:
         raise ApiError(
@@ -41,7 +56,8 @@ def _writable(record: ConnectorRecord) -> None:
 
 @router.post("", status_code=201)
 def create_connector(body: ConnectorIn, request: Request, key: Admin) -> dict[str, Any]:
-    change = check_create(body)
+    with _secrets_masked(*body.secrets.values()):
+        change = check_create(body)
     record = store_of(request).connectors.create(change.values, change.secrets)
     log.info("connector created: %r by key %r", record.name, key.name)
     return connector_view(record)
@@ -66,7 +82,9 @@ def update_connector(
     store = store_of(request)
     current = find(store, ref)
     _writable(current)
-    change = check_update(current, body)
+    stored = store.connectors.connector_secrets(current.id).values()
+    with _secrets_masked(*body.secrets.values(), *stored):
+        change = check_update(current, body)
     record = store.connectors.update(current.id, change.values, change.secrets)
     log.info("connector updated: %r by key %r", record.name, key.name)
     return connector_view(record)
