@@ -114,4 +114,13 @@ def serve(
             timeout_graceful_shutdown=SHUTDOWN_GRACE,
             proxy_headers=False,
         )
-        uvicorn.Server(config).run()
+        server = uvicorn.Server(config)
+        try:
+            server.run()
+        except SystemExit:
+            if server.started:
+                raise
+            fail(
+                f"cannot listen on {shown}:{port} (the reason is in the log above)",
+                "choose another --port or --host",
+            )
