@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from service_client import ServiceClient
 
 from openai_connector.service import ServiceSettings, create_app
 from openai_connector.store import Store
-from service_client import ServiceClient
 
 
 @dataclass

@@ -26,9 +26,8 @@ class ServiceClient:
         if self.key is not None:
             headers.setdefault("Authorization", f"Bearer {self.key}")
         response = self.client.request(method, url, headers=headers, **kwargs)
-        self.seen.append(
-            f"{response.status_code} {response.headers!r}\n{response.content.decode(errors='replace')}"
-        )
+        text = response.content.decode(errors="replace")
+        self.seen.append(f"{response.status_code} {response.headers!r}\n{text}")
         return response
 
     def get(self, url: str, **kwargs: Any) -> Response:

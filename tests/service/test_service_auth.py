@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from service_client import error_of
 
 from conftest import Service
-from service_client import error_of
 
 ADMIN_ROUTES = [
     ("POST", "/api/connectors", {"name": "x"}),
@@ -16,7 +16,7 @@ ADMIN_ROUTES = [
 READ_ROUTES = ["/api/connectors", "/api/operations", "/api/usage", "/api/operations/chat.create"]
 
 
-@pytest.mark.parametrize("path", READ_ROUTES + ["/api/keys"])
+@pytest.mark.parametrize("path", [*READ_ROUTES, "/api/keys"])
 def test_no_key_is_401_with_a_bearer_challenge(service: Service, path: str) -> None:
     response = service.anonymous.get(path)
     assert response.status_code == 401

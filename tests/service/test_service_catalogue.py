@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from service_client import error_of
+
 from conftest import Service
 from openai_connector import catalogue
-from service_client import error_of
 
 
 def test_every_operation_is_listed(service: Service) -> None:

@@ -4,9 +4,9 @@ import copy
 from typing import Any
 
 import pytest
+from service_client import error_of
 
 from conftest import CONNECTOR, Service
-from service_client import error_of
 
 SECRET = CONNECTOR["secrets"]["api_key"]  # type: ignore[index]
 
@@ -57,7 +57,9 @@ def test_a_secret_is_rotated_by_update_and_removed_by_null(service: Service) -> 
     created = make(service)
     service.admin.put(f"/api/connectors/{created['id']}", json={"secrets": {"api_key": "sk-new-1"}})
     assert service.store.connectors.connector_secrets(created["id"]) == {"api_key": "sk-new-1"}
-    gone = service.admin.patch(f"/api/connectors/{created['id']}", json={"secrets": {"api_key": None}})
+    gone = service.admin.patch(
+        f"/api/connectors/{created['id']}", json={"secrets": {"api_key": None}}
+    )
     assert gone.json()["secrets"] == {"api_key": {"set": False}}
     assert service.store.connectors.connector_secrets(created["id"]) == {}
 
@@ -95,7 +97,9 @@ def test_delete_removes_the_connector_and_its_secrets(service: Service) -> None:
 
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 def test_an_unknown_connector_is_404(service: Service, method: str) -> None:
-    response = service.admin.request(method, "/api/connectors/nope", json={} if method == "PATCH" else None)
+    response = service.admin.request(
+        method, "/api/connectors/nope", json={} if method == "PATCH" else None
+    )
     assert response.status_code == 404
     error = error_of(response)
     assert error["code"] == "unknown_connector" and "'nope'" in error["message"]

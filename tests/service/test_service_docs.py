@@ -27,8 +27,16 @@ def test_the_docs_assets_are_served_from_the_installed_package(service: Service)
 
 def test_the_openapi_document_lists_the_routes_and_the_bearer_scheme(service: Service) -> None:
     spec = service.anonymous.get("/openapi.json").json()
-    for path in ("/api/connectors", "/api/connectors/{ref}", "/api/keys", "/api/usage",
-                 "/api/operations", "/api/operations/{operation_id}", "/healthz", "/readyz"):
+    for path in (
+        "/api/connectors",
+        "/api/connectors/{ref}",
+        "/api/keys",
+        "/api/usage",
+        "/api/operations",
+        "/api/operations/{operation_id}",
+        "/healthz",
+        "/readyz",
+    ):
         assert path in spec["paths"], path
     schemes = spec["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())

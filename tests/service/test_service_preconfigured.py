@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from service_client import ServiceClient, error_of
 
 from conftest import start
 from openai_connector.errors import ConfigError
-from service_client import ServiceClient, error_of
 
 FILE = """
 [connectors.support-bot]
@@ -72,7 +72,7 @@ def test_preconfigured_connectors_are_read_only_through_the_api(
 def test_a_restart_follows_the_file(tmp_path: Path) -> None:
     client, store = _service(tmp_path, FILE)
     store.close()  # type: ignore[attr-defined]
-    changed = FILE.split("[connectors.local]")[0].replace("Support answers", "Changed")
+    changed = FILE.split("[connectors.local]", maxsplit=1)[0].replace("Support answers", "Changed")
     client, store = _service(tmp_path, changed)
     listed = client.get("/api/connectors").json()
     assert [(c["name"], c["description"]) for c in listed] == [("support-bot", "Changed")]
@@ -80,7 +80,7 @@ def test_a_restart_follows_the_file(tmp_path: Path) -> None:
 
 
 def test_a_name_made_through_the_api_stops_the_start(tmp_path: Path) -> None:
-    store, client = start(tmp_path / "data")
+    store, _ = start(tmp_path / "data")
     store.connectors.create({"name": "local", "provider": "openai"})
     store.close()
     path = tmp_path / "connectors.toml"

@@ -34,7 +34,7 @@ def _get(url: str, key: str | None = None) -> tuple[int, dict[str, object]]:
     if key:
         request.add_header("Authorization", f"Bearer {key}")
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - local
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -155,9 +155,7 @@ def test_what_counts_as_loopback(host: str, loopback: bool) -> None:
 
 
 def test_a_bad_database_url_is_exit_2_without_its_password(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli, ["serve", "--database-url", "nosuchdb://user:hunter2@host/db"]
-    )
+    result = CliRunner().invoke(cli, ["serve", "--database-url", "nosuchdb://user:hunter2@host/db"])
     assert result.exit_code == 2
     assert "cannot open nosuchdb://user:***@host/db" in result.output
     assert "hunter2" not in result.output

@@ -5,10 +5,10 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from service_client import error_of
 
 from conftest import Service
 from openai_connector.store import UsageRecord
-from service_client import error_of
 
 DAY = datetime(2026, 11, 3, 10, tzinfo=UTC)
 

@@ -19,4 +19,3 @@ def store(data_dir: Path) -> Iterator[Store]:
     opened = Store.open(data_dir=data_dir, environ={})
     yield opened
     opened.close()
-

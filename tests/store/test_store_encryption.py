@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-
 from store_files import database_bytes
+
 from openai_connector.errors import ConfigError
 from openai_connector.store import Store
 from openai_connector.store.encryption import KEY_ENV, KEY_FILE

@@ -4,8 +4,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from store_files import database_bytes
+
 from openai_connector.store import DuplicateName, NotInStore, Store
 from openai_connector.store.api_keys import KEY_PREFIX, hash_key
 
@@ -14,7 +14,7 @@ def test_a_new_key_is_random_prefixed_and_only_its_hash_is_stored(
     store: Store, data_dir: Path
 ) -> None:
     record, key = store.keys.create("ci", "operator")
-    other_record, other = store.keys.create("ci2", "operator")
+    _, other = store.keys.create("ci2", "operator")
     assert key.startswith(KEY_PREFIX) and len(key) >= 40
     assert key != other
     assert record.prefix == key[: len(record.prefix)]
@@ -71,4 +71,4 @@ def test_last_use_is_written_at_most_every_thirty_seconds(store: Store) -> None:
     first = store.keys.authenticate(key)
     second = store.keys.authenticate(key)
     assert first and second and first.last_used == second.last_used
-    assert LAST_USED_PRECISION == timedelta(seconds=30)
+    assert timedelta(seconds=30) == LAST_USED_PRECISION

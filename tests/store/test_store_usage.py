@@ -69,7 +69,7 @@ def test_from_is_inclusive_and_to_exclusive(filled: Store) -> None:
 
 def test_rows_come_newest_first_with_every_column(filled: Store) -> None:
     rows = filled.usage.rows()
-    assert [r["operation"] for r in rows][0] == "embeddings.create"
+    assert rows[0]["operation"] == "embeddings.create"
     assert set(rows[0]) == set(ROW_COLUMNS)
     assert rows[0]["streamed"] is True and rows[0]["reasoning_tokens"] == 3
     assert rows[0]["time"] == DAY2.isoformat()
@@ -90,11 +90,11 @@ def test_month_cost_counts_this_month_of_one_connector(filled: Store) -> None:
 
 def test_csv_has_a_header_empty_cells_for_null_and_no_formulas() -> None:
     rows = [
-        {"model": "=HYPERLINK(\"x\")", "calls": 1, "cost_usd": None, "tags": ["a", "b"]},
+        {"model": '=HYPERLINK("x")', "calls": 1, "cost_usd": None, "tags": ["a", "b"]},
         {"model": "-1+1", "calls": -2, "cost_usd": 0.1, "tags": []},
     ]
     text = to_csv(rows, ("model", "calls", "cost_usd", "tags"))
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[0] == ["model", "calls", "cost_usd", "tags"]
-    assert parsed[1] == ["'=HYPERLINK(\"x\")", "1", "", "a;b"]
+    assert parsed[1] == ['\'=HYPERLINK("x")', "1", "", "a;b"]
     assert parsed[2] == ["'-1+1", "-2", "0.1", ""]
