@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from service_app import Service
 from service_client import error_of
-
-from conftest import Service
 
 ADMIN_ROUTES = [
     ("POST", "/api/connectors", {"name": "x"}),

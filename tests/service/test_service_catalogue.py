@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from service_app import Service
 from service_client import error_of
 
-from conftest import Service
 from openai_connector import catalogue
 
 

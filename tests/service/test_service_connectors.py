@@ -4,9 +4,8 @@ import copy
 from typing import Any
 
 import pytest
+from service_app import CONNECTOR, Service
 from service_client import error_of
-
-from conftest import CONNECTOR, Service
 
 SECRET = CONNECTOR["secrets"]["api_key"]  # type: ignore[index]
 
@@ -178,7 +177,7 @@ def test_a_chunked_body_over_the_limit_is_413(service: Service) -> None:
 
 
 def test_the_json_limit_is_a_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from conftest import start
+    from service_app import start
 
     store, client = start(tmp_path, max_json_bytes=100)
     _, key = store.keys.create("a", "admin")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import Service
+from service_app import Service
 
 
 def test_docs_reference_only_local_urls(service: Service) -> None:

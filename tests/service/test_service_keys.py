@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from service_app import Service
 from service_client import error_of
-
-from conftest import Service
 
 
 def test_a_new_key_is_shown_once_and_works(service: Service) -> None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from service_app import start
 from service_client import ServiceClient, error_of
 
-from conftest import start
 from openai_connector.errors import ConfigError
 
 FILE = """

@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-
-from conftest import Service
+from service_app import Service
 
 PLANTED = "sk-planted-e8c1f0a4b2d6"
 PLANTED_HEADER = "hdr-planted-77aa11bb"

@@ -5,9 +5,9 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from service_app import Service
 from service_client import error_of
 
-from conftest import Service
 from openai_connector.store import UsageRecord
 
 DAY = datetime(2026, 11, 3, 10, tzinfo=UTC)
