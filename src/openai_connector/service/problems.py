@@ -1,5 +1,5 @@
 """The service's errors: one shape, ``{"error": {"code", "message", "field"?}}``, and the one
-table from error code to HTTP status (the error classes know nothing of HTTP).
+tables from error code to HTTP status (the error classes know nothing of HTTP).
 """
 
 from __future__ import annotations
@@ -27,28 +27,37 @@ STATUS_BY_CODE: dict[str, int] = {
     "unknown_operation": 404,
     "duplicate_name": 409,
     "preconfigured_read_only": 409,
-    # the connector's own errors (openai_connector.errors codes), for the run path
-    "config_error": 422,
-    "secret_not_found": 422,
-    "unsupported_operation": 422,
-    "connection_error": 502,
-    "invalid_response": 502,
-    "stream_interrupted": 502,
-    "timeout": 504,
-    "bad_request_upstream": 502,
-    "auth_failed": 502,
-    "permission_denied": 502,
-    "conflict": 502,
-    "quota_exceeded": 502,
-    "server_error": 502,
     "internal_error": 500,
     "database_unreachable": 503,
 }
 """Every code the service answers with, and its status. A code not listed is a 500."""
 
+STATUS_BY_CONNECTOR_CODE: dict[str, int] = {
+    # the caller's input or the connector's settings: nothing was sent
+    "invalid_input": 422,
+    "config_error": 422,
+    "secret_not_found": 422,
+    "unsupported_operation": 422,
+    "unknown_operation": 404,
+    "output_write_failed": 500,
+    # no (complete) answer from the provider
+    "connection_error": 502,
+    "invalid_response": 502,
+    "stream_interrupted": 502,
+    "timeout": 504,
+}
+"""The connector's own error codes (:mod:`openai_connector.errors`) as the run path answers
+them. A code not listed is the provider's error status (``APIStatusError``: 400, 401, 429,
+5xx ...), answered as 502 with the provider's envelope."""
+
 
 def status_of(code: str) -> int:
     return STATUS_BY_CODE.get(code, 500)
+
+
+def status_of_connector_error(code: str) -> int:
+    """The status for a :class:`~openai_connector.errors.ConnectorError` with ``code``."""
+    return STATUS_BY_CONNECTOR_CODE.get(code, 502)
 
 
 class ApiError(Exception):
