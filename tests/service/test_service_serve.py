@@ -155,7 +155,9 @@ def test_what_counts_as_loopback(host: str, loopback: bool) -> None:
 
 
 def test_a_bad_database_url_is_exit_2_without_its_password(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["serve", "--database-url", "nosuchdb://user:hunter2@host/db"])
+    url = "nosuchdb://user:hunter2@host/db"
+    args = ["serve", "--database-url", url, "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "cannot open nosuchdb://user:***@host/db" in result.output
     assert "hunter2" not in result.output

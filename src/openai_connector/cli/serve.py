@@ -65,12 +65,8 @@ def serve(
     """Run the REST service: connector registry, API keys, operations catalogue, usage log.
 
     The database is SQLite in the user's data directory unless --database-url names
-    another (postgresql+psycopg://...). API docs are served at /docs.
-
-    \b
-    Examples:
-      openai-connector serve
-      openai-connector serve --host 0.0.0.0 --database-url postgresql+psycopg://svc@db/oc
+    another (postgresql+psycopg://...). API docs are served at /docs; docs/service.md
+    tells the rest.
     """
     try:
         import uvicorn

@@ -50,11 +50,8 @@ def usage(
     """Print calls, tokens and cost (USD) per day, connector, model, operation or caller.
 
     Reads the service's database. A cost shows '—' when no call of the group has a known
-    price; UNPRICED counts the calls whose model is not in the price table.
-
-    \b
-    Example:
-      openai-connector usage --by model --since 7d
+    price; UNPRICED counts the calls whose model is not in the price table. For example
+    '--by model --since 7d': each model's calls of the last seven days.
     """
     from ..store.usage_log import TOTAL_COLUMNS, to_csv
     from .output import dumps, table
