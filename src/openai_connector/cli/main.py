@@ -21,6 +21,7 @@ from .run import OperationGroup
 from .serve import serve
 from .templates import templates
 from .usage import usage
+from .worker import worker
 
 if TYPE_CHECKING:
     from .session import CliOptions
@@ -251,6 +252,7 @@ cli.add_command(process)
 cli.add_command(serve)
 cli.add_command(keys)
 cli.add_command(usage)
+cli.add_command(worker)
 _accept_global_options(cli)
 
 

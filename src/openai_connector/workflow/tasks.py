@@ -174,23 +174,33 @@ def connection_from(settings: Any, policy: HostPolicy, element: str) -> Connecti
     return Connection.from_settings(policy.route(given, element))
 
 
+def own_operation_request(
+    job: JobSpec, variables: Mapping[str, Any], policy: HostPolicy
+) -> tuple[Connection, str, dict[str, Any]]:
+    """(connection, operation id, params) of an ``io.openai-connector:<id>:1`` job, checked."""
+    from ..operations.registry import get
+
+    element = job.element
+    operation_id = own_operation(job.type)
+    if operation_id is None:
+        raise UnknownOperation(f"element {element!r}: task type {job.type!r}")
+    operation = get(operation_id)
+    fields = operation.input.model_fields
+    params = {k: v for k, v in variables.items() if k in fields and v is not None}
+    refuse_secret_references(params, element)
+    _files_from_records(params, operation.input)
+    _refuse_paths(operation_id, params, operation.input, element)
+    connection = connection_from(variables.get("connection"), policy, element)
+    return connection, operation_id, params
+
+
 def own_operation_handler(policy: HostPolicy) -> Handler:
     """The handler for ``io.openai-connector:<operation-id>:1`` under ``policy``."""
 
     def run(call: JobCall) -> Any:
-        from ..operations.registry import get
-
-        element = call.job.element
-        operation_id = own_operation(call.job.type)
-        if operation_id is None:
-            raise UnknownOperation(f"element {element!r}: task type {call.job.type!r}")
-        operation = get(operation_id)
-        fields = operation.input.model_fields
-        params = {k: v for k, v in call.variables.items() if k in fields and v is not None}
-        refuse_secret_references(params, element)
-        _files_from_records(params, operation.input)
-        _refuse_paths(operation_id, params, operation.input, element)
-        connection = connection_from(call.variables.get("connection"), policy, element)
-        return call.executor.run(connection, operation_id, params, element=element).envelope()
+        connection, operation_id, params = own_operation_request(call.job, call.variables, policy)
+        return call.executor.run(
+            connection, operation_id, params, element=call.job.element
+        ).envelope()
 
     return run
