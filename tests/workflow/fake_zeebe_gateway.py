@@ -16,6 +16,7 @@ all talk to it. The stubs come from pyzeebe (``pyzeebe.proto``; older pyzeebe: `
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import threading
@@ -166,10 +167,9 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
             remaining = deadline - time.monotonic()
             if remaining <= 0 or changed is None:
                 return
-            try:  # wake on a new job, and now and then for lock timeouts and backoffs
+            # wake on a new job, and now and then for lock timeouts and backoffs
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), min(remaining, 0.2))
-            except TimeoutError:
-                pass
 
     def _activated(self, job: FakeJob) -> Any:
         return gateway_pb2.ActivatedJob(
@@ -204,7 +204,9 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         with self._lock:
             job.state = "completed"
             self.answers.append(
-                Answer("complete", job.key, json.loads(request.variables or "{}"), worker=job.worker)
+                Answer(
+                    "complete", job.key, json.loads(request.variables or "{}"), worker=job.worker
+                )
             )
         return gateway_pb2.CompleteJobResponse()
 

@@ -21,14 +21,14 @@ import pytest
 
 pytest.importorskip("pyzeebe")
 
-import grpc  # noqa: E402
-from fake_zeebe_gateway import FakeGateway  # noqa: E402
-from scripted_server import Recorded, Reply, ScriptedServer, chat_body  # noqa: E402
+import grpc
+from fake_zeebe_gateway import FakeGateway
 
-from openai_connector.secrets import SecretStore  # noqa: E402
-from openai_connector.workflow.deployed_secrets import DeployedFields, fields_of  # noqa: E402
-from openai_connector.workflow.zeebe_jobs import JobRunner, served_types  # noqa: E402
-from openai_connector.workflow.zeebe_worker import ConnectorWorker  # noqa: E402
+from openai_connector.secrets import SecretStore
+from openai_connector.workflow.deployed_secrets import DeployedFields, fields_of
+from openai_connector.workflow.zeebe_jobs import JobRunner, served_types
+from openai_connector.workflow.zeebe_worker import ConnectorWorker
+from scripted_server import Recorded, Reply, ScriptedServer, chat_body
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 KEY = "sk-test-zeebe-0123456789"
@@ -117,7 +117,10 @@ def test_job_completed_with_result_variable_and_expression(gateway, server) -> N
     key = gateway.add_job(
         CHAT,
         own_job(),
-        {"resultVariable": "answer", "resultExpression": "={reply: response.body.choices[1].message.content}"},
+        {
+            "resultVariable": "answer",
+            "resultExpression": "={reply: response.body.choices[1].message.content}",
+        },
         process_id="ask",
         element="chat",
     )
@@ -151,7 +154,9 @@ def test_camunda_template_task_runs_on_zeebe(gateway, server) -> None:
         'bpmnError("OPENAI_FAILED", error.message) else null',
         "retryBackoff": "PT30S",
     }
-    key = gateway.add_job(HTTP_JSON, variables, headers, process_id="translator_bot", element="translate")
+    key = gateway.add_job(
+        HTTP_JSON, variables, headers, process_id="translator_bot", element="translate"
+    )
     deployed = DeployedFields.read([EXAMPLES])
     work(gateway, server, lambda: gateway.finished() == 1, deployed=deployed)
     answer = one_answer(gateway, key)
@@ -160,7 +165,9 @@ def test_camunda_template_task_runs_on_zeebe(gateway, server) -> None:
     assert server.requests[-1].headers["authorization"] == f"Bearer {KEY}"
 
     server.script(Reply(status=401, json={"error": {"message": "bad key", "type": "auth"}}))
-    key = gateway.add_job(HTTP_JSON, variables, headers, process_id="translator_bot", element="translate")
+    key = gateway.add_job(
+        HTTP_JSON, variables, headers, process_id="translator_bot", element="translate"
+    )
     work(gateway, server, lambda: gateway.finished() == 2, deployed=deployed)
     answer = one_answer(gateway, key)
     assert (answer.kind, answer.code) == ("throw", "OPENAI_FAILED")
@@ -181,7 +188,11 @@ def test_bpmn_error_thrown_with_variables(gateway, server) -> None:
     )
     work(gateway, server, lambda: gateway.finished() == 1, deployed=OWN_DEPLOYED)
     answer = one_answer(gateway, key)
-    assert (answer.kind, answer.code, answer.message) == ("throw", "FLAGGED", "the answer was flagged")
+    assert (answer.kind, answer.code, answer.message) == (
+        "throw",
+        "FLAGGED",
+        "the answer was flagged",
+    )
     assert answer.variables == {"why": "flagged", "n": 2}
 
 
@@ -288,7 +299,9 @@ def test_secret_in_a_header_is_resolved_and_never_sent_back(gateway, server) -> 
 
 
 def test_refused_host_is_an_incident(gateway, server) -> None:
-    job = own_job(connection={"api_key": "{{secrets.OPENAI_API_KEY}}", "base_url": "http://evil.example/v1"})
+    job = own_job(
+        connection={"api_key": "{{secrets.OPENAI_API_KEY}}", "base_url": "http://evil.example/v1"}
+    )
     key = gateway.add_job(CHAT, job, process_id="ask", element="chat")
     work(gateway, server, lambda: gateway.finished() == 1, deployed=OWN_DEPLOYED)
     assert "evil.example" in refused(gateway, key)
@@ -355,7 +368,9 @@ def test_thousand_jobs_across_two_worker_processes_none_lost_or_done_twice(gatew
             "--host-map", f"api.openai.com={server.url}", "--concurrency", "16",
         ]  # fmt: skip
         workers = [
-            subprocess.Popen([*command, "--name", f"w{i}"], env=env, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [*command, "--name", f"w{i}"], env=env, stderr=subprocess.PIPE, text=True
+            )
             for i in range(2)
         ]
         try:
@@ -363,8 +378,8 @@ def test_thousand_jobs_across_two_worker_processes_none_lost_or_done_twice(gatew
         finally:
             for process in workers:
                 process.send_signal(signal.SIGTERM)
-            codes = [process.wait(20) for process in workers]
-            errors = [process.stderr.read() for process in workers if process.stderr]
+            errors = [process.communicate(timeout=20)[1] for process in workers]
+            codes = [process.returncode for process in workers]
             bpmn.unlink()
     finally:
         server.stop()

@@ -159,7 +159,7 @@ class ConnectorWorker:
                 timeout_ms=int(job_timeout * 1000),
                 max_jobs_to_activate=concurrency,
                 max_running_jobs=concurrency,
-            )(self._run_job)
+            )(self._run_job)  # type: ignore[arg-type]  # pyzeebe types the decorator for a ParamSpec
 
     async def _run_job(self, job: Job) -> dict[str, Any]:
         async with self._slots:
