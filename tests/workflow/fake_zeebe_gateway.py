@@ -64,6 +64,7 @@ class Answer:
     code: str = ""
     backoff_ms: int = 0
     worker: str = ""
+    at: float = field(default_factory=time.monotonic)
 
 
 class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
@@ -73,6 +74,8 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         self.answers: list[Answer] = []
         self.rejected: list[tuple[str, int]] = []
         """(rpc, job key) of answers refused as NOT_FOUND."""
+        self.first_activation: float | None = None
+        """time.monotonic() when the first job was handed out."""
         self._keys = itertools.count(2251799813685249)
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -153,6 +156,8 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
                 job.worker = request.worker
                 job.activations += 1
                 taken.append(job)
+            if taken and self.first_activation is None:
+                self.first_activation = time.monotonic()
         return taken
 
     async def ActivateJobs(self, request: Any, context: Any) -> AsyncIterator[Any]:
