@@ -19,6 +19,7 @@ Camunda's usual variables (``ZEEBE_ADDRESS``, ``ZEEBE_CLIENT_ID``/``CAMUNDA_CLIE
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 from collections.abc import Mapping
@@ -38,6 +39,19 @@ DEFAULT_JOB_TIMEOUT = 300.0
 POLL_PAUSE = 0.005
 """Seconds a task type's poller pauses while all its job slots are taken."""
 SAAS_OAUTH_URL = "https://login.cloud.camunda.io/oauth/token"
+
+
+class _SaturationNotes(logging.Filter):
+    """Drops pyzeebe's note that all job slots are taken: normal under load, not a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Maximum number of jobs running")
+
+
+def _quiet_pyzeebe() -> None:
+    poller = logging.getLogger("pyzeebe.worker.job_poller")
+    if not any(isinstance(f, _SaturationNotes) for f in poller.filters):
+        poller.addFilter(_SaturationNotes())
 
 
 class JobAnswered(Exception):
@@ -147,6 +161,7 @@ class ConnectorWorker:
         self.runner = runner
         self.task_types = task_types
         self._slots = asyncio.Semaphore(concurrency)
+        _quiet_pyzeebe()
         self.zeebe = ZeebeWorker(
             channel,
             name=name,
