@@ -26,7 +26,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from local_nginx import LocalNginx, NginxMissing
 
@@ -164,13 +163,13 @@ def worker_round(origin: str, jobs: int) -> float:
         assert gateway.stdout is not None
         port = int(gateway.stdout.readline())
         cli = str(Path(sys.executable).with_name("openai-connector"))
+        command = [
+            cli, "worker", "--gateway", f"127.0.0.1:{port}", "--http-json",
+            "--operation", "chat.create", "--bpmn", str(TRANSLATOR),
+            "--host-map", f"api.openai.com={origin}/json", "--concurrency", str(CONCURRENCY),
+        ]  # fmt: skip
         worker = subprocess.Popen(
-            [
-                cli, "worker", "--gateway", f"127.0.0.1:{port}", "--http-json",
-                "--operation", "chat.create", "--bpmn", str(TRANSLATOR),
-                "--host-map", f"api.openai.com={origin}/json",
-                "--concurrency", str(CONCURRENCY),
-            ],  # fmt: skip
+            command,
             env={**os.environ, "OPENAI_API_KEY": KEY},
             stderr=subprocess.DEVNULL,
         )

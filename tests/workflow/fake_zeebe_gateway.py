@@ -75,6 +75,9 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         self.rejected: list[tuple[str, int]] = []
         """(rpc, job key) of answers refused as NOT_FOUND."""
         self.first_activation: float | None = None
+        self._queued: dict[str, dict[int, FakeJob]] = {}
+        """Jobs waiting to be handed out, by type, in the order they came."""
+        self._active: dict[int, FakeJob] = {}
         """time.monotonic() when the first job was handed out."""
         self._keys = itertools.count(2251799813685249)
         self._lock = threading.Lock()
@@ -102,9 +105,10 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
     ) -> int:
         with self._lock:
             key = next(self._keys)
-            self.jobs[key] = FakeJob(
+            job = FakeJob(
                 key, type, dict(variables or {}), dict(headers or {}), retries, process_id, element
             )
+            self.jobs[key] = self._queued.setdefault(type, {})[key] = job
         self._wake()
         return key
 
@@ -143,14 +147,18 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         now = self.clock()
         taken: list[FakeJob] = []
         with self._lock:
-            for job in self.jobs.values():
+            for key in [k for k, job in self._active.items() if (job.locked_until or 0) <= now]:
+                job = self._active.pop(key)  # its worker took too long: hand it out again
+                job.state = "ready"
+                self._queued.setdefault(job.type, {})[key] = job
+            queue = self._queued.get(request.type, {})
+            for key, job in list(queue.items()):
                 if len(taken) >= request.maxJobsToActivate:
                     break
-                expired = job.state == "activated" and (job.locked_until or 0) <= now
-                if job.type != request.type or not (job.state == "ready" or expired):
-                    continue
                 if job.available_at > now:
                     continue
+                del queue[key]
+                self._active[key] = job
                 job.state = "activated"
                 job.locked_until = now + request.timeout / 1000
                 job.worker = request.worker
@@ -199,6 +207,8 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
             if job is None or job.state != "activated":
                 self.rejected.append((rpc, key))
                 job = None
+            else:
+                del self._active[key]
         if job is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"job {key} is not activated")
         assert job is not None
@@ -223,6 +233,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
             if request.retries > 0:
                 job.state = "ready"
                 job.available_at = self.clock() + request.retryBackOff / 1000
+                self._queued.setdefault(job.type, {})[job.key] = job
             else:
                 job.state = "incident"
             self.answers.append(
