@@ -16,7 +16,7 @@ air-gapped mirrors); the path is kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -83,9 +83,13 @@ def _auth(settings: dict[str, Any], auth: Any, element: str) -> None:
 
 
 def build_request(
-    variables: Mapping[str, Any], policy: HostPolicy, element: str
+    variables: Mapping[str, Any],
+    policy: HostPolicy,
+    element: str,
+    connect: Callable[[dict[str, Any]], Connection] = Connection.from_settings,
 ) -> tuple[Connection, dict[str, Any]]:
-    """The connection and ``raw.request`` params of an http-json job."""
+    """The connection and ``raw.request`` params of an http-json job (``connect`` builds the
+    connection from settings: a worker passes a cache)."""
     refuse_secret_references({name: variables.get(name) for name in INPUTS}, element)
     url = variables.get("url")
     if not isinstance(url, str):
@@ -125,7 +129,7 @@ def build_request(
                 f"element {element!r}: connectionTimeoutInSeconds {seconds!r} is not a number",
                 field="connectionTimeoutInSeconds",
             ) from None
-    return Connection.from_settings(settings), params
+    return connect(settings), params
 
 
 def http_json_handler(policy: HostPolicy) -> Any:

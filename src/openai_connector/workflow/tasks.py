@@ -163,7 +163,12 @@ def _files_from_records(params: dict[str, Any], model: Any) -> None:
             params[name] = _jsonl_data_url(value)
 
 
-def connection_from(settings: Any, policy: HostPolicy, element: str) -> Connection:
+def connection_from(
+    settings: Any,
+    policy: HostPolicy,
+    element: str,
+    connect: Callable[[dict[str, Any]], Connection] = Connection.from_settings,
+) -> Connection:
     """A Connection from the job's ``connection`` context, routed by the host policy."""
     if settings is None:
         settings = {}
@@ -171,11 +176,14 @@ def connection_from(settings: Any, policy: HostPolicy, element: str) -> Connecti
         raise ConfigError(f"element {element!r}: connection must be a context of settings")
     refuse_secret_references(settings, element)
     given = {k: v for k, v in settings.items() if v is not None}
-    return Connection.from_settings(policy.route(given, element))
+    return connect(policy.route(given, element))
 
 
 def own_operation_request(
-    job: JobSpec, variables: Mapping[str, Any], policy: HostPolicy
+    job: JobSpec,
+    variables: Mapping[str, Any],
+    policy: HostPolicy,
+    connect: Callable[[dict[str, Any]], Connection] = Connection.from_settings,
 ) -> tuple[Connection, str, dict[str, Any]]:
     """(connection, operation id, params) of an ``io.openai-connector:<id>:1`` job, checked."""
     from ..operations.registry import get
@@ -190,7 +198,7 @@ def own_operation_request(
     refuse_secret_references(params, element)
     _files_from_records(params, operation.input)
     _refuse_paths(operation_id, params, operation.input, element)
-    connection = connection_from(variables.get("connection"), policy, element)
+    connection = connection_from(variables.get("connection"), policy, element, connect)
     return connection, operation_id, params
 
 

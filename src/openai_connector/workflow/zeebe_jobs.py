@@ -39,6 +39,7 @@ from .job import JobSemantics, Outcome, failure_context
 from .tasks import OWN_TYPE_PREFIX, OWN_TYPE_SUFFIX, own_operation_request
 
 Clock = Callable[[], dt.datetime]
+CACHED_CONNECTIONS = 256
 
 
 def utc_now() -> dt.datetime:
@@ -125,6 +126,18 @@ class JobRunner:
         self._own_executor = executor is None
         self.executor: AsyncTaskExecutor = executor or AsyncConnectorExecutor(secrets=self.secrets)
         self.semantics = JobSemantics(ExpressionCache(), clock)
+        self._connections: dict[str, Connection] = {}
+
+    def _connect(self, settings: dict[str, Any]) -> Connection:
+        """Connection.from_settings, cached: jobs of one task share a few connections."""
+        key = json.dumps(settings, sort_keys=True, default=str)
+        connection = self._connections.get(key)
+        if connection is None:
+            connection = Connection.from_settings(settings)
+            if len(self._connections) >= CACHED_CONNECTIONS:
+                self._connections.clear()
+            self._connections[key] = connection
+        return connection
 
     async def aclose(self) -> None:
         if self._own_executor and isinstance(self.executor, AsyncConnectorExecutor):
@@ -134,9 +147,9 @@ class JobRunner:
         self, spec: JobSpec, variables: Mapping[str, Any]
     ) -> tuple[Connection, str, dict[str, Any]]:
         if spec.type == HTTP_JSON_TYPE:
-            connection, params = build_request(variables, self.policy, spec.element)
+            connection, params = build_request(variables, self.policy, spec.element, self._connect)
             return connection, "raw.request", params
-        return own_operation_request(spec, variables, self.policy)
+        return own_operation_request(spec, variables, self.policy, self._connect)
 
     async def run(self, job: ZeebeJob) -> Outcome:
         """The job's outcome, redacted. Never raises: a broken expression is an incident."""
@@ -181,9 +194,14 @@ class JobRunner:
             return Outcome("fail", code="invalid_header", message=str(exc), retries=0)
 
     def _redacted(self, outcome: Outcome) -> Outcome:
+        variables = outcome.variables
+        if self.redactor and self.redactor.in_text(
+            json.dumps(variables, ensure_ascii=False, default=str)
+        ):  # one scan of the JSON text first: most answers hold no secret
+            variables = self.redactor.deep(variables)
         return Outcome(
             outcome.kind,
-            self.redactor.deep(outcome.variables),
+            variables,
             code=outcome.code,
             message=self.redactor(outcome.message or ""),
             retries=max(0, outcome.retries),
