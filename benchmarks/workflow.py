@@ -102,7 +102,16 @@ def direct_sync(base: str, runs: int) -> float:
 # --------------------------------------------------------------------- Zeebe worker
 
 
-async def direct_async(base: str, calls: int) -> float:
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def direct_async(base: str, calls: int, cpu: list[float] | None = None) -> float:
     from openai_connector import AsyncConnector
 
     slots = asyncio.Semaphore(CONCURRENCY)
@@ -114,8 +123,10 @@ async def direct_async(base: str, calls: int) -> float:
                 if result.status != 200:
                     raise SystemExit(f"status {result.status}")
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one() for _ in range(calls)))
+        if cpu is not None:
+            cpu.append(time.process_time() - cpu_started)
         return time.perf_counter() - started
 
 
@@ -152,7 +163,7 @@ def serve_gateway(jobs: int) -> None:
         )
 
 
-def worker_round(origin: str, jobs: int) -> float:
+def worker_round(origin: str, jobs: int, cpu: list[float] | None = None) -> float:
     gateway = subprocess.Popen(
         [sys.executable, __file__, "--serve-gateway", str(jobs)],
         stdout=subprocess.PIPE,
@@ -171,16 +182,23 @@ def worker_round(origin: str, jobs: int) -> float:
         worker = subprocess.Popen(
             command,
             env={**os.environ, "OPENAI_API_KEY": KEY},
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        assert worker.stderr is not None
+        worker.stderr.readline()  # "worker: serving ...": imported and about to poll
+        cpu_started = cpu_seconds(worker.pid)
         report = json.loads(gateway.stdout.readline())
+        cpu_done = cpu_seconds(worker.pid)
+        if cpu is not None and cpu_started is not None and cpu_done is not None:
+            cpu.append(cpu_done - cpu_started)
         if not (report["completed"] == report["distinct"] == jobs and report["ok"]):
             raise SystemExit(f"worker round went wrong: {report}")
         return float(report["seconds"])
     finally:
         if worker is not None:
             worker.terminate()
-            worker.wait(30)
+            worker.communicate(timeout=30)
         gateway.wait(30)
         if gateway.stdout is not None:
             gateway.stdout.close()
@@ -214,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nginx {server.version()} on {server.origin}; {os.cpu_count()} CPUs")
         engine_ms: list[float] = []
         ratios: list[float] = []
+        cpu_ratios: list[float] = []
         engine_runs(server.origin, 50)  # warm-up: imports, FEEL compiled, pools open
         direct_sync(server.json_base, 50)
         asyncio.run(direct_async(server.json_base, 200))
@@ -236,11 +255,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             first, second = ("worker", "direct") if round_number % 2 else ("direct", "worker")
             seconds = {}
+            cpu: dict[str, list[float]] = {"worker": [], "direct": []}
             for name in (first, second):
                 if name == "worker":
-                    seconds[name] = worker_round(server.origin, args.jobs)
+                    seconds[name] = worker_round(server.origin, args.jobs, cpu["worker"])
                 else:
-                    seconds[name] = asyncio.run(direct_async(server.json_base, args.jobs))
+                    seconds[name] = asyncio.run(
+                        direct_async(server.json_base, args.jobs, cpu["direct"])
+                    )
             ratio = seconds["direct"] / seconds["worker"]
             ratios.append(ratio)
             print(
@@ -250,6 +272,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"({args.jobs / seconds['direct']:.0f} calls/s), {CONCURRENCY} in flight; "
                 f"worker/direct throughput {ratio:.2f}x"
             )
+            if cpu["worker"] and cpu["direct"]:
+                per_job = cpu["worker"][0] / args.jobs * 1000
+                per_call = cpu["direct"][0] / args.jobs * 1000
+                cpu_ratios.append(per_call / per_job)
+                print(
+                    f"round {round_number} zeebe CPU: worker process {per_job:.2f} ms per job, "
+                    f"direct {per_call:.2f} ms per call (the gateway's and nginx's CPU not "
+                    f"counted); direct/worker {per_call / per_job:.2f}x"
+                )
     engine_median = statistics.median(engine_ms)
     ratio_median = statistics.median(ratios)
     engine_ok = engine_median <= ENGINE_TARGET_MS
@@ -263,6 +294,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{'PASS' if worker_ok else 'FAIL'} Zeebe worker throughput {ratio_median:.2f}x the "
         f"direct async connector (median of {len(ratios)} rounds; target >= {WORKER_TARGET}x)"
     )
+    if cpu_ratios:
+        print(
+            f"info: CPU per unit, direct async call / worker job: "
+            f"{statistics.median(cpu_ratios):.2f}x (median; 1.00x would mean the worker costs "
+            "nothing beyond the call)"
+        )
     return 0 if engine_ok and worker_ok else 1
 
 
