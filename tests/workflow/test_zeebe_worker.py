@@ -397,3 +397,55 @@ def test_thousand_jobs_across_two_worker_processes_none_lost_or_done_twice(gatew
 
 def _prompt(request: Recorded) -> str:
     return str(request.json["messages"][-1]["content"])
+
+
+# ------------------------------------------------------------ where the gateway is
+
+
+def channel_for(address: str | None, environ: dict[str, str], tls: bool = False) -> str:
+    from openai_connector.workflow.zeebe_worker import gateway_channel
+
+    async def make() -> str:
+        channel, where = gateway_channel(address, tls=tls, environ=environ)
+        await channel.close()
+        return where
+
+    return asyncio.run(make())
+
+
+def test_gateway_from_the_option_or_camunda_variables() -> None:
+    assert channel_for("10.0.0.5:26500", {"ZEEBE_ADDRESS": "other:1"}) == "10.0.0.5:26500"
+    assert channel_for("10.0.0.5:26500", {}, tls=True) == "10.0.0.5:26500"
+    assert channel_for(None, {"ZEEBE_ADDRESS": "zeebe:26500"}) == "zeebe:26500"
+    saas = {"ZEEBE_CLIENT_ID": "id", "ZEEBE_CLIENT_SECRET": "s", "CAMUNDA_CLUSTER_ID": "abc"}
+    assert channel_for(None, saas) == "abc.bru-2.zeebe.camunda.io:443"
+    oauth = {
+        "ZEEBE_ADDRESS": "gw.example:443",
+        "CAMUNDA_CLIENT_ID": "id",
+        "CAMUNDA_CLIENT_SECRET": "s",
+        "CAMUNDA_OAUTH_URL": "https://login.example/token",
+    }
+    assert channel_for(None, oauth) == "gw.example:443"
+
+
+def test_credentials_without_a_gateway_say_what_is_missing() -> None:
+    from openai_connector.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        channel_for(None, {"ZEEBE_CLIENT_ID": "id", "ZEEBE_CLIENT_SECRET": "s"})
+    assert "ZEEBE_ADDRESS" in (caught.value.hint or "")
+
+
+def test_deployed_fields_from_a_folder_and_a_broken_file(tmp_path) -> None:
+    from openai_connector.errors import ConfigError
+
+    (tmp_path / "ask.bpmn").write_text(OWN_BPMN, encoding="utf-8")
+    deployed = DeployedFields.read([tmp_path, EXAMPLES / "translator_bot.bpmn"])
+    assert deployed.of("ask", "chat") == {"connection.api_key": frozenset({"OPENAI_API_KEY"})}
+    assert deployed.of("translator_bot", "translate") == {
+        "authentication.token": frozenset({"OPENAI_API_KEY"})
+    }
+    assert deployed.of("ask", "other") == {}
+    (tmp_path / "broken.bpmn").write_text("<bpmn:definitions", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"broken\.bpmn"):
+        DeployedFields.read([tmp_path])
