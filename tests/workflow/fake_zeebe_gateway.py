@@ -75,6 +75,8 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         self.rejected: list[tuple[str, int]] = []
         """(rpc, job key) of answers refused as NOT_FOUND."""
         self.first_activation: float | None = None
+        self.batches: list[int] = []
+        """How many jobs each ActivateJobs answer handed out."""
         self._queued: dict[str, dict[int, FakeJob]] = {}
         """Jobs waiting to be handed out, by type, in the order they came."""
         self._active: dict[int, FakeJob] = {}
@@ -164,8 +166,10 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
                 job.worker = request.worker
                 job.activations += 1
                 taken.append(job)
-            if taken and self.first_activation is None:
-                self.first_activation = time.monotonic()
+            if taken:
+                self.batches.append(len(taken))
+                if self.first_activation is None:
+                    self.first_activation = time.monotonic()
         return taken
 
     async def ActivateJobs(self, request: Any, context: Any) -> AsyncIterator[Any]:
