@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from . import bounded_json
+from . import bounded_json, json_body
 from .connection import Connection, Network, RetryPolicy, is_credential_header
 from .error_mapping import error_code_of, status_error, validation_error
 from .errors import (
@@ -36,34 +36,6 @@ from .transport.retry import RetryClock
 from .transport.target import Target, resolve_target
 from .usage import Usage
 
-
-def _json_encoder() -> Callable[[Any], str]:
-    """``json.dumps(value, ensure_ascii=False)``, without building an encoder per call.
-
-    json builds its C encoder anew on every call (to get a fresh circular-reference
-    memo); request bodies come from validated input, which cannot be circular, so one
-    encoder without the memo serves every call (same output, same errors otherwise).
-    """
-    import json.encoder
-
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # an interpreter without the C accelerator
-        return json.JSONEncoder(ensure_ascii=False).encode
-    encoder = make(
-        None,  # no circular-reference memo
-        json.JSONEncoder().default,
-        json.encoder.encode_basestring,  # ensure_ascii=False
-        None,
-        ": ",
-        ", ",
-        False,
-        False,
-        True,
-    )
-    return lambda value: "".join(encoder(value, 0))
-
-
-_encode_json = _json_encoder()
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -200,10 +172,7 @@ class Core:
             else:
                 refuse_secrets(operation.id, params)
         try:
-            # what model_validate does, without its keyword plumbing
-            return operation.input.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
-                params, context=self._validation_context
-            )
+            return operation.input.model_validate(params, context=self._validation_context)
         except ValidationError as exc:
             raise validation_error(exc, operation) from None
 
@@ -243,8 +212,8 @@ class Core:
         try:
             spec = op.request(data, self.context)
             request = self.http_request(spec, timeout or spec.timeout)
-        except UnicodeEncodeError:  # a lone surrogate: bytes that were not UTF-8
-            raise _not_utf8(op, params) from None
+        except (UnicodeEncodeError, json_body.Unsendable):  # not sendable as JSON
+            raise _unsendable(op, params) from None
         if spec.retry is not None and retry is None:
             policy = spec.retry
         return Prepared(op, data, spec, request, policy)
@@ -261,7 +230,7 @@ class Core:
                     self.redactor.add(value)
         content: bytes | StreamedBody | None = spec.content
         if spec.json is not None:
-            content = _encode_json(spec.json).encode()
+            content = json_body.encode(spec.json)
             headers["content-type"] = "application/json"
         elif spec.multipart is not None:
             from .multipart import encode_form
@@ -460,30 +429,15 @@ class Core:
             log.log(logging.INFO if debug else logging.DEBUG, "%s", line, extra=REDACTED)
 
 
-def _not_utf8(operation: Operation, params: Any) -> InvalidInput:
-    """The input field holding text that cannot be sent (invalid UTF-8 from the command
-    line or a file name arrives as lone surrogates)."""
-    pending: list[tuple[str, Any]] = [("", params)]
-    field = "input"
-    while pending:
-        path, value = pending.pop()
-        if isinstance(value, str):
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                field = path or "input"
-                break
-        elif isinstance(value, dict):
-            pending.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
-        elif isinstance(value, list | tuple):
-            pending.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(value))
-        elif isinstance(value, BaseModel):
-            pending.append((path, value.model_dump()))
-    return InvalidInput(
-        f"{operation.id}: {field}: the text is not valid UTF-8 (or holds lone surrogates)",
-        field=field,
-        hint="give UTF-8 text; a file name that is not UTF-8 must be renamed",
-    )
+def _unsendable(operation: Operation, params: Any) -> InvalidInput:
+    """The input field holding a value that cannot be sent: text that is not UTF-8 (invalid
+    UTF-8 from the command line or a file name arrives as lone surrogates), a NaN or an
+    infinity, or an object that is not a JSON value."""
+    field, why = json_body.unsendable(params)
+    hint = None
+    if "UTF-8" in why:
+        hint = "give UTF-8 text; a file name that is not UTF-8 must be renamed"
+    return InvalidInput(f"{operation.id}: {field}: {why}", field=field, hint=hint)
 
 
 def _query_value(value: Any) -> Any:

@@ -116,7 +116,7 @@ def test_debug_logs_requests_and_responses_with_the_key_masked(
     assert "attempt=1" in first and "attempt=2" in requests[1]
     assert '"authorization": "***"' in first
     assert '"content-type": "application/json"' in first
-    assert '"prompt"' not in first and '"content": "hi"' in first  # the body as sent
+    assert '"prompt"' not in first and '"content":"hi"' in first  # the body as sent
     assert "sk-test1234" not in "\n".join(http)
     assert responses[0].startswith(f"response 503 POST {url}")
     assert "busy" in responses[0]
