@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from faces import Face
 from openai_connector import AsyncConnector, Connector, InvalidInput
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.cli.main import cli
 from openai_connector.constants import DEFAULT_MODEL, DEFAULT_MODELS
 from openai_connector.errors import AuthenticationFailed, ConfigError, InvalidResponse
@@ -116,7 +117,7 @@ def test_several_models_are_named_in_the_error(face: Face, server: ScriptedServe
     with pytest.raises(InvalidInput, match="offers 3 models: a, b, c") as caught:
         face.run("chat.create", {"prompt": "hi"}, **compatible(server))
     assert caught.value.field == "model"
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
     assert [r.path for r in server.requests] == ["/v1/models"]
 
 
@@ -202,7 +203,7 @@ def test_a_chat_body_without_choices_is_invalid(face: Face, server: ScriptedServ
     server.default = Reply(json={"id": "x", "object": "chat.completion"})
     with pytest.raises(InvalidResponse, match="no list of choices") as caught:
         face.run("chat.create", {"prompt": "hi", "model": "m"}, **openai(server))
-    assert caught.value.exit_code == 4
+    assert exit_code_of(caught.value) == 4
     assert caught.value.result is not None
 
 

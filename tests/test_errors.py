@@ -32,6 +32,7 @@ from openai_connector import (
     UnsupportedOperation,
     UserError,
 )
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.errors import error_class_for
 from scripted_server import Reply, ScriptedServer
 
@@ -57,7 +58,7 @@ def test_status_table(status: int, cls: type, code: str, source: str, retryable:
     assert chosen.code == code
     assert chosen.source == source
     assert chosen.retryable is retryable
-    assert chosen.exit_code == 3
+    assert exit_code_of(chosen) == 3
 
 
 def test_other_statuses() -> None:
@@ -84,7 +85,7 @@ def test_other_statuses() -> None:
 def test_codes_and_exit_codes(cls: type, code: str, exit_code: int, base: type) -> None:
     assert issubclass(cls, base) and issubclass(cls, ConnectorError)
     assert cls.code == code
-    assert cls.exit_code == exit_code
+    assert exit_code_of(cls) == exit_code
 
 
 def test_user_and_transport_errors_say_who_acts() -> None:

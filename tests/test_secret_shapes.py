@@ -24,6 +24,7 @@ from openai_connector import (
     RetryPolicy,
     SecretStore,
 )
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.secrets import Redactor
 from scripted_server import Recorded, Reply, ScriptedServer, chat_body, chat_chunks
 
@@ -118,7 +119,7 @@ def test_an_inner_control_character_is_a_config_error_naming_the_setting(
     shown = str(caught.value) + repr(caught.value) + json.dumps(caught.value.to_dict())
     assert "inner" not in shown and "nul-key" not in shown and "en-value" not in shown
     assert server.requests == []
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
 
 
 def test_a_secret_with_an_inner_line_break_names_the_secret(

@@ -51,7 +51,6 @@ class ConnectorError(Exception):
     code: ClassVar[str] = "connector_error"
     source: ClassVar[Source] = "connector"
     retryable: ClassVar[bool] = False
-    exit_code: ClassVar[int] = 1
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -89,7 +88,6 @@ class ConnectorWarning(UserWarning):
 
 class UserError(ConnectorError):
     source: ClassVar[Source] = "user"
-    exit_code: ClassVar[int] = 2
 
 
 class ConfigError(UserError):
@@ -156,7 +154,6 @@ class TransportError(ConnectorError):
 
     source: ClassVar[Source] = "upstream"
     retryable: ClassVar[bool] = True
-    exit_code: ClassVar[int] = 4
 
     def __init__(self, message: str, *, hint: str | None = None, attempts: int = 1) -> None:
         super().__init__(message, hint=hint)
@@ -196,7 +193,6 @@ class APIStatusError(ConnectorError):
 
     code: ClassVar[str] = "api_error"
     source: ClassVar[Source] = "upstream"
-    exit_code: ClassVar[int] = 3
 
     def __init__(self, message: str, *, result: Result, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -300,7 +296,6 @@ class OutputWriteFailed(ConnectorError):
 
     code: ClassVar[str] = "output_write_failed"
     source: ClassVar[Source] = "user"
-    exit_code: ClassVar[int] = 5
 
     def __init__(
         self,

@@ -7,8 +7,8 @@ import socket
 
 from click.testing import CliRunner
 
+from openai_connector.cli.exit_codes import exit_code_for
 from openai_connector.cli.main import cli
-from openai_connector.cli.session import exit_code_for
 from scripted_server import Reply, ScriptedServer, chat_body
 
 

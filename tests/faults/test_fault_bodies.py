@@ -12,6 +12,7 @@ import pytest
 
 from faces import Face
 from openai_connector import ConfigError, InvalidInput, InvalidResponse, UnexpectedRedirect
+from openai_connector.cli.exit_codes import exit_code_of
 from scripted_server import Reply, ScriptedServer, chat_body
 
 CHAT = {"model": "gpt-4o-mini", "prompt": "hi"}
@@ -37,7 +38,7 @@ def test_a_deeply_nested_body_is_an_invalid_response(
     server.script(Reply(body=body, headers={"content-type": "application/json"}))
     with pytest.raises(InvalidResponse) as caught:
         face.run("chat.create", CHAT, **conn)
-    assert caught.value.exit_code == 4
+    assert exit_code_of(caught.value) == 4
     assert "nested more than 200 levels deep" in caught.value.message
 
 
@@ -76,7 +77,7 @@ def test_a_redirect_is_its_own_error_naming_where_it_points(
     error = caught.value
     assert error.code == "redirected"
     assert error.status == status
-    assert error.exit_code == 3
+    assert exit_code_of(error) == 3
     assert error.source == "user"
     assert not error.retryable
     assert "redirects to https://api.example.com:8443" in error.message
@@ -135,7 +136,7 @@ def test_a_header_value_that_cannot_be_sent_is_a_config_error(
     with pytest.raises(ConfigError) as caught:
         face.run("models.list", {}, **{**conn, **fields})
     error = caught.value
-    assert error.exit_code == 2
+    assert exit_code_of(error) == 2
     assert error.message.startswith(f"{setting}: ")  # named; the value is not shown
     assert "ключ" not in str(error)  # the value (maybe a key) is not shown
     assert server.requests == []
@@ -180,7 +181,7 @@ def test_text_that_is_not_utf8_is_invalid_input_naming_the_field(
     with pytest.raises(InvalidInput) as caught:
         face.run(operation, params, **conn)
     error = caught.value
-    assert error.exit_code == 2
+    assert exit_code_of(error) == 2
     assert "not valid UTF-8" in error.message
     if field is not None:
         assert error.field == field
@@ -220,7 +221,7 @@ def test_input_nested_thousands_deep_is_invalid_input(
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
         face.run(operation, params, **conn)
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
     assert "nested too deeply" in caught.value.message
     assert server.requests == []
 

@@ -13,6 +13,7 @@ import pytest
 
 from faces import Face
 from openai_connector import InvalidResponse, StreamInterrupted
+from openai_connector.cli.exit_codes import exit_code_of
 from scripted_server import Reply, ScriptedServer, chat_chunks
 
 CHAT = {"model": "gpt-4o-mini", "prompt": "hi"}
@@ -70,7 +71,7 @@ def test_a_malformed_chat_event_is_an_invalid_response(
         face.stream("chat.create", CHAT, **conn)
     error = caught.value
     assert error.code == "invalid_response"
-    assert error.exit_code == 4
+    assert exit_code_of(error) == 4
     assert "chat.create: the stream sent" in error.message
     assert "expected" in error.message
 

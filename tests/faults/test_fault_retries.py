@@ -14,6 +14,7 @@ from openai_connector import (
     RetryPolicy,
     ServerError,
 )
+from openai_connector.cli.exit_codes import exit_code_of
 from scripted_server import Reply, ScriptedServer, chat_body
 
 CHAT = {"model": "gpt-4o-mini", "prompt": "hi"}
@@ -127,7 +128,7 @@ def test_500_three_times_gives_up_after_max_retries_with_the_last_envelope(
     error = caught.value
     assert error.code == "server_error"
     assert error.retryable is True
-    assert error.exit_code == 3
+    assert exit_code_of(error) == 3
     assert error.result.attempts == 3
     assert error.result.status == 500
     assert error.result.body["error"]["message"] == "boom 3"

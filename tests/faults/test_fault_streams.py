@@ -8,6 +8,7 @@ import pytest
 
 from faces import Face
 from openai_connector import RequestTimeout, RetryPolicy, StreamInterrupted
+from openai_connector.cli.exit_codes import exit_code_of
 from scripted_server import Reply, ScriptedServer, chat_chunks
 
 CHAT = {"model": "gpt-4o-mini", "prompt": "hi"}
@@ -34,7 +35,7 @@ def test_a_stream_cut_mid_way_is_interrupted_not_a_short_answer(
         face.stream("chat.create", CHAT, on_chunk=lambda c: seen.append(c.text or ""), **conn)
     error = caught.value
     assert error.code == "stream_interrupted"
-    assert error.exit_code == 4
+    assert exit_code_of(error) == 4
     assert "incomplete" in str(error) or "interrupted" in str(error)
     assert "Hel" not in str(error)  # it does not pretend to hold the answer
     assert len(server.requests) == 1  # chunks were already delivered: no silent retry
@@ -80,7 +81,7 @@ def test_a_stream_that_never_ends_times_out(
             **conn,
         )
     assert caught.value.code == "timeout"
-    assert caught.value.exit_code == 4
+    assert exit_code_of(caught.value) == 4
 
 
 def test_a_stream_that_never_ends_is_bounded_by_the_deadline(

@@ -15,6 +15,7 @@ from openai_connector import (
     RetryPolicy,
     TransportError,
 )
+from openai_connector.cli.exit_codes import exit_code_of
 from scripted_server import Reply, ScriptedServer, chat_body
 
 CHAT = {"model": "gpt-4o-mini", "prompt": "hi"}
@@ -54,7 +55,7 @@ def test_connection_refused_is_a_connection_error(face: Face) -> None:
     error = caught.value
     assert isinstance(error, TransportError)
     assert error.code == "connection_error"
-    assert error.exit_code == 4
+    assert exit_code_of(error) == 4
     assert error.source == "upstream"
     assert error.retryable is True
     assert error.attempts == 3  # the default policy retries connection errors twice
@@ -78,7 +79,7 @@ def test_read_timeout_is_a_timeout(
         )
     error = caught.value
     assert error.code == "timeout"
-    assert error.exit_code == 4
+    assert exit_code_of(error) == 4
     assert error.attempts == 1
     assert "0.2 s" in str(error)
 

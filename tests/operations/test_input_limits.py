@@ -15,6 +15,7 @@ import pytest
 from faces import Face
 from media_samples import png
 from openai_connector import InvalidInput
+from openai_connector.cli.exit_codes import exit_code_of
 from scripted_server import Reply, ScriptedServer
 
 MB = 1024 * 1024
@@ -75,7 +76,7 @@ def test_a_file_over_the_limit_is_refused_before_reading_or_sending(
     assert error.field is not None and error.field.startswith(field)
     assert f"{limit:,}" in error.message
     assert f"{limit + 1:,}" in error.message
-    assert error.exit_code == 2
+    assert exit_code_of(error) == 2
     assert server.requests == []
 
 

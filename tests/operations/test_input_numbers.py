@@ -12,6 +12,7 @@ import pytest
 
 from faces import Face
 from openai_connector import Connector, InvalidInput
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.operations.registry import operations
 from scripted_server import ScriptedServer
 
@@ -140,7 +141,7 @@ def test_integers_beyond_what_the_api_takes_are_refused(
         defaults = {"model": "m", "prompt": "hi"}
     with pytest.raises(InvalidInput) as caught:
         face.run(operation, {**defaults, **params}, **conn)
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
     assert caught.value.field is not None and caught.value.field.startswith(field)
     assert server.requests == []
 

@@ -24,6 +24,7 @@ import pytest
 from faces import Face
 from fake_files_api import FakeFilesApi
 from openai_connector import AsyncConnector, InvalidInput, OutputWriteFailed
+from openai_connector.cli.exit_codes import exit_code_of
 from scripted_server import Recorded, Reply, ScriptedServer, chat_body
 
 SPEECH = b"ID3" + bytes(range(256)) * 40  # 10 KB of "mp3"
@@ -92,7 +93,7 @@ def test_an_existing_file_is_refused_before_sending(
     assert caught.value.field == field
     assert "exists already" in caught.value.message
     assert "overwrite" in (caught.value.hint or "")
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
     assert server.requests == []
     assert target.read_bytes() == b"precious"
 
@@ -280,7 +281,7 @@ def test_images_that_cannot_be_written_are_carried_by_the_error(
         )
     error = caught.value
     assert error.code == "output_write_failed"
-    assert error.exit_code == 5
+    assert exit_code_of(error) == 5
     assert error.result.body == body, "the paid-for images are in the error, b64 included"
     assert error.removed is not None and error.removed.endswith(".part")
     assert not Path(error.removed).exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from feel_table import feel
 
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.errors import ConnectorError, UserError
 from openai_connector.workflow.feel import (
     FeelError,
@@ -111,7 +112,7 @@ def test_errors_belong_to_the_connector_error_tree() -> None:
     assert data["source"] == "user"
     assert data["expression"] == "foo()"
     assert data["position"] == 1
-    assert error.exit_code == 2
+    assert exit_code_of(error) == 2
 
 
 def test_syntax_error_code() -> None:

@@ -262,7 +262,7 @@ def main() -> None:
     except SystemExit as exc:
         # click ends a broken pipe outside a session with a quiet exit 1: say it the same way
         if exc.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
-            from .session import OUTPUT_CLOSED
+            from .exit_codes import OUTPUT_CLOSED
 
             raise SystemExit(OUTPUT_CLOSED) from None
         raise

@@ -1,9 +1,6 @@
 """One command-line invocation: build the connector, run an operation, print, exit.
 
-Exit codes: 0 ok, 2 user error (bad input, configuration, missing secret; also click's usage
-errors), 3 the provider answered with an error status, 4 no usable response (none, a cut
-one, a malformed one, no text for --text), 5 the answer came but its output file could not
-be written, 141 standard output was closed early, 1 anything else.
+Exit codes come from one table, :mod:`.exit_codes`.
 """
 
 from __future__ import annotations
@@ -20,8 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import ConfigError, ConnectorError, ConnectorWarning, OutputWriteFailed
+from ..errors import (
+    APIStatusError,
+    ConfigError,
+    ConnectorError,
+    ConnectorWarning,
+    OutputWriteFailed,
+)
 from ..secrets import Redactor, has_reference
+from .exit_codes import INTERRUPTED, OUTPUT_CLOSED, exit_code_for, exit_code_of
 from .output import Output
 
 if TYPE_CHECKING:
@@ -39,9 +43,6 @@ CONNECTION_ENV = (
     "AZURE_OPENAI_ENDPOINT",
     "AZURE_OPENAI_AD_TOKEN",
 )
-INTERRUPTED = 130
-OUTPUT_CLOSED = 141
-"""Standard output was closed early (``| head``): 128 + SIGPIPE, as other commands end."""
 
 
 def output_closed() -> click.exceptions.Exit:
@@ -65,17 +66,6 @@ class CliOptions:
     result_variable: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     """Connection settings from the connection flags (None when not given)."""
-
-
-def exit_code_for(code: str | None) -> int:
-    """The exit code of the error class with this machine-readable ``code`` (3 if unknown)."""
-    pending: list[type[ConnectorError]] = [ConnectorError]
-    while pending:
-        cls = pending.pop()
-        if cls.code == code:
-            return cls.exit_code
-        pending.extend(cls.__subclasses__())
-    return 3
 
 
 class _RedactingHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -156,7 +146,7 @@ class Session:
                 if isinstance(exc, OutputWriteFailed) and not self.options.json:
                     self.output.json(exc.result.envelope())  # the answer, paid for: not lost
                 self.output.error(exc, as_json=self.options.json, details=self.options.debug)
-                raise click.exceptions.Exit(exc.exit_code) from None
+                raise click.exceptions.Exit(exit_code_of(exc)) from None
             except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
             except BrokenPipeError:
@@ -363,4 +353,4 @@ class Session:
             )
             return exit_code_for(error.get("code"))
         self.output.text(f"error: {operation_id} answered HTTP {result.status}", err=True)
-        return 3
+        return exit_code_of(APIStatusError)
