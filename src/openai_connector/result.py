@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +98,15 @@ class Result:
         data["meta"] = self.meta()
         return data
 
+    def to_jsonable(self, *, redact: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        """:meth:`to_dict` made of JSON values only: bytes as ``{"bytes": length, "base64":
+        text}``, paths as text, tuples and sets as lists (what the CLI prints with --json).
+
+        ``redact`` (e.g. a ``Redactor``'s ``deep``) masks secrets before bytes become
+        base64, where they could no longer be found."""
+        data = self.to_dict()
+        return jsonable(redact(data) if redact else data)  # type: ignore[no-any-return]
+
     @property
     def text(self) -> str | None:
         """The answer's text for chat, completions, Responses and transcription bodies, else
@@ -116,3 +127,27 @@ class Result:
             return text if isinstance(text, str) else None
         output_text = body.get("output_text", body.get("text"))  # Responses; transcriptions
         return output_text if isinstance(output_text, str) else None
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with everything JSON cannot hold turned into what it can (see
+    :meth:`Result.to_jsonable`)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return jsonable(jsonable_leaf(value))
+
+
+def jsonable_leaf(value: Any) -> Any:
+    """One value JSON cannot hold, as one it can (its parts may still need the same)."""
+    if isinstance(value, bytes | bytearray):
+        return {"bytes": len(value), "base64": base64.b64encode(value).decode()}
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return str(value)  # a path; anything else as its text

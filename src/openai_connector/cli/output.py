@@ -8,14 +8,14 @@ and debug logs go to standard error.
 
 from __future__ import annotations
 
-import base64
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from ..result import jsonable_leaf
 
 if TYPE_CHECKING:
     from ..errors import ConnectorError
@@ -25,31 +25,18 @@ NONE = "—"
 """Shown in a table cell that has no value."""
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return {"bytes": len(value), "base64": base64.b64encode(value).decode()}
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    return str(value)
-
-
 def dumps(data: Any, redactor: Redactor | None = None) -> str:
     """JSON text for anything a result may hold (bytes as base64, paths as text).
 
     With a ``redactor``, secrets are masked in the values before they are dumped (never in
     the dumped text, where a short secret could match part of a number)."""
     if not redactor:
-        return json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable)
+        return json.dumps(data, indent=2, ensure_ascii=False, default=jsonable_leaf)
     return json.dumps(
         redactor.deep(data),
         indent=2,
         ensure_ascii=False,
-        default=lambda value: redactor.deep(_jsonable(value)),
+        default=lambda value: redactor.deep(jsonable_leaf(value)),
     )
 
 

@@ -322,7 +322,7 @@ class Session:
             out.json(mapping.apply(result))
         elif streamed:
             if opts.json:
-                out.json(result.to_dict())
+                out.json(result.to_jsonable(redact=out.redactor.deep))
         elif opts.text and not opts.json:
             text = result.text
             if text is not None:
@@ -336,7 +336,7 @@ class Session:
             else:
                 out.json(result.body)
         else:
-            out.json(result.to_dict())
+            out.json(result.to_jsonable(redact=out.redactor.deep))
         return 0 if result.ok else self._failure(operation_id, result)
 
     def _failure(self, operation_id: str, result: Result) -> int:
