@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from .connection import Connection
 from .errors import APIStatusError, InvalidInput, UnexpectedRedirect, error_class_for
-from .operations.base import Operation
+from .operations.base import EXTRA_FIELDS, Operation
 from .result import Result
 from .secrets import Redactor
 
@@ -31,9 +31,13 @@ def validation_error(exc: ValidationError, operation: Operation) -> InvalidInput
     errors = []
     for error in exc.errors(include_url=False, include_input=False):
         message = str(error["msg"]).removeprefix("Value error, ")
-        errors.append(
-            {"field": _field_path(error["loc"]), "message": message, "type": error["type"]}
-        )
+        field = _field_path(error["loc"])
+        if error["type"] == "extra_forbidden" and field in EXTRA_FIELDS:
+            message = (
+                f"{operation.id} makes several calls and takes no {field}; only operations "
+                "that are one HTTP call do"
+            )
+        errors.append({"field": field, "message": message, "type": error["type"]})
     # with unions, the deepest path is the member that came closest to matching
     # (and of equally deep ones, not a union's literal member such as "auto")
     first = max(errors, key=lambda e: (e["field"].count("."), e["type"] != "literal_error"))

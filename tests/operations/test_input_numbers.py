@@ -18,6 +18,8 @@ from scripted_server import ScriptedServer
 
 FREE_FORM = {"raw.request"}
 """Its query and form values are sent as text, not as JSON numbers."""
+FREE_FORM_FIELDS = (".properties.extra_query.", ".properties.extra_body.")
+"""What the connector does not know (extra_query, extra_body) it cannot bound."""
 
 
 def _integers(schema: Any, path: str, defs: dict[str, Any], seen: set[str]) -> list[str]:
@@ -33,7 +35,8 @@ def _integers(schema: Any, path: str, defs: dict[str, Any], seen: set[str]) -> l
             low = "minimum" in schema or "exclusiveMinimum" in schema
             high = "maximum" in schema or "exclusiveMaximum" in schema
             checked = path.endswith("logit_bias.anyOf.additionalProperties")  # by a rule
-            if not (low and high) and not checked:
+            free = any(name in path for name in FREE_FORM_FIELDS)
+            if not (low and high) and not checked and not free:
                 found.append(path)
         for key, value in schema.items():
             if key != "$defs":

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..constants import DEFAULT_MODEL
+from ..operations.base import EXTRA_FIELDS
 from . import input_schema
 
 if TYPE_CHECKING:
@@ -266,7 +267,7 @@ def example_input(op: Operation) -> tuple[dict[str, Any], bool]:
     choices = {
         key: [chosen[key]] if key in chosen else maker.candidates(prop, key, 1) or [None]
         for key, prop in properties.items()
-        if key not in chosen or chosen[key] is not LEAVE_OUT
+        if (key not in chosen or chosen[key] is not LEAVE_OUT) and key not in EXTRA_FIELDS
     }
     picked = dict.fromkeys(choices, 0)
     for _ in range(32):

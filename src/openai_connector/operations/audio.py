@@ -26,8 +26,9 @@ from ..errors import InvalidInput
 from ..local_files import files_of
 from ..result import Result
 from ..transport.target import quote_path
-from .base import Context, Operation, OperationInput, RequestSpec, local
+from .base import Context, Operation, RequestSpec, local
 from .downloads import check_output_file, save_body
+from .extras import HttpInput
 from .limits import ModelName
 from .uploads import Upload, UploadSource, audio_format, check_source, content_type_for, read_upload
 
@@ -75,7 +76,7 @@ def _formats_for(model: str, azure: bool) -> tuple[str, ...] | None:
     return None
 
 
-class _SpeechToTextInput(OperationInput):
+class _SpeechToTextInput(HttpInput):
     model_config = ConfigDict(ser_json_bytes="base64")
 
     file: UploadSource = Field(
@@ -227,7 +228,7 @@ class CustomVoice(BaseModel):
     id: str = Field(min_length=1, description="A custom voice's id (voice_...)")
 
 
-class SpeechInput(OperationInput):
+class SpeechInput(HttpInput):
     input: str = Field(
         min_length=1,
         max_length=4096,

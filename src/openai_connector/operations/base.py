@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 ResponseType = Literal["json", "text", "binary"]
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+EXTRA_FIELDS = frozenset({"extra_body", "extra_headers", "extra_query"})
+"""The fields every one-call operation takes besides its own (see :mod:`.extras`)."""
 
 
 class OperationInput(BaseModel):
@@ -248,8 +250,17 @@ class Operation:
 
         Default: path parameters from the fields of the same name ({deployment} from
         ``deployment`` or ``model``), then the other fields sent, except local ones, as a
-        JSON body (POST) or as query parameters (GET, DELETE).
+        JSON body (POST) or as query parameters (GET, DELETE). ``extra_body``,
+        ``extra_headers`` and ``extra_query``, when given, are added to it (:mod:`.extras`).
         """
+        if not data.model_fields_set.isdisjoint(EXTRA_FIELDS):
+            from .extras import HttpInput, request_with_extras
+
+            if isinstance(data, HttpInput):
+                return request_with_extras(self, data, context, self._build)
+        return self._build(data, context)
+
+    def _build(self, data: OperationInput, context: Context) -> RequestSpec:
         if self.build is not None:
             return self.build(data, context)
         return default_request(self, data, context)

@@ -23,6 +23,7 @@ from ..result import Result
 from ..transport.target import quote_path
 from .base import Operation, OperationInput, Runner, local
 from .downloads import check_output_folder, check_output_name, refuse_existing
+from .extras import HttpInput
 from .fine_tuning import check_metadata
 from .jsonl import BatchEndpoint
 from .polling import Poll, poll_until
@@ -46,7 +47,7 @@ class OutputExpiresAfter(BaseModel):
     seconds: int = Field(ge=3600, le=2592000, description="3600 (1 hour) to 2592000 (30 days)")
 
 
-class CreateInput(OperationInput):
+class CreateInput(HttpInput):
     input_file_id: str = Field(
         min_length=1, description="Id of an uploaded batch file (purpose batch, JSON Lines)"
     )
@@ -62,16 +63,17 @@ class CreateInput(OperationInput):
     _metadata = field_validator("metadata")(lambda cls, v: check_metadata(v))
 
 
-class BatchIdInput(OperationInput):
+class BatchIdInput(HttpInput):
     batch_id: str = BATCH_ID
 
 
-class ListInput(OperationInput):
+class ListInput(HttpInput):
     after: str | None = Field(None, min_length=1, description="Cursor: a batch id from a page")
     limit: int | None = Field(None, ge=1, le=100, description="1 to 100 (default 20)")
 
 
-class WaitInput(BatchIdInput):
+class WaitInput(OperationInput):  # composite: no extra_body/extra_headers/extra_query
+    batch_id: str = BATCH_ID
     poll_interval: float = local(10.0, "Seconds between polls", gt=0, le=3600)
     timeout: float | None = local(
         None, "Give up after this many seconds (the batch keeps running)", gt=0

@@ -26,9 +26,10 @@ from ..local_files import LocalFiles
 from ..result import Result
 from ..transport.target import quote_path
 from . import limits
-from .base import Context, Operation, OperationInput, RequestSpec, local
+from .base import Context, Operation, RequestSpec, local
 from .chat_stream import ChatStreamAssembler
 from .data_sources import DataSource, check_data_sources, credentials
+from .extras import HttpInput
 from .limits import MAX_TOKEN_COUNT, ModelName, Seed
 from .messages import ContentPart, Message, image_part, parse_history
 
@@ -71,7 +72,7 @@ class Tool(BaseModel):
     function: FunctionDef
 
 
-class ChatInput(OperationInput):
+class ChatInput(HttpInput):
     model: ModelName | None = Field(
         None,
         description="Model name, or on Azure the deployment name; default: the connection's",

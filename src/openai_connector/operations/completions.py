@@ -14,8 +14,9 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from ..errors import InvalidInput
 from ..transport.target import quote_path
 from . import limits
-from .base import Context, Operation, OperationInput, RequestSpec, local
+from .base import Context, Operation, RequestSpec, local
 from .choice_stream import ChoiceStreamAssembler
+from .extras import HttpInput
 from .limits import MAX_TOKEN_COUNT, ModelName, Seed, TokenId
 
 LEGACY_COMPLETION_MODELS = ("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002")
@@ -23,7 +24,7 @@ LEGACY_COMPLETION_MODELS = ("gpt-3.5-turbo-instruct", "davinci-002", "babbage-00
 Prompt = str | list[str] | list[TokenId] | list[list[TokenId]]
 
 
-class CompletionsInput(OperationInput):
+class CompletionsInput(HttpInput):
     model: ModelName | None = Field(
         None,
         description="Model name, or on Azure the deployment name; default: the connection's",

@@ -15,8 +15,9 @@ from pydantic import AliasChoices, Field
 from ..constants import KNOWN_CHAT_MODELS
 from ..result import Result
 from . import limits
-from .base import Context, Operation, OperationInput, RequestSpec
+from .base import Context, Operation, RequestSpec
 from .chat import ChatInput, build_chat
+from .extras import HttpInput
 from .limits import ModelName
 
 DOCS = """\
@@ -32,7 +33,7 @@ first); `meta.implemented_with` says `chat.create`.
 """
 
 
-class EditsInput(OperationInput):
+class EditsInput(HttpInput):
     input: str = Field(
         min_length=1,
         description="The text to edit",

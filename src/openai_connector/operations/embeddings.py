@@ -17,7 +17,8 @@ from pydantic import AliasChoices, Field, field_validator
 from ..errors import InvalidResponse
 from ..result import Result
 from ..transport.target import quote_path
-from .base import Context, Operation, OperationInput, RequestSpec
+from .base import Context, Operation, RequestSpec
+from .extras import HttpInput
 from .limits import MAX_COUNT, ModelName, TokenId
 
 MAX_INPUTS = 2048
@@ -26,7 +27,7 @@ EMBEDDING_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-em
 EmbeddingInput = str | list[str] | list[TokenId] | list[list[TokenId]]
 
 
-class EmbeddingsInput(OperationInput):
+class EmbeddingsInput(HttpInput):
     input: EmbeddingInput = Field(
         description=f"A text, a list of up to {MAX_INPUTS} texts, or token arrays; "
         "no empty strings",

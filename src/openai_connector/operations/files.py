@@ -18,8 +18,9 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo,
 from ..local_files import files_of
 from ..result import Result
 from ..transport.target import quote_path
-from .base import Context, Operation, OperationInput, RequestSpec, local
+from .base import Context, Operation, RequestSpec, local
 from .downloads import Download, check_output_file, save_body
+from .extras import HttpInput
 from .uploads import UploadSource, check_source, read_upload
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -38,7 +39,7 @@ class ExpiresAfter(BaseModel):
     seconds: int = Field(ge=3600, le=2592000, description="3600 (1 hour) to 2592000 (30 days)")
 
 
-class UploadInput(OperationInput):
+class UploadInput(HttpInput):
     file: UploadSource = Field(
         description="Path of the file to upload (up to 512 MB, sent in pieces from the file), "
         "a data: URL (base64), or its bytes"
@@ -90,14 +91,14 @@ def build_upload(data: UploadInput, context: Context) -> RequestSpec:
     return RequestSpec("POST", "/files", multipart=form)
 
 
-class ListInput(OperationInput):
+class ListInput(HttpInput):
     purpose: str | None = Field(None, min_length=1, description="Only files with this purpose")
     limit: int | None = Field(None, ge=1, le=10000, description="1 to 10,000 (default 10,000)")
     order: Literal["asc", "desc"] | None = Field(None, description="By created_at")
     after: str | None = Field(None, min_length=1, description="Cursor: a file id from a page")
 
 
-class FileIdInput(OperationInput):
+class FileIdInput(HttpInput):
     file_id: str = Field(
         min_length=1,
         description="The file's id (file-...)",

@@ -14,6 +14,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from ..result import Result
 from .base import Context, Operation, OperationInput, RequestSpec, Runner, local
+from .extras import HttpInput
 from .limits import MAX_COUNT, ModelName
 from .polling import Poll, poll_until
 
@@ -109,7 +110,7 @@ def check_metadata(value: dict[str, str] | None) -> dict[str, str] | None:
     return value
 
 
-class CreateInput(OperationInput):
+class CreateInput(HttpInput):
     model: ModelName = Field(description="Base model to fine-tune, e.g. gpt-4o-mini-2024-07-18")
     training_file: str = Field(min_length=1, description="Id of an uploaded fine-tune file")
     validation_file: str | None = Field(None, min_length=1)
@@ -127,7 +128,7 @@ class CreateInput(OperationInput):
     _metadata = field_validator("metadata")(lambda cls, v: check_metadata(v))
 
 
-class JobsListInput(OperationInput):
+class JobsListInput(HttpInput):
     after: str | None = Field(None, min_length=1, description="Cursor: a job id from a page")
     limit: int | None = Field(None, ge=1, le=MAX_COUNT, description="How many jobs (default 20)")
     metadata: dict[str, str] | None = Field(None, description="Only jobs with this metadata")
@@ -141,7 +142,7 @@ def build_list(data: JobsListInput, context: Context) -> RequestSpec:
     return RequestSpec("GET", "/fine_tuning/jobs", query=query or None)
 
 
-class JobIdInput(OperationInput):
+class JobIdInput(HttpInput):
     fine_tuning_job_id: str = JOB_ID
 
 
@@ -150,7 +151,8 @@ class PageInput(JobIdInput):
     limit: int | None = Field(None, ge=1, le=MAX_COUNT, description="How many to return")
 
 
-class WaitInput(JobIdInput):
+class WaitInput(OperationInput):  # composite: no extra_body/extra_headers/extra_query
+    fine_tuning_job_id: str = JOB_ID
     poll_interval: float = local(10.0, "Seconds between polls", gt=0, le=3600)
     timeout: float | None = local(
         None, "Give up after this many seconds (the job keeps running)", gt=0

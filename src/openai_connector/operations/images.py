@@ -43,7 +43,7 @@ from ..errors import InvalidResponse
 from ..local_files import LocalFiles, files_of
 from ..result import Result
 from ..transport.target import quote_path
-from .base import Context, Operation, OperationInput, RequestSpec, local, local_fields
+from .base import Context, Operation, RequestSpec, local, local_fields
 from .downloads import (
     check_output_folder,
     check_output_name,
@@ -51,6 +51,7 @@ from .downloads import (
     unique_stem,
     write_file,
 )
+from .extras import HttpInput
 from .image_limits import (
     AZURE,
     DALL_E_2,
@@ -79,7 +80,7 @@ AZURE_NOTE = (
 # ---------------------------------------------------------------- inputs
 
 
-class _ImageInput(OperationInput):
+class _ImageInput(HttpInput):
     """What every image operation shares: the output options."""
 
     model_config = ConfigDict(ser_json_bytes="base64")

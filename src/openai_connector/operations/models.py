@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import Operation, OperationInput
+from .base import Operation
+from .extras import HttpInput
 from .limits import ModelName
 
 
-class ModelsListInput(OperationInput):
+class ModelsListInput(HttpInput):
     pass
 
 
-class ModelIdInput(OperationInput):
+class ModelIdInput(HttpInput):
     model: ModelName = Field(description="Model id, e.g. gpt-4o-mini or ft:gpt-4o-mini:org::id")
 
 

@@ -6,11 +6,12 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from .base import Operation, OperationInput
+from .base import Operation
+from .extras import HttpInput
 from .limits import ModelName
 
 
-class ModerationInput(OperationInput):
+class ModerationInput(HttpInput):
     input: str | list[str] | list[dict[str, Any]] = Field(
         description="Text, a list of texts, or multimodal parts (text and image_url)"
     )

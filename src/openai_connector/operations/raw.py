@@ -20,27 +20,17 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ..errors import InvalidInput
 from ..local_files import files_of
-from ..transport.target import HEADER_NAME, header_value_problem
-from .base import Context, Operation, OperationInput, RequestSpec
+from .base import Context, Operation, RequestSpec
+from .extras import HttpInput, QueryValue, check_headers
 from .uploads import MAX_FILE_BYTES, UploadSource, check_source, read_upload
 
 if TYPE_CHECKING:
     from ..connection import RetryPolicy
 
-REFUSED_HEADERS = {
-    "authorization": "the connection's credentials authenticate every call",
-    "api-key": "the connection's credentials authenticate every call",
-    "proxy-authorization": "set the proxy on the connection's network settings",
-    "host": "the host comes from the connection",
-    "content-length": "the connector computes it",
-    "transfer-encoding": "the connector sets it",
-    "content-type": "the connector sets it from data (JSON) or form_data/file_data (multipart)",
-}
-QueryValue = str | int | float | bool | list[str | int | float | bool]
 FormValue = str | int | float | bool
 
 
-class RawInput(OperationInput):
+class RawInput(HttpInput):
     path: str = Field(
         min_length=1,
         description="Path under the API root, e.g. /models (OpenAI: after /v1; Azure: "
@@ -123,16 +113,7 @@ class RawInput(OperationInput):
     @field_validator("headers")
     @classmethod
     def _allowed_headers(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for name, text in (value or {}).items():
-            if not HEADER_NAME.match(name):
-                raise ValueError(f"{name!r} is not a valid header name")
-            problem = header_value_problem(text)
-            if problem:
-                raise ValueError(f"{name}: {problem}")
-            reason = REFUSED_HEADERS.get(name.lower())
-            if reason:
-                raise ValueError(f"{name} cannot be set here: {reason}")
-        return value
+        return check_headers(value)
 
 
 def check_path(value: str) -> str:

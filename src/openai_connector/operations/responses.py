@@ -17,8 +17,9 @@ from ..errors import InvalidResponse, StreamInterrupted
 from ..result import Result
 from ..streaming import StreamChunk, is_done, parse_event
 from ..transport.sse import SseEvent
-from .base import Context, Operation, OperationInput, RequestSpec, local
+from .base import Context, Operation, RequestSpec, local
 from .choice_stream import EventShape
+from .extras import HttpInput
 from .limits import MAX_COUNT, MAX_TOKEN_COUNT, ModelName
 
 AZURE_NOTE = (
@@ -65,7 +66,7 @@ class ReasoningOptions(BaseModel):
     context: Literal["auto", "current_turn", "all_turns"] | None = None
 
 
-class ResponsesCreateInput(OperationInput):
+class ResponsesCreateInput(HttpInput):
     model: ModelName | None = Field(
         None,
         description="Model name; default: the connection's",
@@ -170,7 +171,7 @@ class ResponsesCreateInput(OperationInput):
         return value
 
 
-class ResponseIdInput(OperationInput):
+class ResponseIdInput(HttpInput):
     response_id: str = Field(
         min_length=1,
         description="The response's id (resp_...)",
