@@ -237,8 +237,12 @@ def field_option(name: str, info: FieldInfo) -> FieldOption:
 
 
 def options_for(model: type[BaseModel]) -> list[FieldOption]:
-    """One option per field of an input model, in declaration order."""
-    return [field_option(name, info) for name, info in model.model_fields.items()]
+    """One option per field of an input model, in declaration order (extra_body,
+    extra_headers and extra_query, declared first by the base model, last)."""
+    from ..operations.base import EXTRA_FIELDS
+
+    fields = sorted(model.model_fields.items(), key=lambda item: item[0] in EXTRA_FIELDS)
+    return [field_option(name, info) for name, info in fields]
 
 
 def collect(options: list[FieldOption], values: dict[str, Any]) -> dict[str, Any]:
