@@ -204,6 +204,27 @@ class StreamState:
         )
 
 
+def assemble(core: Core, prepared: Prepared, content: bytes) -> Any:
+    """The body a whole event stream rebuilds (a server that streamed though not asked);
+    secrets redacted as in a stream read as it comes."""
+    assert prepared.operation.assembler is not None
+    assembler = prepared.operation.assembler()
+    decoder = SseDecoder()
+    redactor = core.redactor
+    for event in [*decoder.feed(content), *decoder.flush()]:
+        if redactor.may_hold_text(event.data):
+            event.data = redactor.json_text(event.data)
+        assembler.add(event)
+    if not assembler.complete:
+        raise StreamInterrupted(
+            f"{prepared.operation.id}: the event stream ended before the provider said it "
+            "was done; the answer is incomplete",
+            hint="retry the call; if it keeps happening, a proxy may be cutting streams",
+        )
+    body = assembler.body()
+    return redactor.deep(body) if redactor else body
+
+
 def _replace_string(data: Any, old: str, new: str) -> Any:
     """``data`` with its first string equal to ``old`` (the chunk's text) set to ``new``."""
     found = False

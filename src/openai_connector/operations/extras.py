@@ -22,7 +22,7 @@ not know.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import field_validator
 
@@ -67,6 +67,10 @@ def check_headers(value: dict[str, str] | None) -> dict[str, str] | None:
 
 class HttpInput(OperationInput):
     """Base of the input of every operation that is one HTTP call."""
+
+    sends_fields: ClassVar[bool] = True
+    """Whether the fields are sent as body or query fields (an extra of the same name would
+    bypass their checks); raw.request's say how to send, so any name may be added."""
 
     extra_body: dict[str, Any] | None = local(
         None,
@@ -127,6 +131,8 @@ def _refuse_declared(
 ) -> None:
     """A field the operation declares is given as itself, where its limits are checked."""
     model = type(data)
+    if not model.sends_fields:
+        return
     skipped = local_fields(model)
     declared = {
         name

@@ -8,12 +8,14 @@ would bypass both).
 
 The body is one of: ``data`` (JSON), or ``form_data`` and/or ``file_data`` (multipart). The
 retry fields build a retry policy for this call only; ``debug`` logs this call's request and
-response (redacted).
+response (redacted). ``stream`` (or ``Connector.stream``) reads a server-sent event stream
+event by event (:mod:`.raw_stream`); an event stream that comes back unasked is read the same
+way.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import unquote
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -22,6 +24,7 @@ from ..errors import InvalidInput
 from ..local_files import files_of
 from .base import Context, Operation, RequestSpec
 from .extras import HttpInput, QueryValue, check_headers
+from .raw_stream import RawStreamAssembler
 from .uploads import MAX_FILE_BYTES, UploadSource, check_source, read_upload
 
 if TYPE_CHECKING:
@@ -31,6 +34,8 @@ FormValue = str | int | float | bool
 
 
 class RawInput(HttpInput):
+    sends_fields: ClassVar[bool] = False
+
     path: str = Field(
         min_length=1,
         description="Path under the API root, e.g. /models (OpenAI: after /v1; Azure: "
@@ -56,6 +61,11 @@ class RawInput(HttpInput):
         None, gt=0, le=3600, description="Seconds for each attempt (default: the connection's)"
     )
     debug: bool = Field(False, description="Log this request and its response (redacted)")
+    stream: bool = Field(
+        False,
+        description="Ask for a server-sent event stream (accept: text/event-stream): events "
+        "come as they arrive; the body is the list of events {event, data}",
+    )
     max_retry_count: int | None = Field(
         None, ge=0, le=50, description="Retries after the first try"
     )
@@ -185,6 +195,7 @@ def build_raw(data: RawInput, context: Context) -> RequestSpec:
         timeout=data.timeout,
         headers=dict(data.headers) if data.headers else None,
         debug=data.debug,
+        stream=data.stream,
     )
 
 
@@ -198,6 +209,7 @@ OPERATIONS = (
         azure_path="/{path}",
         keywords=("raw", "request", "http", "custom", "endpoint", "any", "api", "advanced"),
         build=build_raw,
+        assembler=RawStreamAssembler,
         docs="The path is relative to the API root: https://api.openai.com/v1 for OpenAI, "
         "{endpoint}/openai for Azure (api-version is added).",
     ),
