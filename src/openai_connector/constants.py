@@ -8,8 +8,6 @@ AZURE_API_VERSION = "2024-10-21"
 
 AZURE_ENDPOINT_TEMPLATE = "https://{resource}.openai.azure.com"
 
-PROVIDERS = ("openai", "azure", "compatible")
-
 # Timeouts in seconds.
 CONNECT_TIMEOUT = 10.0
 TOTAL_TIMEOUT = 600.0

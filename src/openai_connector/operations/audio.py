@@ -18,7 +18,7 @@ but no speech.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -57,7 +57,6 @@ Voice = Literal[
     "marin",
     "cedar",
 ]
-VOICES: tuple[str, ...] = get_args(Voice)
 CLASSIC_TTS_VOICES = ("alloy", "ash", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer")
 """The voices tts-1 and tts-1-hd speak with."""
 SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -211,14 +211,9 @@ class Operation:
     on_azure: bool | None = None
     """Whether Azure offers it; by default, when it has an Azure path (or is composite)."""
     docs: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
     credentials: Callable[[Any], Iterable[str]] | None = None
     """Secrets inside the validated input however they were given (e.g. a data source's
     key in plain text): registered for redaction before anything is sent or logged."""
-
-    @property
-    def area(self) -> str:
-        return self.id.rsplit(".", 1)[0]
 
     @property
     def streams(self) -> bool:

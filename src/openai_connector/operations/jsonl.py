@@ -19,7 +19,7 @@ Formats:
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -41,7 +41,6 @@ BatchEndpoint = Literal[
     "/v1/videos",
 ]
 """The endpoints the Batch API accepts (OpenAI spec 2.3.0)."""
-BATCH_ENDPOINTS: tuple[str, ...] = get_args(BatchEndpoint)
 MAX_BATCH_REQUESTS = 50_000
 CHAT_KEYS = frozenset({"messages", "tools", "functions", "parallel_tool_calls"})
 BATCH_KEYS = frozenset({"custom_id", "method", "url", "body"})
