@@ -224,3 +224,13 @@ def test_chat_create_many_sends_them_with_every_chat(
         assert sent.json["verbosity"] == "low"
         assert sent.headers["x-trace-id"] == "trace-1"
         assert sent.query["beta"] == "true"
+
+
+def test_a_credential_looking_extra_header_is_redacted_when_echoed(
+    face: Face, openai: dict[str, Any], server: ScriptedServer
+) -> None:
+    server.default = Reply(json={"echo": "tenant-key-0123456789"})
+    params = {"path": "/echo", "extra_headers": {"X-Api-Key": "tenant-key-0123456789"}}
+    result = face.run("raw.request", params, **openai)
+    assert server.requests[0].headers["x-api-key"] == "tenant-key-0123456789"
+    assert result.body == {"echo": "***"}
