@@ -23,6 +23,7 @@ from openai_connector import (
     SecretStore,
     TrustPolicy,
 )
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.operations.chat import ChatInput
 from scripted_server import Reply, ScriptedServer, chat_body
 
@@ -266,7 +267,7 @@ def test_strict_refuses_connection_settings_that_touch_the_host(
             **{**conn(server), **settings},
             policy=TrustPolicy.strict(),
         )
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
     assert server.requests == []
 
 

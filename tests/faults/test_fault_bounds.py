@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from faces import Face
 from openai_connector import RequestTimeout, RetryPolicy
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.cli.main import cli
 from raw_server import RawRequest, RawServer, chunk, forever, head
 
@@ -71,7 +72,7 @@ def test_a_plain_call_ends_at_its_timeout_however_slowly_the_server_sends(
         face.run("chat.create", CHAT, retry=RetryPolicy(max_retries=0), **connection(dripping))
     assert time.monotonic() - started < TIMEOUT + SLACK
     assert caught.value.code == "timeout"
-    assert caught.value.exit_code == 4
+    assert exit_code_of(caught.value) == 4
     assert "0.5 s" in caught.value.message
 
 

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from openai_connector import AsyncConnector, ConfigError, Connector, Result
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.cli.main import cli
 from raw_server import RawRequest, RawServer, chunk, forever, head
 from scripted_server import Recorded, Reply, ScriptedServer, chat_body, chat_chunks
@@ -180,7 +181,7 @@ def test_a_base_url_with_a_query_or_fragment_is_refused(
         face(provider=provider, api_key="sk-test1234", **{field: url})
     assert caught.value.message.startswith(f"connection: {field}: has a query or fragment")
     assert "query setting" in caught.value.message
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
 
 
 def test_the_cli_refuses_a_base_url_with_a_query(server: ScriptedServer) -> None:

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from faces import Face
 from openai_connector import InvalidResponse, RetryPolicy
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.cli.main import cli
 from raw_server import RawRequest, RawServer, chunk, head
 from scripted_server import Reply, ScriptedServer, chat_body, chat_chunks
@@ -69,7 +70,7 @@ def conn(server: ScriptedServer | RawServer, **network: Any) -> dict[str, Any]:
 
 def assert_over_cap(error: InvalidResponse, cap: int) -> None:
     assert error.code == "invalid_response"
-    assert error.exit_code == 4
+    assert exit_code_of(error) == 4
     assert f"network.max_response_bytes ({cap} bytes)" in error.message
     assert error.hint is not None and "raise network.max_response_bytes" in error.hint
 

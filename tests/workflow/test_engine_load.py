@@ -10,6 +10,7 @@ pytest.importorskip("SpiffWorkflow")
 
 from engine_helpers import BPMN, EXAMPLES, FakeClock, engine
 
+from openai_connector.cli.exit_codes import exit_code_of
 from openai_connector.workflow.definition import ProcessLoadError
 
 SAMPLES = Path("/work/shared/specs/bpmn-samples")
@@ -113,7 +114,7 @@ def test_what_cannot_run_fails_at_load_naming_the_element(
     assert caught.value.element == element
     assert f"'{element}'" in caught.value.message
     assert says in caught.value.message
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
 
 
 def test_a_condition_that_is_not_feel_fails_at_load() -> None:
