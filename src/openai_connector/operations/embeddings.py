@@ -16,7 +16,6 @@ from pydantic import AliasChoices, Field, field_validator
 
 from ..errors import InvalidResponse
 from ..result import Result
-from ..transport.target import quote_path
 from .base import Context, Operation, OperationInput, RequestSpec
 from .limits import MAX_COUNT, ModelName, TokenId
 
@@ -69,12 +68,9 @@ class EmbeddingsInput(OperationInput):
 
 def build_embeddings(data: EmbeddingsInput, context: Context) -> RequestSpec:
     model = context.model(data.model, kind="embedding")
-    body: dict[str, Any] = {"input": data.input}
-    if not context.azure:
-        body["model"] = model
+    body: dict[str, Any] = {"input": data.input, "model": model}
     body.update(data.model_dump(exclude_none=True, exclude={"input", "model"}, mode="json"))
-    path = f"/deployments/{quote_path(model)}/embeddings" if context.azure else "/embeddings"
-    return RequestSpec("POST", path, json=body)
+    return RequestSpec("POST", json=body)
 
 
 def decode_vector(encoded: str, position: int) -> list[float]:
@@ -124,8 +120,8 @@ EMBEDDINGS_CREATE = Operation(
     summary="Embed text: one vector of floats per input, for search and similarity",
     input=EmbeddingsInput,
     method="POST",
-    openai_path="/embeddings",
-    azure_path="/deployments/{deployment}/embeddings",
+    path="/embeddings",
+    routed_by_model=True,
     keywords=(
         "embeddings",
         "embedding",

@@ -20,7 +20,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ..errors import InvalidInput
 from ..local_files import files_of
-from ..transport.target import HEADER_NAME, header_value_problem
+from ..providers.target import HEADER_NAME, header_value_problem
 from .base import Context, Operation, OperationInput, RequestSpec
 from .uploads import MAX_FILE_BYTES, UploadSource, check_source, read_upload
 
@@ -213,8 +213,7 @@ OPERATIONS = (
         summary="Send any request to the connection's API (path only; auth from the connection)",
         input=RawInput,
         method="*",
-        openai_path="/{path}",
-        azure_path="/{path}",
+        path="/{path}",
         keywords=("raw", "request", "http", "custom", "endpoint", "any", "api", "advanced"),
         build=build_raw,
         docs="The path is relative to the API root: https://api.openai.com/v1 for OpenAI, "

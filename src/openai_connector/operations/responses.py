@@ -21,11 +21,6 @@ from .base import Context, Operation, OperationInput, RequestSpec, local
 from .choice_stream import EventShape
 from .limits import MAX_COUNT, MAX_TOKEN_COUNT, ModelName
 
-AZURE_NOTE = (
-    "the Responses API is not part of the Azure OpenAI 2024-10-21 data-plane API this "
-    "connector targets; Azure offers it from api-version 2025-03-01-preview (/openai/responses) "
-    "and in its v1 API (/openai/v1/responses)"
-)
 INPUT_ROLES = ("user", "assistant", "system", "developer")
 METADATA_KEYS = 16
 
@@ -189,7 +184,7 @@ def build_response(data: ResponsesCreateInput, context: Context) -> RequestSpec:
     )
     if data.stream:
         body["stream"] = True
-    return RequestSpec("POST", "/responses", json=body, stream=data.stream)
+    return RequestSpec("POST", json=body, stream=data.stream)
 
 
 def output_text(response: dict[str, Any]) -> str:
@@ -298,9 +293,7 @@ OPERATIONS = (
         summary="Create a model response (Responses API): text, tools, state, streaming",
         input=ResponsesCreateInput,
         method="POST",
-        openai_path="/responses",
-        azure_path=None,
-        azure_note=AZURE_NOTE,
+        path="/responses",
         keywords=(
             "responses",
             "response",
@@ -322,9 +315,7 @@ OPERATIONS = (
         summary="Get a stored model response by id",
         input=ResponseRetrieveInput,
         method="GET",
-        openai_path="/responses/{response_id}",
-        azure_path=None,
-        azure_note=AZURE_NOTE,
+        path="/responses/{response_id}",
         keywords=("responses", "response", "retrieve", "get", "stored"),
         post_process=add_output_text,
     ),
@@ -333,9 +324,7 @@ OPERATIONS = (
         summary="Delete a stored model response",
         input=ResponseIdInput,
         method="DELETE",
-        openai_path="/responses/{response_id}",
-        azure_path=None,
-        azure_note=AZURE_NOTE,
+        path="/responses/{response_id}",
         keywords=("responses", "response", "delete", "remove", "stored"),
     ),
 )
