@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import providers
 from ..operations.registry import get, operations
+from .schema import input_schema
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -155,17 +156,6 @@ def search(query: str | Iterable[str]) -> list[Match]:
 
 
 # ------------------------------------------------------------- schema, example
-
-
-def input_schema(op: Operation) -> dict[str, Any]:
-    """The JSON Schema of an operation's input (validation mode, field aliases)."""
-    from pydantic.json_schema import GenerateJsonSchema
-
-    class _Lenient(GenerateJsonSchema):
-        def handle_invalid_for_json_schema(self, schema: Any, error_info: str) -> Any:
-            return {}
-
-    return op.input.model_json_schema(schema_generator=_Lenient)
 
 
 def describe(operation_id: str) -> dict[str, Any]:

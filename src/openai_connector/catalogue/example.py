@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..constants import DEFAULT_MODEL
-from . import input_schema
+from .schema import input_schema
 
 if TYPE_CHECKING:
     from ..operations.base import Operation

@@ -8,7 +8,7 @@ Both ways, the body gains ``output_text`` (all output text joined) when it lacks
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -16,10 +16,12 @@ from ..constants import KNOWN_CHAT_MODELS
 from ..errors import InvalidResponse, StreamInterrupted
 from ..result import Result
 from ..streaming import StreamChunk, is_done, parse_event
-from ..transport.sse import SseEvent
 from .base import Context, Operation, OperationInput, RequestSpec, local
 from .choice_stream import EventShape
 from .limits import MAX_COUNT, MAX_TOKEN_COUNT, ModelName
+
+if TYPE_CHECKING:
+    from ..transport.sse import SseEvent
 
 INPUT_ROLES = ("user", "assistant", "system", "developer")
 METADATA_KEYS = 16

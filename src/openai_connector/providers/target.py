@@ -16,9 +16,10 @@ from ..connection import Connection, is_credential_header, mask_url_password, sp
 from ..constants import OPENAI_BASE_URL, USER_AGENT
 from ..errors import ConfigError, ConnectorWarning
 from ..secrets import SecretResolver, clean_secret
-from .base import Provider
 
 if TYPE_CHECKING:
+    from .base import Provider
+
     pass
 
 BASE_HEADERS = {
