@@ -71,7 +71,8 @@ def _edges(modules: dict[str, Path]) -> dict[str, set[str]]:
                 # imports x (importing a module's parent package is not counted)
                 submodules = [f"{base}.{alias.name}" for alias in node.names]
                 targets = [t for t in submodules if t in modules] or [base]
-            for target in targets:
+            for imported in targets:
+                target = imported
                 while target and target not in modules:
                     target = target.rpartition(".")[0]
                 if target and target.startswith(PACKAGE) and target != name:
