@@ -160,6 +160,6 @@ def test_a_provider_that_offers_less_refuses_naming_itself() -> None:
                 return None
             return f"{self.label} serves chat only"
 
-    with pytest.raises(UnsupportedOperation, match="embeddings.create: Chat-Only Cloud"):
+    with pytest.raises(UnsupportedOperation, match=r"embeddings\.create: Chat-Only Cloud"):
         ChatOnly().check_offers(registry.get("embeddings.create"))
     ChatOnly().check_offers(registry.get("chat.create"))
