@@ -75,9 +75,11 @@ class Context:
     files: LocalFiles = HOST
     """The only way to a local path named in input (the connector's trust policy)."""
 
-    @property
-    def provider(self) -> Provider:
-        return providers.get(self.connection.provider)
+    provider: Provider = field(init=False)
+    """The connection's provider profile (:mod:`..providers`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "provider", providers.get(self.connection.provider))
 
     def model(self, value: str | None, field_name: str = "model", kind: ModelKind = "chat") -> str:
         """The model (or Azure deployment) of a call.
