@@ -13,7 +13,7 @@ import pytest
 
 from faces import Face
 from openai_connector import build_connection, load_config
-from openai_connector.errors import ConfigError
+from openai_connector.errors import ConfigError, InvalidResponse
 from scripted_server import Reply, ScriptedServer, chat_body, chat_chunks
 
 
@@ -109,3 +109,21 @@ def test_a_compressed_stream_is_decoded(face: Face, server: ScriptedServer) -> N
     texts, result = face.stream("chat.create", {"model": "m", "prompt": "Hi"}, **compatible(server))
     assert texts == ["Hi", "!"]
     assert result.body["choices"][0]["message"]["content"] == "Hi!"
+
+
+def test_a_compressed_answer_past_the_size_cap_is_refused(
+    face: Face, server: ScriptedServer
+) -> None:
+    raw = json.dumps(chat_body("x" * 200_000)).encode()
+    server.script(
+        Reply(
+            body=gzip.compress(raw),
+            headers={"content-type": "application/json", "content-encoding": "gzip"},
+        )
+    )
+    with pytest.raises(InvalidResponse, match="max_response_bytes"):
+        face.run(
+            "chat.create",
+            {"model": "m", "prompt": "Hi"},
+            **compatible(server, network={"max_response_bytes": 50_000}),
+        )

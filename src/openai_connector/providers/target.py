@@ -22,12 +22,8 @@ if TYPE_CHECKING:
 
     pass
 
-BASE_HEADERS = {
-    "user-agent": USER_AGENT,
-    "accept": "application/json",
-    "accept-encoding": "gzip, deflate",
-}
-"""Sent on every request; a gzip or deflate body is decoded (within the size cap)."""
+BASE_HEADERS = {"user-agent": USER_AGENT, "accept": "application/json"}
+"""Sent on every request (the transport adds ``accept-encoding``: it decodes the bodies)."""
 
 
 def _looks_like_azure_key(key: str) -> bool:
