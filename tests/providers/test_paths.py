@@ -163,3 +163,15 @@ def test_a_provider_that_offers_less_refuses_naming_itself() -> None:
     with pytest.raises(UnsupportedOperation, match=r"embeddings\.create: Chat-Only Cloud"):
         ChatOnly().check_offers(registry.get("embeddings.create"))
     ChatOnly().check_offers(registry.get("chat.create"))
+
+
+def test_every_provider_a_connection_can_name_has_a_profile() -> None:
+    from typing import get_args
+
+    from openai_connector.connection import Provider as ProviderName
+
+    assert set(get_args(ProviderName)) == set(providers.NAMES)
+    for name in providers.NAMES:
+        assert providers.get(name).name == name
+    with pytest.raises(ValueError, match="unknown provider"):
+        providers.get("bedrock")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..errors import UnsupportedOperation
 from .base import Provider
+
+if TYPE_CHECKING:
+    from ..connection import Connection
 
 AZURE_ONLY: dict[str, tuple[str, str]] = {
     # feature: (why it is refused, hint)
@@ -19,7 +22,8 @@ AZURE_ONLY: dict[str, tuple[str, str]] = {
 class OpenAI(Provider):
     name: ClassVar[str] = "openai"
 
-    def require(self, feature: str, field: str, connection: object) -> None:
+    def require(self, feature: str, field: str, connection: Connection) -> None:
+        del connection
         refused = AZURE_ONLY.get(feature)
         if refused is not None:
             raise UnsupportedOperation(f"{field}: {refused[0]}", hint=refused[1])
