@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from scripted_server import Reply, ScriptedServer, chat_body
 
 from openai_connector.errors import UnknownOperation
 from openai_connector.operations import registry
+from scripted_server import Reply, ScriptedServer, chat_body
 
 HEAVY = (
     "aiohttp",
@@ -37,7 +37,7 @@ def test_index_names_the_module_that_declares_each_operation() -> None:
     stale = sorted(set(registry.MODULE_OF) - set(declared))
     assert not missing, f"add to registry.MODULE_OF: {missing}"
     assert not stale, f"remove from registry.MODULE_OF: {stale}"
-    assert registry.MODULE_OF == declared
+    assert declared == registry.MODULE_OF
 
 
 def test_get_returns_the_same_operation_as_the_full_list() -> None:
