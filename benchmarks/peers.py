@@ -59,17 +59,39 @@ def _text(body: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ sequential sync calls
 
 
-def sync_urllib3(base: str) -> tuple[SyncCall, Close]:
+def _host_pool(base: str) -> tuple[Any, str]:
+    """A urllib3 pool for the base URL's host (no URL parsing per call) and the path prefix."""
     import urllib3
 
-    pool = urllib3.PoolManager(maxsize=10)
+    parsed = urllib3.util.parse_url(base)
+    pool = urllib3.HTTPConnectionPool(parsed.host, parsed.port, maxsize=1)
+    return pool, (parsed.path or "").rstrip("/")
+
+
+def sync_urllib3(base: str) -> tuple[SyncCall, Close]:
+    pool, prefix = _host_pool(base)
+    path = prefix + "/chat/completions"
+
+    def call() -> str:
+        body = json.dumps(REQUEST).encode()
+        response = pool.urlopen("POST", path, body=body, headers=HEADERS)
+        return _text(json.loads(response.data))
+
+    return call, pool.close
+
+
+def sync_urllib3_manager(base: str) -> tuple[SyncCall, Close]:
+    import urllib3
+
+    manager = urllib3.PoolManager(maxsize=1)
     url = base + "/chat/completions"
 
     def call() -> str:
-        response = pool.request("POST", url, body=json.dumps(REQUEST).encode(), headers=HEADERS)
+        body = json.dumps(REQUEST).encode()
+        response = manager.request("POST", url, body=body, headers=HEADERS)
         return _text(json.loads(response.data))
 
-    return call, pool.clear
+    return call, manager.clear
 
 
 def sync_httpx(base: str) -> tuple[SyncCall, Close]:
@@ -159,13 +181,16 @@ def _async_openai(base: str, aiohttp_transport: bool) -> Any:
 
     if not aiohttp_transport:
         return openai.AsyncOpenAI(base_url=base, api_key=API_KEY)
-    if not hasattr(openai, "DefaultAioHttpClient"):
+    # openai 3.x bundles its aiohttp transport (it needs aiohttp installed); 1.x/2.x need
+    # httpx-aiohttp (pip install 'openai[aiohttp]'). Either way this is how it is made:
+    maker = getattr(openai, "DefaultAioHttpClient", None)
+    if maker is None:
         raise Skip(f"skipped: openai {openai.__version__} has no aiohttp transport")
-    if importlib.util.find_spec("httpx_aiohttp") is None:
-        raise Skip("skipped: the SDK's aiohttp transport needs pip install 'openai[aiohttp]'")
-    return openai.AsyncOpenAI(
-        base_url=base, api_key=API_KEY, http_client=openai.DefaultAioHttpClient()
-    )
+    try:
+        http_client = maker()
+    except (RuntimeError, ImportError) as exc:
+        raise Skip(f"skipped: the SDK's aiohttp transport: {exc}") from None
+    return openai.AsyncOpenAI(base_url=base, api_key=API_KEY, http_client=http_client)
 
 
 async def _openai_call(base: str, aiohttp_transport: bool) -> tuple[AsyncCall, Close]:
@@ -218,7 +243,46 @@ async def async_connector(base: str) -> tuple[AsyncCall, Close]:
 # Each consumer reads one whole streamed answer and returns (content chunks, text).
 
 
+def _events(buffer: bytes, parts: list[str]) -> tuple[bytes, bool]:
+    """Take the complete events out of ``buffer`` (split on blank lines), adding their text
+    to ``parts``; return the incomplete rest and whether ``[DONE]`` came."""
+    *events, rest = buffer.split(b"\n\n")
+    for event in events:
+        if not event.startswith(b"data:"):
+            continue
+        payload = event[5:].strip()
+        if payload == b"[DONE]":
+            return rest, True
+        for choice in json.loads(payload)["choices"]:
+            content = choice["delta"].get("content")
+            if content:
+                parts.append(content)
+    return rest, False
+
+
 async def stream_aiohttp(base: str) -> tuple[AsyncCall, Close]:
+    """The lean raw baseline: whole network chunks (``iter_any``), events split on blank lines."""
+    import aiohttp
+
+    session = aiohttp.ClientSession()
+    url = base + "/chat/completions"
+
+    async def consume() -> tuple[int, str]:
+        parts: list[str] = []
+        body = json.dumps(STREAM_REQUEST).encode()
+        async with session.post(url, data=body, headers=HEADERS) as response:
+            buffer = b""
+            async for chunk in response.content.iter_any():
+                buffer, done = _events(buffer + chunk, parts)
+                if done:
+                    break
+        return len(parts), "".join(parts)
+
+    return consume, session.close
+
+
+async def stream_aiohttp_lines(base: str) -> tuple[AsyncCall, Close]:
+    """For contrast: the same with one await per line (what a quick script writes)."""
     import aiohttp
 
     session = aiohttp.ClientSession()
@@ -244,29 +308,25 @@ async def stream_aiohttp(base: str) -> tuple[AsyncCall, Close]:
 
 
 def stream_urllib3(base: str) -> tuple[SyncCall, Close]:
-    import urllib3
-
-    pool = urllib3.PoolManager(maxsize=10)
-    url = base + "/chat/completions"
+    """The lean raw sync baseline: the host's pool, whole reads (``read1``), events split on
+    blank lines."""
+    pool, prefix = _host_pool(base)
+    path = prefix + "/chat/completions"
 
     def consume() -> tuple[int, str]:
-        parts = []
+        parts: list[str] = []
         body = json.dumps(STREAM_REQUEST).encode()
-        response = pool.request("POST", url, body=body, headers=HEADERS, preload_content=False)
-        for line in response:
-            if not line.startswith(b"data:"):
-                continue
-            payload = line[5:].strip()
-            if payload == b"[DONE]":
+        response = pool.urlopen("POST", path, body=body, headers=HEADERS, preload_content=False)
+        buffer = b""
+        while chunk := response.read1(65536):
+            buffer, done = _events(buffer + chunk, parts)
+            if done:
                 break
-            for choice in json.loads(payload)["choices"]:
-                content = choice["delta"].get("content")
-                if content:
-                    parts.append(content)
+        response.drain_conn()
         response.release_conn()
         return len(parts), "".join(parts)
 
-    return consume, pool.clear
+    return consume, pool.close
 
 
 async def _openai_stream(base: str, aiohttp_transport: bool) -> tuple[AsyncCall, Close]:
@@ -352,7 +412,8 @@ def stream_connector_sync(base: str) -> tuple[SyncCall, Close]:
 
 CONNECTOR = "openai-connector"
 SYNC = [
-    ("raw urllib3 (one PoolManager)", sync_urllib3),
+    ("raw urllib3 (HTTPConnectionPool)", sync_urllib3),
+    ("raw urllib3 (PoolManager.request)", sync_urllib3_manager),
     ("httpx Client", sync_httpx),
     ("openai SDK (OpenAI)", sync_openai),
     ("LiteLLM completion", sync_litellm),
@@ -367,13 +428,16 @@ CONCURRENT = [
     (f"{CONNECTOR} AsyncConnector.run", async_connector),
 ]
 STREAMS_ASYNC = [
-    ("raw aiohttp (lines + json.loads)", stream_aiohttp),
+    ("raw aiohttp (chunks, split events)", stream_aiohttp),
+    ("raw aiohttp (line by line)", stream_aiohttp_lines),
     ("openai SDK (AsyncOpenAI, httpx)", stream_openai),
     ("openai SDK (AsyncOpenAI, aiohttp)", stream_openai_aiohttp),
     ("LiteLLM acompletion(stream=True)", stream_litellm),
     (f"{CONNECTOR} AsyncConnector.stream", stream_connector),
 ]
 STREAMS_SYNC = [
-    ("raw urllib3 (lines + json.loads)", stream_urllib3),
+    ("raw urllib3 (read1, split events)", stream_urllib3),
     (f"{CONNECTOR} Connector.stream", stream_connector_sync),
 ]
+RAW_SYNC, RAW_ASYNC = SYNC[0][0], CONCURRENT[0][0]
+RAW_STREAM, RAW_STREAM_SYNC = STREAMS_ASYNC[0][0], STREAMS_SYNC[0][0]
