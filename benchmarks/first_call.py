@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +32,7 @@ from measure import Row, Section, Skip, median_row
 CHAT = "openai-connector chat (whole process)"
 RAW = "raw urllib3 script, one POST (whole process)"
 HELP = "openai-connector --help (whole process)"
+PASS = "python -c pass (interpreter alone)"
 
 RAW_SCRIPT = """\
 import json, sys, urllib3
@@ -100,20 +103,38 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+CPU: dict[str, list[float]] = {}
+"""CPU seconds (user + system) of each whole-process run, by row name: less sensitive to a
+busy machine than the wall time, shown next to it."""
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(
+    command: list[str], env: dict[str, str], cpu: list[float] | None = None
+) -> tuple[float, str]:
+    before = _cpu_of_children()
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - started
+    if cpu is not None:
+        cpu.append(_cpu_of_children() - before)
     if done.returncode != 0:
         last = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
         raise RuntimeError(last[0][:100])
     return wall, done.stdout
 
 
-def _walls(command: list[str], runs: int, env: dict[str, str], expect: str | None) -> list[float]:
-    walls = []
+def _walls(
+    command: list[str], runs: int, env: dict[str, str], expect: str | None, name: str
+) -> list[float]:
+    walls: list[float] = []
+    cpu = CPU.setdefault(name, [])
     for index in range(runs + 1):
-        wall, out = _run(command, env)
+        wall, out = _run(command, env, cpu if index else None)
         if expect is not None and out.strip() != expect:
             raise RuntimeError(f"wrong answer: {out.strip()[:40]!r}")
         if index:  # the first run fills the bytecode cache
@@ -128,6 +149,8 @@ def _row(name: str, make: Any, *, reference: bool = False) -> Row:
         return Row(name, None, str(exc) if isinstance(exc, Skip) else f"failed: {exc}"[:100])
     row = median_row(name, runs)
     row.note = f"best {min(runs):.3f}"
+    if CPU.get(name):
+        row.note += f"; CPU {statistics.median(CPU[name]):.3f} (median)"
     row.reference = reference
     return row
 
@@ -166,9 +189,11 @@ def run_first_call(base: str, runs: int) -> Section:
     ]
     raw = RAW_SCRIPT.format(model=MODEL, prompt=peers.PROMPT, key=peers.API_KEY)
     section.rows.append(
-        _row(RAW, lambda: _walls([sys.executable, "-c", raw, base], runs, env, ANSWER))
+        _row(RAW, lambda: _walls([sys.executable, "-c", raw, base], runs, env, ANSWER, RAW))
     )
-    section.rows.append(_row(CHAT, lambda: _walls(_cli(chat), runs, env, ANSWER), reference=True))
+    section.rows.append(
+        _row(CHAT, lambda: _walls(_cli(chat), runs, env, ANSWER, CHAT), reference=True)
+    )
     for face, template in (("Connector", STAGES_SYNC), ("AsyncConnector", STAGES_ASYNC)):
         try:
             stages = _stages(template, base, runs, env)
@@ -180,7 +205,7 @@ def run_first_call(base: str, runs: int) -> Section:
         for position, name in enumerate(STAGE_NAMES):
             runs_of_stage = [stage[position] for stage in stages]
             section.rows.append(_row(f"  {name}", lambda r=runs_of_stage: r))
-    section.rows.append(_row(HELP, lambda: _walls(_cli(["--help"]), runs, env, None)))
+    section.rows.append(_row(HELP, lambda: _walls(_cli(["--help"]), runs, env, None, HELP)))
     for module in ("openai", "litellm"):
         code = (
             f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
@@ -192,13 +217,22 @@ def run_first_call(base: str, runs: int) -> Section:
 
         section.rows.append(_row(f"import {module} (in-process)", imported))
     python = _row(
-        "python -c pass (interpreter alone)",
-        lambda: _walls([sys.executable, "-c", "pass"], runs, env, None),
+        PASS,
+        lambda: _walls([sys.executable, "-c", "pass"], runs, env, None, PASS),
     )
     section.rows.append(python)
     return section
 
 
 def first_call_ratio(section: Section) -> float | None:
+    """The chat process's median wall time over the raw script's."""
     chat, raw = section.value(CHAT), section.value(RAW)
     return None if chat is None or raw is None else chat / raw
+
+
+def first_call_cpu_ratio() -> float | None:
+    """The same with CPU time (user + system) instead of wall time."""
+    chat, raw = CPU.get(CHAT), CPU.get(RAW)
+    if not chat or not raw:
+        return None
+    return statistics.median(chat) / statistics.median(raw)
