@@ -12,7 +12,6 @@ id missing from it is still found (by importing every module), only slower.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from functools import cache
 
 from ..errors import UnknownOperation
@@ -72,6 +71,8 @@ def declared_in(module_name: str) -> tuple[Operation, ...]:
 
 def area_modules() -> list[str]:
     """The names of this package's modules that may declare operations."""
+    import pkgutil
+
     import openai_connector.operations as package
 
     return [
