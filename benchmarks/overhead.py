@@ -302,7 +302,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.repeats, args.seconds, args.warm, args.startup_runs = 3, 0.5, 0.3, 5
+        args.repeats, args.seconds, args.warm, args.startup_runs = 3, 0.5, 0.3, 3
     return args
 
 
