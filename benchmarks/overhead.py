@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import first_call
 import peers
+import stream_peers
 from fixtures import ANSWER, STREAM_CHUNKS, stream_words
 from local_nginx import LocalNginx, NginxMissing
 from measure import (
@@ -197,7 +198,7 @@ def run_streams(base: str, args: argparse.Namespace) -> list[Section]:
     section = Section(title, "µs/event", higher_is_better=False, digits=2)
     run_section(
         section,
-        peers.STREAMS_ASYNC,
+        stream_peers.STREAMS_ASYNC,
         lambda name, factory: _async_entry(name, factory, base, args, stream=True),
         lambda seconds: seconds * 1e6,
         args,
@@ -206,7 +207,7 @@ def run_streams(base: str, args: argparse.Namespace) -> list[Section]:
     sync_section = Section(title, "µs/event", higher_is_better=False, digits=2)
     run_section(
         sync_section,
-        peers.STREAMS_SYNC,
+        stream_peers.STREAMS_SYNC,
         lambda name, factory: _sync_entry(name, factory, base, stream=True),
         lambda seconds: seconds * 1e6,
         args,
@@ -236,7 +237,7 @@ def targets(sections: dict[str, Section]) -> list[tuple[str, bool | None, str]]:
     c = peers.CONNECTOR
     ratio("async", peers.RAW_ASYNC, f"{c} AsyncConnector.run", 0.85,
           "async throughput >= 0.85x raw aiohttp")  # fmt: skip
-    ratio("stream", peers.RAW_STREAM, f"{c} AsyncConnector.stream", 1.2,
+    ratio("stream", stream_peers.RAW_STREAM, f"{c} AsyncConnector.stream", 1.2,
           "async stream <= 1.2x raw aiohttp per event")  # fmt: skip
     ratio("sync", peers.RAW_SYNC, f"{c} Connector.run", 1.3,
           "sync call <= 1.3x a raw HTTPConnectionPool")  # fmt: skip

@@ -40,7 +40,7 @@ def need(*modules: str) -> None:
             raise Skip(f"skipped: {module} not installed (pip install -e '.[bench]')")
 
 
-def _litellm() -> Any:
+def litellm_module() -> Any:
     need("litellm")
     # Use the cost map shipped in the package instead of fetching it over the network.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -59,7 +59,7 @@ def _text(body: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ sequential sync calls
 
 
-def _host_pool(base: str) -> tuple[Any, str]:
+def host_pool(base: str) -> tuple[Any, str]:
     """A urllib3 pool for the base URL's host (no URL parsing per call) and the path prefix."""
     import urllib3
 
@@ -69,7 +69,7 @@ def _host_pool(base: str) -> tuple[Any, str]:
 
 
 def sync_urllib3(base: str) -> tuple[SyncCall, Close]:
-    pool, prefix = _host_pool(base)
+    pool, prefix = host_pool(base)
     path = prefix + "/chat/completions"
 
     def call() -> str:
@@ -122,7 +122,7 @@ def sync_openai(base: str) -> tuple[SyncCall, Close]:
 
 
 def sync_litellm(base: str) -> tuple[SyncCall, Close]:
-    litellm = _litellm()
+    litellm = litellm_module()
 
     def call() -> str:
         response = litellm.completion(
@@ -175,7 +175,7 @@ async def async_httpx(base: str) -> tuple[AsyncCall, Close]:
     return call, client.aclose
 
 
-def _async_openai(base: str, aiohttp_transport: bool) -> Any:
+def openai_async_client(base: str, aiohttp_transport: bool) -> Any:
     need("openai")
     import openai
 
@@ -194,7 +194,7 @@ def _async_openai(base: str, aiohttp_transport: bool) -> Any:
 
 
 async def _openai_call(base: str, aiohttp_transport: bool) -> tuple[AsyncCall, Close]:
-    client = _async_openai(base, aiohttp_transport)
+    client = openai_async_client(base, aiohttp_transport)
 
     async def call() -> str | None:
         completion = await client.chat.completions.create(model=MODEL, messages=MESSAGES)
@@ -213,7 +213,7 @@ async def async_openai_aiohttp(base: str) -> tuple[AsyncCall, Close]:
 
 
 async def async_litellm(base: str) -> tuple[AsyncCall, Close]:
-    litellm = _litellm()
+    litellm = litellm_module()
 
     async def call() -> str:
         response = await litellm.acompletion(
@@ -239,177 +239,6 @@ async def async_connector(base: str) -> tuple[AsyncCall, Close]:
     return call, connector.aclose
 
 
-# ------------------------------------------------------------------ streamed chats
-# Each consumer reads one whole streamed answer and returns (content chunks, text).
-
-
-def _events(buffer: bytes, parts: list[str]) -> tuple[bytes, bool]:
-    """Take the complete events out of ``buffer`` (split on blank lines), adding their text
-    to ``parts``; return the incomplete rest and whether ``[DONE]`` came."""
-    *events, rest = buffer.split(b"\n\n")
-    for event in events:
-        if not event.startswith(b"data:"):
-            continue
-        payload = event[5:].strip()
-        if payload == b"[DONE]":
-            return rest, True
-        for choice in json.loads(payload)["choices"]:
-            content = choice["delta"].get("content")
-            if content:
-                parts.append(content)
-    return rest, False
-
-
-async def stream_aiohttp(base: str) -> tuple[AsyncCall, Close]:
-    """The lean raw baseline: whole network chunks (``iter_any``), events split on blank lines."""
-    import aiohttp
-
-    session = aiohttp.ClientSession()
-    url = base + "/chat/completions"
-
-    async def consume() -> tuple[int, str]:
-        parts: list[str] = []
-        body = json.dumps(STREAM_REQUEST).encode()
-        async with session.post(url, data=body, headers=HEADERS) as response:
-            buffer = b""
-            async for chunk in response.content.iter_any():
-                buffer, done = _events(buffer + chunk, parts)
-                if done:
-                    break
-        return len(parts), "".join(parts)
-
-    return consume, session.close
-
-
-async def stream_aiohttp_lines(base: str) -> tuple[AsyncCall, Close]:
-    """For contrast: the same with one await per line (what a quick script writes)."""
-    import aiohttp
-
-    session = aiohttp.ClientSession()
-    url = base + "/chat/completions"
-
-    async def consume() -> tuple[int, str]:
-        parts = []
-        body = json.dumps(STREAM_REQUEST).encode()
-        async with session.post(url, data=body, headers=HEADERS) as response:
-            async for line in response.content:
-                if not line.startswith(b"data:"):
-                    continue
-                payload = line[5:].strip()
-                if payload == b"[DONE]":
-                    break
-                for choice in json.loads(payload)["choices"]:
-                    content = choice["delta"].get("content")
-                    if content:
-                        parts.append(content)
-        return len(parts), "".join(parts)
-
-    return consume, session.close
-
-
-def stream_urllib3(base: str) -> tuple[SyncCall, Close]:
-    """The lean raw sync baseline: the host's pool, whole reads (``read1``), events split on
-    blank lines."""
-    pool, prefix = _host_pool(base)
-    path = prefix + "/chat/completions"
-
-    def consume() -> tuple[int, str]:
-        parts: list[str] = []
-        body = json.dumps(STREAM_REQUEST).encode()
-        response = pool.urlopen("POST", path, body=body, headers=HEADERS, preload_content=False)
-        buffer = b""
-        while chunk := response.read1(65536):
-            buffer, done = _events(buffer + chunk, parts)
-            if done:
-                break
-        response.drain_conn()
-        response.release_conn()
-        return len(parts), "".join(parts)
-
-    return consume, pool.close
-
-
-async def _openai_stream(base: str, aiohttp_transport: bool) -> tuple[AsyncCall, Close]:
-    client = _async_openai(base, aiohttp_transport)
-
-    async def consume() -> tuple[int, str]:
-        parts = []
-        stream = await client.chat.completions.create(
-            model=MODEL,
-            messages=MESSAGES,  # type: ignore[arg-type]
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        async for chunk in stream:
-            if chunk.choices and chunk.choices[0].delta.content:
-                parts.append(chunk.choices[0].delta.content)
-        return len(parts), "".join(parts)
-
-    return consume, client.close
-
-
-async def stream_openai(base: str) -> tuple[AsyncCall, Close]:
-    return await _openai_stream(base, aiohttp_transport=False)
-
-
-async def stream_openai_aiohttp(base: str) -> tuple[AsyncCall, Close]:
-    return await _openai_stream(base, aiohttp_transport=True)
-
-
-async def stream_litellm(base: str) -> tuple[AsyncCall, Close]:
-    litellm = _litellm()
-
-    async def consume() -> tuple[int, str]:
-        parts = []
-        response = await litellm.acompletion(
-            model=LITELLM_MODEL,
-            messages=MESSAGES,
-            api_base=base,
-            api_key=API_KEY,
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        async for chunk in response:
-            if chunk.choices and chunk.choices[0].delta.content:
-                parts.append(chunk.choices[0].delta.content)
-        return len(parts), "".join(parts)
-
-    async def close() -> None:
-        return None
-
-    return consume, close
-
-
-async def stream_connector(base: str) -> tuple[AsyncCall, Close]:
-    from openai_connector import AsyncConnector
-
-    connector = AsyncConnector(provider="compatible", base_url=base, api_key=API_KEY)
-
-    async def consume() -> tuple[int, str]:
-        parts = []
-        async for chunk in connector.stream("chat.create", CONNECTOR_PARAMS):
-            if chunk.text:
-                parts.append(chunk.text)
-        return len(parts), "".join(parts)
-
-    return consume, connector.aclose
-
-
-def stream_connector_sync(base: str) -> tuple[SyncCall, Close]:
-    from openai_connector import Connector
-
-    connector = Connector(provider="compatible", base_url=base, api_key=API_KEY)
-
-    def consume() -> tuple[int, str]:
-        parts = []
-        for chunk in connector.stream("chat.create", CONNECTOR_PARAMS):
-            if chunk.text:
-                parts.append(chunk.text)
-        return len(parts), "".join(parts)
-
-    return consume, connector.close
-
-
 CONNECTOR = "openai-connector"
 SYNC = [
     ("raw urllib3 (HTTPConnectionPool)", sync_urllib3),
@@ -427,17 +256,4 @@ CONCURRENT = [
     ("LiteLLM acompletion", async_litellm),
     (f"{CONNECTOR} AsyncConnector.run", async_connector),
 ]
-STREAMS_ASYNC = [
-    ("raw aiohttp (chunks, split events)", stream_aiohttp),
-    ("raw aiohttp (line by line)", stream_aiohttp_lines),
-    ("openai SDK (AsyncOpenAI, httpx)", stream_openai),
-    ("openai SDK (AsyncOpenAI, aiohttp)", stream_openai_aiohttp),
-    ("LiteLLM acompletion(stream=True)", stream_litellm),
-    (f"{CONNECTOR} AsyncConnector.stream", stream_connector),
-]
-STREAMS_SYNC = [
-    ("raw urllib3 (read1, split events)", stream_urllib3),
-    (f"{CONNECTOR} Connector.stream", stream_connector_sync),
-]
 RAW_SYNC, RAW_ASYNC = SYNC[0][0], CONCURRENT[0][0]
-RAW_STREAM, RAW_STREAM_SYNC = STREAMS_ASYNC[0][0], STREAMS_SYNC[0][0]

@@ -14,6 +14,7 @@ import measure  # noqa: E402
 import overhead  # noqa: E402
 import peers  # noqa: E402
 import plot  # noqa: E402
+import stream_peers  # noqa: E402
 
 
 def test_workers_keep_exactly_n_calls_in_flight_and_count_every_call() -> None:
@@ -61,7 +62,7 @@ def test_raw_event_splitter_gives_the_same_text_wherever_the_chunks_break() -> N
         parts: list[str] = []
         buffer, done = b"", False
         for start in range(0, len(stream), size):
-            buffer, done = peers._events(buffer + stream[start : start + size], parts)
+            buffer, done = stream_peers.split_events(buffer + stream[start : start + size], parts)
             if done:
                 break
         assert (parts, done) == (["a", "b", "c"], True)
