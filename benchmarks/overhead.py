@@ -31,7 +31,7 @@ import os
 import platform
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +137,7 @@ def _async_entry(
 
 def run_section(
     section: Section,
-    contenders: list[tuple[str, Callable[[str], Any]]],
+    contenders: Sequence[tuple[str, Callable[[str], Any]]],
     make: Callable[[str, Callable[[str], Any]], Entry],
     convert: Callable[[float], float],
     args: argparse.Namespace,

@@ -64,7 +64,7 @@ def host_pool(base: str) -> tuple[Any, str]:
     import urllib3
 
     parsed = urllib3.util.parse_url(base)
-    pool = urllib3.HTTPConnectionPool(parsed.host, parsed.port, maxsize=1)
+    pool = urllib3.HTTPConnectionPool(parsed.host or "127.0.0.1", parsed.port, maxsize=1)
     return pool, (parsed.path or "").rstrip("/")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from fixtures import MODEL
 from peers import (
     API_KEY,
     CONNECTOR,
@@ -16,7 +17,6 @@ from peers import (
     HEADERS,
     LITELLM_MODEL,
     MESSAGES,
-    MODEL,
     STREAM_REQUEST,
     AsyncCall,
     Close,
@@ -120,7 +120,7 @@ async def _openai_stream(base: str, aiohttp_transport: bool) -> tuple[AsyncCall,
         parts = []
         stream = await client.chat.completions.create(
             model=MODEL,
-            messages=MESSAGES,  # type: ignore[arg-type]
+            messages=MESSAGES,
             stream=True,
             stream_options={"include_usage": True},
         )
