@@ -4,7 +4,8 @@ Starts the private nginx of ``local_nginx.py`` (a static chat completion on 127.
 measures, in this process, interleaved, best-of-N medians:
 
 - raw aiohttp: the same 10,000 POSTs (the body chat.create sends) through one session
-  with an ``asyncio.Semaphore(64)``, each answer parsed as JSON;
+  from 64 worker coroutines, each taking the next prompt until none is left (no semaphore,
+  no task per prompt), each answer parsed as JSON;
 - ``AsyncConnector.run("chat.create_many", ...)`` with ``concurrency`` 64, results kept;
 - the same with ``output`` (a JSON Lines file), and from the sync ``Connector``.
 
@@ -53,22 +54,24 @@ def make_prompts(count: int) -> list[str]:
 
 
 async def raw_aiohttp(base: str, prompts: list[str], concurrency: int) -> float:
+    """``concurrency`` worker coroutines, each taking the next prompt until none is left."""
     import aiohttp
 
-    gate = asyncio.Semaphore(concurrency)
     url = base + "/chat/completions"
     headers = {"authorization": f"Bearer {KEY}"}
+    pending = iter(prompts)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
 
-        async def one(prompt: str) -> None:
-            body = {"model": MODEL, "messages": [{"role": "user", "content": prompt}]}
-            async with gate, session.post(url, json=body, headers=headers) as response:
-                answer = await response.json()
-                if answer["choices"][0]["message"]["content"] != ANSWER:
-                    raise RuntimeError("raw aiohttp: wrong answer")
+        async def worker() -> None:
+            for prompt in pending:
+                body = {"model": MODEL, "messages": [{"role": "user", "content": prompt}]}
+                async with session.post(url, json=body, headers=headers) as response:
+                    answer = await response.json()
+                    if answer["choices"][0]["message"]["content"] != ANSWER:
+                        raise RuntimeError("raw aiohttp: wrong answer")
 
         started = time.perf_counter()
-        await asyncio.gather(*(one(p) for p in prompts))
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
         return time.perf_counter() - started
 
 
@@ -95,6 +98,8 @@ async def connector_async(
 ) -> float:
     from openai_connector import AsyncConnector
 
+    if output:
+        Path(output).unlink(missing_ok=True)  # outputs are not overwritten unless asked
     async with AsyncConnector(provider="compatible", base_url=base, api_key=KEY) as connector:
         started = time.perf_counter()
         result = await connector.run("chat.create_many", _params(prompts, concurrency, output))
@@ -122,7 +127,7 @@ def throughput(base: str, count: int, repeats: int, folder: Path) -> list[tuple[
     prompts = make_prompts(count)
     output = str(folder / "answers.jsonl")
     contenders: dict[str, Callable[[], Awaitable[float] | float]] = {
-        "raw aiohttp, Semaphore(64)": lambda: raw_aiohttp(base, prompts, CONCURRENCY),
+        "raw aiohttp, 64 workers": lambda: raw_aiohttp(base, prompts, CONCURRENCY),
         "AsyncConnector chat.create_many": lambda: connector_async(base, prompts, CONCURRENCY),
         "  ... with output=answers.jsonl": lambda: connector_async(
             base, prompts, CONCURRENCY, output

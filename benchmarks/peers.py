@@ -40,7 +40,7 @@ def need(*modules: str) -> None:
             raise Skip(f"skipped: {module} not installed (pip install -e '.[bench]')")
 
 
-def _litellm() -> Any:
+def litellm_module() -> Any:
     need("litellm")
     # Use the cost map shipped in the package instead of fetching it over the network.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -59,17 +59,39 @@ def _text(body: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ sequential sync calls
 
 
-def sync_urllib3(base: str) -> tuple[SyncCall, Close]:
+def host_pool(base: str) -> tuple[Any, str]:
+    """A urllib3 pool for the base URL's host (no URL parsing per call) and the path prefix."""
     import urllib3
 
-    pool = urllib3.PoolManager(maxsize=10)
+    parsed = urllib3.util.parse_url(base)
+    pool = urllib3.HTTPConnectionPool(parsed.host or "127.0.0.1", parsed.port, maxsize=1)
+    return pool, (parsed.path or "").rstrip("/")
+
+
+def sync_urllib3(base: str) -> tuple[SyncCall, Close]:
+    pool, prefix = host_pool(base)
+    path = prefix + "/chat/completions"
+
+    def call() -> str:
+        body = json.dumps(REQUEST).encode()
+        response = pool.urlopen("POST", path, body=body, headers=HEADERS)
+        return _text(json.loads(response.data))
+
+    return call, pool.close
+
+
+def sync_urllib3_manager(base: str) -> tuple[SyncCall, Close]:
+    import urllib3
+
+    manager = urllib3.PoolManager(maxsize=1)
     url = base + "/chat/completions"
 
     def call() -> str:
-        response = pool.request("POST", url, body=json.dumps(REQUEST).encode(), headers=HEADERS)
+        body = json.dumps(REQUEST).encode()
+        response = manager.request("POST", url, body=body, headers=HEADERS)
         return _text(json.loads(response.data))
 
-    return call, pool.clear
+    return call, manager.clear
 
 
 def sync_httpx(base: str) -> tuple[SyncCall, Close]:
@@ -100,7 +122,7 @@ def sync_openai(base: str) -> tuple[SyncCall, Close]:
 
 
 def sync_litellm(base: str) -> tuple[SyncCall, Close]:
-    litellm = _litellm()
+    litellm = litellm_module()
 
     def call() -> str:
         response = litellm.completion(
@@ -153,23 +175,26 @@ async def async_httpx(base: str) -> tuple[AsyncCall, Close]:
     return call, client.aclose
 
 
-def _async_openai(base: str, aiohttp_transport: bool) -> Any:
+def openai_async_client(base: str, aiohttp_transport: bool) -> Any:
     need("openai")
     import openai
 
     if not aiohttp_transport:
         return openai.AsyncOpenAI(base_url=base, api_key=API_KEY)
-    if not hasattr(openai, "DefaultAioHttpClient"):
+    # openai 3.x bundles its aiohttp transport (it needs aiohttp installed); 1.x/2.x need
+    # httpx-aiohttp (pip install 'openai[aiohttp]'). Either way this is how it is made:
+    maker = getattr(openai, "DefaultAioHttpClient", None)
+    if maker is None:
         raise Skip(f"skipped: openai {openai.__version__} has no aiohttp transport")
-    if importlib.util.find_spec("httpx_aiohttp") is None:
-        raise Skip("skipped: the SDK's aiohttp transport needs pip install 'openai[aiohttp]'")
-    return openai.AsyncOpenAI(
-        base_url=base, api_key=API_KEY, http_client=openai.DefaultAioHttpClient()
-    )
+    try:
+        http_client = maker()
+    except (RuntimeError, ImportError) as exc:
+        raise Skip(f"skipped: the SDK's aiohttp transport: {exc}") from None
+    return openai.AsyncOpenAI(base_url=base, api_key=API_KEY, http_client=http_client)
 
 
 async def _openai_call(base: str, aiohttp_transport: bool) -> tuple[AsyncCall, Close]:
-    client = _async_openai(base, aiohttp_transport)
+    client = openai_async_client(base, aiohttp_transport)
 
     async def call() -> str | None:
         completion = await client.chat.completions.create(model=MODEL, messages=MESSAGES)
@@ -188,7 +213,7 @@ async def async_openai_aiohttp(base: str) -> tuple[AsyncCall, Close]:
 
 
 async def async_litellm(base: str) -> tuple[AsyncCall, Close]:
-    litellm = _litellm()
+    litellm = litellm_module()
 
     async def call() -> str:
         response = await litellm.acompletion(
@@ -214,145 +239,10 @@ async def async_connector(base: str) -> tuple[AsyncCall, Close]:
     return call, connector.aclose
 
 
-# ------------------------------------------------------------------ streamed chats
-# Each consumer reads one whole streamed answer and returns (content chunks, text).
-
-
-async def stream_aiohttp(base: str) -> tuple[AsyncCall, Close]:
-    import aiohttp
-
-    session = aiohttp.ClientSession()
-    url = base + "/chat/completions"
-
-    async def consume() -> tuple[int, str]:
-        parts = []
-        body = json.dumps(STREAM_REQUEST).encode()
-        async with session.post(url, data=body, headers=HEADERS) as response:
-            async for line in response.content:
-                if not line.startswith(b"data:"):
-                    continue
-                payload = line[5:].strip()
-                if payload == b"[DONE]":
-                    break
-                for choice in json.loads(payload)["choices"]:
-                    content = choice["delta"].get("content")
-                    if content:
-                        parts.append(content)
-        return len(parts), "".join(parts)
-
-    return consume, session.close
-
-
-def stream_urllib3(base: str) -> tuple[SyncCall, Close]:
-    import urllib3
-
-    pool = urllib3.PoolManager(maxsize=10)
-    url = base + "/chat/completions"
-
-    def consume() -> tuple[int, str]:
-        parts = []
-        body = json.dumps(STREAM_REQUEST).encode()
-        response = pool.request("POST", url, body=body, headers=HEADERS, preload_content=False)
-        for line in response:
-            if not line.startswith(b"data:"):
-                continue
-            payload = line[5:].strip()
-            if payload == b"[DONE]":
-                break
-            for choice in json.loads(payload)["choices"]:
-                content = choice["delta"].get("content")
-                if content:
-                    parts.append(content)
-        response.release_conn()
-        return len(parts), "".join(parts)
-
-    return consume, pool.clear
-
-
-async def _openai_stream(base: str, aiohttp_transport: bool) -> tuple[AsyncCall, Close]:
-    client = _async_openai(base, aiohttp_transport)
-
-    async def consume() -> tuple[int, str]:
-        parts = []
-        stream = await client.chat.completions.create(
-            model=MODEL,
-            messages=MESSAGES,  # type: ignore[arg-type]
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        async for chunk in stream:
-            if chunk.choices and chunk.choices[0].delta.content:
-                parts.append(chunk.choices[0].delta.content)
-        return len(parts), "".join(parts)
-
-    return consume, client.close
-
-
-async def stream_openai(base: str) -> tuple[AsyncCall, Close]:
-    return await _openai_stream(base, aiohttp_transport=False)
-
-
-async def stream_openai_aiohttp(base: str) -> tuple[AsyncCall, Close]:
-    return await _openai_stream(base, aiohttp_transport=True)
-
-
-async def stream_litellm(base: str) -> tuple[AsyncCall, Close]:
-    litellm = _litellm()
-
-    async def consume() -> tuple[int, str]:
-        parts = []
-        response = await litellm.acompletion(
-            model=LITELLM_MODEL,
-            messages=MESSAGES,
-            api_base=base,
-            api_key=API_KEY,
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        async for chunk in response:
-            if chunk.choices and chunk.choices[0].delta.content:
-                parts.append(chunk.choices[0].delta.content)
-        return len(parts), "".join(parts)
-
-    async def close() -> None:
-        return None
-
-    return consume, close
-
-
-async def stream_connector(base: str) -> tuple[AsyncCall, Close]:
-    from openai_connector import AsyncConnector
-
-    connector = AsyncConnector(provider="compatible", base_url=base, api_key=API_KEY)
-
-    async def consume() -> tuple[int, str]:
-        parts = []
-        async for chunk in connector.stream("chat.create", CONNECTOR_PARAMS):
-            if chunk.text:
-                parts.append(chunk.text)
-        return len(parts), "".join(parts)
-
-    return consume, connector.aclose
-
-
-def stream_connector_sync(base: str) -> tuple[SyncCall, Close]:
-    from openai_connector import Connector
-
-    connector = Connector(provider="compatible", base_url=base, api_key=API_KEY)
-
-    def consume() -> tuple[int, str]:
-        parts = []
-        for chunk in connector.stream("chat.create", CONNECTOR_PARAMS):
-            if chunk.text:
-                parts.append(chunk.text)
-        return len(parts), "".join(parts)
-
-    return consume, connector.close
-
-
 CONNECTOR = "openai-connector"
 SYNC = [
-    ("raw urllib3 (one PoolManager)", sync_urllib3),
+    ("raw urllib3 (HTTPConnectionPool)", sync_urllib3),
+    ("raw urllib3 (PoolManager.request)", sync_urllib3_manager),
     ("httpx Client", sync_httpx),
     ("openai SDK (OpenAI)", sync_openai),
     ("LiteLLM completion", sync_litellm),
@@ -366,14 +256,4 @@ CONCURRENT = [
     ("LiteLLM acompletion", async_litellm),
     (f"{CONNECTOR} AsyncConnector.run", async_connector),
 ]
-STREAMS_ASYNC = [
-    ("raw aiohttp (lines + json.loads)", stream_aiohttp),
-    ("openai SDK (AsyncOpenAI, httpx)", stream_openai),
-    ("openai SDK (AsyncOpenAI, aiohttp)", stream_openai_aiohttp),
-    ("LiteLLM acompletion(stream=True)", stream_litellm),
-    (f"{CONNECTOR} AsyncConnector.stream", stream_connector),
-]
-STREAMS_SYNC = [
-    ("raw urllib3 (lines + json.loads)", stream_urllib3),
-    (f"{CONNECTOR} Connector.stream", stream_connector_sync),
-]
+RAW_SYNC, RAW_ASYNC = SYNC[0][0], CONCURRENT[0][0]

@@ -1,8 +1,9 @@
 """Draw docs/benchmarks.svg from the overhead table in docs/benchmarks.md.
 
-Each section of the table becomes a group of bars: how many times the cost of
-openai-connector each contender's cost is (time per call or per chunk; for throughput, the
-inverse), on a log scale, so "1x" is openai-connector and longer bars are slower.
+Each per-call section of the table becomes a group of bars: how many times the cost of
+openai-connector each contender's cost is (the median's time per call or per event; for
+throughput, the inverse), on a log scale, so "1x" is openai-connector and longer bars are
+slower. The first-call section (fresh processes) is left out.
 
 usage: python benchmarks/plot.py [docs/benchmarks.md] [docs/benchmarks.svg]
 """
@@ -19,6 +20,7 @@ SECTION = re.compile(
     r"^(?P<title>[A-Z0-9][^()]*?) \((?P<unit>[^,]+), (?P<better>lower|higher) is better\)$"
 )
 ROW = re.compile(r"^  (?P<name>\S.*?)\s{2,}(?P<value>[\d,.]+)\s+(?P<ratio>[\d.]+)x")
+NOT_PER_CALL = ("Start-up", "A user's first call")
 WIDTH, LEFT, BAR, GAP = 860, 330, 16, 6
 LOW, HIGH = 0.5, 100.0
 
@@ -30,11 +32,11 @@ def parse(text: str) -> list[tuple[str, list[tuple[str, float]]]]:
     better = "lower"
     for line in block.splitlines():
         head = SECTION.match(line.strip())
-        if head and not line.startswith("Start-up"):
+        if head and not line.startswith(NOT_PER_CALL):
             better = head["better"]
             sections.append((f"{head['title']} ({head['unit']})", []))
             continue
-        if line.startswith("Start-up"):
+        if line.startswith(NOT_PER_CALL):
             sections.append(("", []))  # start-up is not a per-call cost: left out
             continue
         row = ROW.match(line)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from openai_connector import providers
+
 ROOT = Path(__file__).resolve().parent.parent
 OPERATIONS_DOC = ROOT / "docs" / "operations.md"
 CLI_DOC = ROOT / "docs" / "cli.md"
@@ -72,8 +74,9 @@ def operations_doc() -> str:
         lines = []
         if op.docs:
             lines.append(" ".join(op.docs.split()))
-        if op.azure_path is None and op.runner is None:
-            lines.append(f"Azure: {' '.join(op.azure_note.split())}.")
+        azure_note = providers.get("azure").unavailable(op)
+        if azure_note is not None and op.runner is None:
+            lines.append(f"Azure: {' '.join(azure_note.split())}.")
         if lines:
             notes.append(f"### `{op.id}`\n\n" + "\n\n".join(lines) + "\n")
     if notes:

@@ -26,7 +26,8 @@ from openai_connector import (
     load_config,
 )
 from openai_connector.config import ConfigFile, guess_provider
-from openai_connector.transport.azure import EntraTokenCommand, jwt_expiry, version_at_least
+from openai_connector.providers.azure import version_at_least
+from openai_connector.providers.entra import EntraTokenCommand, jwt_expiry
 from scripted_server import Reply, ScriptedServer, chat_body
 
 CHAT = {"model": "my-deployment", "prompt": "hi"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,9 @@ def api(server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     server.default = _answer
     monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-readme-test-1234")
+    monkeypatch.setenv("OPENAI_CONNECTOR_HOST_MAP", f"api.openai.com={server.url}")
     monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
     (tmp_path / "train.jsonl").write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
     return tmp_path
 
@@ -105,7 +108,8 @@ def test_the_markdown_holds_the_commands() -> None:
 def test_readme_command(command: str, api: Path, server: ScriptedServer) -> None:
     result = run_as_written(command)
     assert result.exit_code == 0, (command, result.stdout, result.stderr)
-    assert server.requests or "operations" in command, command
+    offline = ("operations", "templates export")  # commands that call no API
+    assert server.requests or any(word in command for word in offline), command
 
 
 @pytest.mark.parametrize("command", cli_reference_commands())

@@ -137,6 +137,9 @@ class Connection(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     query: dict[str, str] = Field(default_factory=dict)
     default_model: str | None = None
+    stream_usage: bool = True
+    """Ask for token usage in a stream's last chunk (``stream_options.include_usage``);
+    turn off for a compatible server that refuses ``stream_options``."""
     timeout: Timeout = Field(default_factory=Timeout)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     network: Network = Field(default_factory=Network)

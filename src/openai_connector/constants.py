@@ -70,13 +70,3 @@ DEFAULT_MODELS = {
     "completion": "gpt-3.5-turbo-instruct",
 }
 DEFAULT_MODEL = DEFAULT_MODELS["chat"]
-
-# Azure request features and the first api-version that accepts them.
-AZURE_FEATURE_VERSIONS = {
-    "reasoning_effort": "2024-12-01-preview",
-    "store": "2024-12-01-preview",
-    "metadata": "2024-12-01-preview",
-    "modalities": "2025-01-01-preview",
-    "prediction": "2025-01-01-preview",
-    "developer role": "2024-12-01-preview",
-}

@@ -28,12 +28,12 @@ from .local_files import VALIDATION_KEY, LocalFiles
 from .operations import registry
 from .operations.base import Context, ModelNotNamed, Operation, OperationInput, RequestSpec
 from .policy import SecretSource, TrustPolicy, refuse_host_features, refuse_secrets
+from .providers.entra import EntraTokenCommand
+from .providers.target import Target
 from .result import RateLimit, Result
 from .secrets import Redactor, SecretResolver, SecretStore, has_reference
-from .transport.azure import EntraTokenCommand
 from .transport.request import HttpRequest, HttpResponse, StreamedBody
 from .transport.retry import RetryClock
-from .transport.target import Target, resolve_target
 from .usage import Usage
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -106,7 +106,7 @@ class Core:
     def target(self) -> Target:
         if self._target is not None:
             return self._target
-        target = resolve_target(self.connection, self.resolver, self.token_command)
+        target = self.context.provider.target(self.connection, self.resolver, self.token_command)
         if self._static:
             self._target = target
         return target

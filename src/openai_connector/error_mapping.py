@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from .connection import Connection
 from .errors import APIStatusError, InvalidInput, UnexpectedRedirect, error_class_for
 from .operations.base import EXTRA_FIELDS, Operation
+from .providers import base as providers
 from .result import Result
 from .secrets import Redactor
 
@@ -111,21 +112,9 @@ def _redirect(operation_id: str, result: Result, redact: Redactor) -> Unexpected
 
 
 def _hint(status: int, code: str | None, message: str | None, connection: Connection) -> str | None:
-    azure = connection.provider == "azure"
-    if azure and code == "DeploymentNotFound":
-        return (
-            "the model input names the Azure *deployment* (the name you gave it in "
-            "the Azure portal), not the model: check the deployment name"
-        )
-    if (
-        azure
-        and (code in ("BadRequest", "invalid_request_error") or status == 404)
-        and (message and "api version" in message.lower())
-    ):
-        return (
-            f"this connection uses api_version {connection.api_version}; the "
-            "feature needs a newer one (see the message), set api_version"
-        )
+    hint = providers.get(connection.provider).hint(status, code, message, connection)
+    if hint is not None:
+        return hint
     if status == 401:
         return "check the API key (or token) of the connection"
     if code == "insufficient_quota":

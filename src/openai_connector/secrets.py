@@ -21,12 +21,14 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .constants import SECRET_MASK
 from .errors import ConfigError, SecretNotFound
-from .policy import SecretSource
 from .redaction import MIN_REDACTED_LENGTH, Redactor
+
+if TYPE_CHECKING:  # a type only: policy reads secrets' reference pattern (no cycle)
+    from .policy import SecretSource
 
 __all__ = [
     "MIN_REDACTED_LENGTH",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from faces import Face
-from openai_connector import Connector, InvalidInput
+from openai_connector import Connector, InvalidInput, providers
 from openai_connector.errors import AuthenticationFailed
 from openai_connector.operations import registry
 from scripted_server import Reply, ScriptedServer, chat_body
@@ -91,8 +91,12 @@ def test_the_operation_says_how_it_is_implemented() -> None:
     operation = registry.get("edits.create")
     assert "chat" in operation.docs
     assert "system message" in operation.docs
-    assert operation.openai_path == "/chat/completions"
-    assert operation.azure_path == "/deployments/{deployment}/chat/completions"
+    assert operation.path == "/chat/completions"
+    assert providers.get("openai").path_template(operation) == "/chat/completions"
+    assert (
+        providers.get("azure").path_template(operation)
+        == "/deployments/{deployment}/chat/completions"
+    )
 
 
 def test_error_status_raises_with_the_envelope(

@@ -33,18 +33,68 @@ def packed(values: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode()
 
 
-def test_minimal_call(face: Face, server: ScriptedServer, openai: dict[str, Any]) -> None:
-    body = embeddings_body([0.5, -0.25, 0.125])
+def test_minimal_call_asks_for_base64_and_gets_floats(
+    face: Face, server: ScriptedServer, openai: dict[str, Any]
+) -> None:
+    body = embeddings_body(packed([0.5, -0.25, 0.125]))
     server.script(Reply(json=body))
     result = face.run(
         "embeddings.create", {"model": "text-embedding-3-small", "input": "hello"}, **openai
     )
     sent = server.requests[0]
     assert (sent.method, sent.path) == ("POST", "/v1/embeddings")
-    assert sent.json == {"input": "hello", "model": "text-embedding-3-small"}
-    assert result.body == body
+    # as the official SDK does: base64 on the wire (3-4x smaller), floats for the caller
+    assert sent.json == {
+        "input": "hello",
+        "model": "text-embedding-3-small",
+        "encoding_format": "base64",
+    }
+    assert result.body == {**body, "data": [{**body["data"][0], "embedding": [0.5, -0.25, 0.125]}]}
     assert result.usage is not None and result.usage.prompt_tokens == 8
+    assert result.extra["encoding"] == "base64 decoded"
+
+
+@pytest.mark.parametrize("provider", ["compatible", "openai"])
+def test_a_server_that_answers_floats_anyway_is_read_as_it_is(
+    face: Face, server: ScriptedServer, provider: str
+) -> None:
+    body = embeddings_body([0.5, -0.25, 0.125])
+    server.script(Reply(json=body))
+    result = face.run(
+        "embeddings.create",
+        {"model": "nomic-embed", "input": "hello"},
+        provider=provider,
+        base_url=server.url + "/v1",
+        api_key="sk-test",
+    )
+    assert server.requests[0].json["encoding_format"] == "base64"
+    assert result.body == body
     assert "encoding" not in result.extra
+
+
+def test_a_compatible_server_answering_base64_is_decoded(
+    face: Face, server: ScriptedServer
+) -> None:
+    server.script(Reply(json=embeddings_body(packed([1.5, -2.0]))))
+    result = face.run(
+        "embeddings.create",
+        {"model": "nomic-embed", "input": "hello"},
+        provider="compatible",
+        base_url=server.url + "/v1",
+    )
+    assert result.body["data"][0]["embedding"] == [1.5, -2.0]
+
+
+def test_float_asked_for_is_sent_as_float_and_not_decoded(
+    server: ScriptedServer, openai: dict[str, Any]
+) -> None:
+    body = embeddings_body([0.5])
+    server.script(Reply(json=body))
+    result = Connector(**openai).run(
+        "embeddings.create", {"model": "m", "input": "x", "encoding_format": "float"}
+    )
+    assert server.requests[0].json["encoding_format"] == "float"
+    assert result.body == body and "encoding" not in result.extra
 
 
 def test_every_parameter_is_sent_exactly(server: ScriptedServer, openai: dict[str, Any]) -> None:
@@ -67,7 +117,11 @@ def test_token_arrays_and_the_connection_default_model(
     with Connector(**openai, default_model="text-embedding-ada-002") as connector:
         connector.run("embeddings.create", {"input": [1212, 318, 257]})
         connector.run("embeddings.create", {"texts": [[1212], [318, 257]]})
-    assert server.requests[0].json == {"input": [1212, 318, 257], "model": "text-embedding-ada-002"}
+    assert server.requests[0].json == {
+        "input": [1212, 318, 257],
+        "model": "text-embedding-ada-002",
+        "encoding_format": "base64",
+    }
     assert server.requests[1].json["input"] == [[1212], [318, 257]]
 
 
@@ -83,7 +137,7 @@ def test_azure_sends_to_the_deployment_without_model(face: Face, server: Scripte
     sent = server.requests[0]
     assert sent.path == "/openai/deployments/embed-small/embeddings"
     assert sent.query == {"api-version": "2024-10-21"}
-    assert sent.json == {"input": ["a"], "dimensions": 3}
+    assert sent.json == {"input": ["a"], "dimensions": 3, "encoding_format": "base64"}
 
 
 def test_base64_vectors_are_decoded_to_the_exact_float32_values(

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import providers
 from ..operations.registry import get, operations
+from .schema import input_schema
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -66,12 +68,15 @@ class Entry:
     @classmethod
     def of(cls, op: Operation) -> Entry:
         composite = op.runner is not None
+        azure = providers.get("azure")
         return cls(
             id=op.id,
             summary=op.summary,
             method=None if composite else op.method,
-            openai_path=op.openai_path or (COMPOSITE if composite else None),
-            azure_path=op.azure_path or (COMPOSITE if composite and op.offered_on_azure else None),
+            openai_path=providers.get("openai").path_template(op)
+            or (COMPOSITE if composite else None),
+            azure_path=azure.path_template(op)
+            or (COMPOSITE if composite and azure.unavailable(op) is None else None),
             streams=op.streams,
             composite=composite,
             keywords=tuple(op.keywords),
@@ -153,17 +158,6 @@ def search(query: str | Iterable[str]) -> list[Match]:
 # ------------------------------------------------------------- schema, example
 
 
-def input_schema(op: Operation) -> dict[str, Any]:
-    """The JSON Schema of an operation's input (validation mode, field aliases)."""
-    from pydantic.json_schema import GenerateJsonSchema
-
-    class _Lenient(GenerateJsonSchema):
-        def handle_invalid_for_json_schema(self, schema: Any, error_info: str) -> Any:
-            return {}
-
-    return op.input.model_json_schema(schema_generator=_Lenient)
-
-
 def describe(operation_id: str) -> dict[str, Any]:
     """Everything ``operations show`` prints for one operation."""
     from .example import example_input
@@ -174,17 +168,15 @@ def describe(operation_id: str) -> dict[str, Any]:
         "id": op.id,
         "summary": op.summary,
         "method": entry.method,
-        "paths": {
-            "openai": op.openai_path,
-            "azure": op.azure_path,
-        },
+        "paths": {name: providers.get(name).path_template(op) for name in ("openai", "azure")},
         "composite": entry.composite,
         "streams": op.streams,
         "text": op.id in TEXT_ANSWERS,
         "keywords": list(op.keywords),
     }
-    if not op.offered_on_azure:
-        data["azure_note"] = op.azure_note
+    azure_note = providers.get("azure").unavailable(op)
+    if azure_note is not None:
+        data["azure_note"] = azure_note
     if op.docs:
         data["docs"] = op.docs
     data["input_schema"] = input_schema(op)

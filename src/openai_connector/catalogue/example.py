@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..constants import DEFAULT_MODEL
 from ..operations.base import EXTRA_FIELDS
-from . import input_schema
+from .schema import input_schema
 
 if TYPE_CHECKING:
     from ..operations.base import Operation

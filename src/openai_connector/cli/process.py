@@ -62,7 +62,9 @@ def process() -> None:
     "host_map",
     multiple=True,
     metavar="HOST=URL",
-    help="Send the calls tasks make to HOST to URL instead (repeatable).",
+    envvar="OPENAI_CONNECTOR_HOST_MAP",
+    help="Send the calls tasks make to HOST to URL instead (repeatable; or "
+    "$OPENAI_CONNECTOR_HOST_MAP, pairs separated by spaces).",
 )
 @click.option(
     "--allow-host",

@@ -42,10 +42,13 @@ def read_input(value: str) -> dict[str, Any]:
 
 
 def _route(op: Operation) -> str:
-    if op.runner is not None and not (op.openai_path or op.azure_path):
+    from ..providers import get
+
+    if op.runner is not None and op.path is None:
         return "Composite: run by the connector, not one HTTP call."
-    openai = f"{op.method} {op.openai_path}" if op.openai_path else "not offered by OpenAI"
-    azure = f"{op.method} {op.azure_path}" if op.azure_path else "not offered by Azure OpenAI"
+    openai_path, azure_path = get("openai").path_template(op), get("azure").path_template(op)
+    openai = f"{op.method} {openai_path}" if openai_path else "not offered by OpenAI"
+    azure = f"{op.method} {azure_path}" if azure_path else "not offered by Azure OpenAI"
     return f"OpenAI: {openai}. Azure: {azure}."
 
 

@@ -55,7 +55,9 @@ Exit codes:
     "host_map",
     multiple=True,
     metavar="HOST=URL",
-    help="Send the calls jobs make to HOST to URL instead (repeatable).",
+    envvar="OPENAI_CONNECTOR_HOST_MAP",
+    help="Send the calls jobs make to HOST to URL instead (repeatable; or "
+    "$OPENAI_CONNECTOR_HOST_MAP, pairs separated by spaces).",
 )
 @click.option(
     "--allow-host",

@@ -25,7 +25,6 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo,
 from ..errors import InvalidInput
 from ..local_files import files_of
 from ..result import Result
-from ..transport.target import quote_path
 from .base import Context, Operation, RequestSpec, local
 from .downloads import check_output_file, save_body
 from .extras import HttpInput
@@ -39,9 +38,6 @@ DEFAULT_SPEECH_TO_TEXT_MODEL = "whisper-1"
 DEFAULT_TEXT_TO_SPEECH_MODEL = "gpt-4o-mini-tts"
 WHISPER_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 TEXT_FORMATS = ("text", "srt", "vtt")
-AZURE_TIMESTAMPS_VERSION = "2024-12-01-preview"
-"""First Azure api-version after the 2024-10-21 spec (which has no timestamp_granularities)
-whose transcription request takes them."""
 Voice = Literal[
     "alloy",
     "ash",
@@ -62,9 +58,11 @@ CLASSIC_TTS_VOICES = ("alloy", "ash", "coral", "echo", "fable", "onyx", "nova", 
 SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
 
 
-def _formats_for(model: str, azure: bool) -> tuple[str, ...] | None:
-    """The response formats a transcription model writes; None when the model is unknown."""
-    if azure:
+def _formats_for(model: str, deployment: bool) -> tuple[str, ...] | None:
+    """The response formats a transcription model writes; None when the model is unknown.
+
+    A deployment (Azure) runs whisper, whatever its name."""
+    if deployment:
         return WHISPER_FORMATS
     if model.startswith("whisper"):
         return WHISPER_FORMATS
@@ -165,7 +163,7 @@ def _audio_part(data: _SpeechToTextInput, context: Context) -> tuple[str, Any, s
         extension = kind
         name = f"audio.{kind}"
         upload = Upload(name, upload.content, content_type_for(name))
-    if context.provider != "compatible" and extension not in AUDIO_EXTENSIONS:
+    if context.provider.hosted and extension not in AUDIO_EXTENSIONS:
         field = "filename" if data.filename else "file"
         raise InvalidInput(
             f"{field}: {upload.filename!r}: the provider reads "
@@ -176,24 +174,19 @@ def _audio_part(data: _SpeechToTextInput, context: Context) -> tuple[str, Any, s
 
 
 def _speech_to_text(
-    data: TranscribeInput | TranslateInput, context: Context, operation: str, task: str
+    data: TranscribeInput | TranslateInput, context: Context, operation: str
 ) -> RequestSpec:
-    model = context.model(data.model) if context.azure else data.model
+    deployment = context.provider.deployments  # named by the user: the model rule applies
+    model = context.model(data.model) if deployment else data.model
     model = model or DEFAULT_SPEECH_TO_TEXT_MODEL
-    formats = _formats_for(model, context.azure)
+    formats = _formats_for(model, deployment)
     if data.response_format is not None and formats and data.response_format not in formats:
         raise InvalidInput(
             f"{operation}: response_format: {model} writes {', '.join(formats)}",
             field="response_format",
         )
     timestamps = getattr(data, "timestamp_granularities", None)
-    if timestamps is not None:
-        context.require_azure_version(
-            "timestamp_granularities", AZURE_TIMESTAMPS_VERSION, "timestamp_granularities"
-        )
-    form: dict[str, Any] = {"file": _audio_part(data, context)}
-    if not context.azure:
-        form["model"] = model
+    form: dict[str, Any] = {"file": _audio_part(data, context), "model": model}
     form.update(
         data.model_dump(
             exclude_none=True,
@@ -203,19 +196,16 @@ def _speech_to_text(
     )
     if timestamps is not None:
         form["timestamp_granularities[]"] = list(timestamps)
-    path = f"/audio/{task}"
-    if context.azure:
-        path = f"/deployments/{quote_path(model)}{path}"
     text = data.response_format in TEXT_FORMATS
-    return RequestSpec("POST", path, multipart=form, response_type="text" if text else "json")
+    return RequestSpec("POST", multipart=form, response_type="text" if text else "json")
 
 
 def build_transcribe(data: TranscribeInput, context: Context) -> RequestSpec:
-    return _speech_to_text(data, context, "audio.transcribe", "transcriptions")
+    return _speech_to_text(data, context, "audio.transcribe")
 
 
 def build_translate(data: TranslateInput, context: Context) -> RequestSpec:
-    return _speech_to_text(data, context, "audio.translate", "translations")
+    return _speech_to_text(data, context, "audio.translate")
 
 
 # ---------------------------------------------------------------- speech
@@ -306,18 +296,15 @@ def save_speech(result: Result, data: SpeechInput, context: Context) -> Result:
     return save_body(result, data.output, overwrite=data.overwrite, files=context.files)
 
 
-AZURE_SPEECH_NOTE = (
-    "Azure OpenAI's 2024-10-21 API has no text-to-speech endpoint; use an OpenAI connection"
-)
-
 OPERATIONS = (
     Operation(
         id="audio.transcribe",
         summary="Transcribe speech in a sound file to text (Whisper, GPT-4o transcribe)",
         input=TranscribeInput,
         method="POST",
-        openai_path="/audio/transcriptions",
-        azure_path="/deployments/{deployment}/audio/transcriptions",
+        path="/audio/transcriptions",
+        routed_by_model=True,
+        features=(("timestamp_granularities", "timestamp_granularities"),),
         keywords=("audio", "transcribe", "transcription", "speech", "text", "whisper", "subtitles"),
         build=build_transcribe,
     ),
@@ -326,8 +313,8 @@ OPERATIONS = (
         summary="Translate speech in a sound file into English text",
         input=TranslateInput,
         method="POST",
-        openai_path="/audio/translations",
-        azure_path="/deployments/{deployment}/audio/translations",
+        path="/audio/translations",
+        routed_by_model=True,
         keywords=("audio", "translate", "translation", "speech", "english", "whisper"),
         build=build_translate,
     ),
@@ -336,11 +323,10 @@ OPERATIONS = (
         summary="Turn text into spoken audio (mp3, opus, aac, flac, wav, pcm)",
         input=SpeechInput,
         method="POST",
-        openai_path="/audio/speech",
+        path="/audio/speech",
         keywords=("audio", "speech", "tts", "voice", "speak", "text-to-speech", "mp3"),
         build=build_speech,
         post_process=save_speech,
         response_type="binary",
-        azure_note=AZURE_SPEECH_NOTE,
     ),
 )

@@ -1,30 +1,34 @@
 """How an operation is declared: once, with everything the rest of the package derives from.
 
 An :class:`Operation` names its id (``area.verb`` as in OpenAI's API reference), its input
-model (pydantic, with the provider's documented limits), the HTTP method and paths for
-OpenAI and Azure, and optional hooks: a custom request builder, a response post-processor,
-a stream assembler, or (for operations made of several calls) a runner.
+model (pydantic, with the provider's documented limits), the HTTP method and one logical
+path (OpenAI's; each provider maps it, see :mod:`..providers`), and optional hooks: a
+custom request builder, a response post-processor, a stream assembler, or (for operations
+made of several calls) a runner.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..constants import DEFAULT_MODELS, OPENAI_BASE_URL
 from ..errors import InvalidInput, UnsupportedOperation
 from ..local_files import HOST, LocalFiles
-from ..transport.azure import version_at_least
+from ..providers import base as providers
+from ..providers.base import quote_path
 
 if TYPE_CHECKING:
     from ..connection import Connection, RetryPolicy
+    from ..providers.base import Provider
     from ..result import Result
     from ..streaming import StreamAssembler
     from .downloads import Download
+    from .extras import HttpInput
 
 ResponseType = Literal["json", "text", "binary"]
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
@@ -74,13 +78,11 @@ class Context:
     files: LocalFiles = HOST
     """The only way to a local path named in input (the connector's trust policy)."""
 
-    @property
-    def provider(self) -> str:
-        return self.connection.provider
+    provider: Provider = field(init=False)
+    """The connection's provider profile (:mod:`..providers`)."""
 
-    @property
-    def azure(self) -> bool:
-        return self.connection.provider == "azure"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "provider", providers.get(self.connection.provider))
 
     def model(self, value: str | None, field_name: str = "model", kind: ModelKind = "chat") -> str:
         """The model (or Azure deployment) of a call.
@@ -95,8 +97,9 @@ class Context:
         if chosen:
             return chosen
         connection = self.connection
+        provider = self.provider
         default = DEFAULT_MODELS[kind]
-        if connection.provider == "openai" and (
+        if provider.documented_defaults and (
             connection.base_url is None or connection.base_url == OPENAI_BASE_URL
         ):
             return default
@@ -104,7 +107,7 @@ class Context:
             f"pass {field_name}, or set default_model on the connection "
             "(--default-model, OPENAI_CONNECTOR_DEFAULT_MODEL)"
         )
-        if connection.provider == "azure":
+        if provider.deployments:
             raise InvalidInput(
                 f"{field_name}: no deployment name given: Azure OpenAI needs the name of "
                 "the deployment to call",
@@ -129,13 +132,10 @@ class Context:
             hint=hint,
         )
 
-    def require_azure_version(self, feature: str, needed: str, field_name: str) -> None:
-        if self.azure and not version_at_least(self.connection.api_version, needed):
-            raise UnsupportedOperation(
-                f"{field_name}: {feature} needs Azure api_version {needed} or newer "
-                f"(this connection uses {self.connection.api_version})",
-                hint=f"set api_version to {needed} or later, or leave {field_name} out",
-            )
+    def require(self, feature: str, field_name: str) -> None:
+        """Refuse ``feature`` (used by ``field_name``) when the provider or its API version
+        lacks it: UnsupportedOperation naming the field, before sending."""
+        self.provider.require(feature, field_name, self.connection)
 
 
 @dataclass(slots=True)
@@ -143,7 +143,8 @@ class RequestSpec:
     """What an operation asks the transport to send (relative to the API root)."""
 
     method: str
-    path: str
+    path: str = ""
+    """Empty: the operation's declared path, its parameters filled from the input."""
     json: Any = None
     query: dict[str, Any] | None = None
     content: bytes | None = None
@@ -197,9 +198,15 @@ class Operation:
     summary: str
     input: type[OperationInput]
     method: str = "POST"
-    openai_path: str | None = None
-    azure_path: str | None = None
-    """Relative to {endpoint}/openai; None when Azure does not offer the operation."""
+    path: str | None = None
+    """The logical path (OpenAI's, relative to the API root); each provider maps it
+    (:meth:`Provider.path_template`). None for a composite, which sends nothing itself."""
+    routed_by_model: bool = False
+    """The body's ``model`` says what runs the call; a provider may take it in the path
+    instead (Azure: ``/deployments/{deployment}`` before the path)."""
+    features: tuple[tuple[str, str], ...] = ()
+    """(input field, feature) pairs: a call that sets the field uses the feature, which the
+    provider may refuse (an Azure api-version too old, an Azure-only feature elsewhere)."""
     keywords: tuple[str, ...] = ()
     build: Builder | None = None
     post_process: PostProcessor | None = None
@@ -207,78 +214,82 @@ class Operation:
     assembler: Callable[[], StreamAssembler] | None = None
     runner: Composite | None = None
     response_type: ResponseType = "json"
-    azure_note: str = "Azure OpenAI does not offer this operation"
-    on_azure: bool | None = None
-    """Whether Azure offers it; by default, when it has an Azure path (or is composite)."""
     docs: str = ""
     credentials: Callable[[Any], Iterable[str]] | None = None
     """Secrets inside the validated input however they were given (e.g. a data source's
     key in plain text): registered for redaction before anything is sent or logged."""
 
     @property
+    def area(self) -> str:
+        return self.id.rsplit(".", 1)[0]
+
+    @property
     def streams(self) -> bool:
         return self.assembler is not None
 
-    @property
-    def offered_on_azure(self) -> bool:
-        if self.on_azure is not None:
-            return self.on_azure
-        return self.azure_path is not None or self.runner is not None
-
-    def path_for(self, context: Context) -> str:
-        if context.azure:
-            if not self.offered_on_azure:
-                raise UnsupportedOperation(
-                    f"{self.id}: {self.azure_note}",
-                    hint="use an OpenAI or OpenAI-compatible connection for it",
-                )
-            return self.azure_path or ""
-        if self.openai_path is None and self.runner is None:
-            raise UnsupportedOperation(f"{self.id} is only offered by Azure OpenAI")
-        return self.openai_path or ""
-
     def check_provider(self, context: Context) -> None:
-        self.path_for(context)
+        """Refuse, before sending, an operation the connection's provider does not offer."""
+        context.provider.check_offers(self)
 
     def request(self, data: OperationInput, context: Context) -> RequestSpec:
-        """The request for validated input: the custom builder's, or the default rule.
+        """The request for validated input, as the connection's provider takes it.
 
-        Default: path parameters from the fields of the same name ({deployment} from
-        ``deployment`` or ``model``), then the other fields sent, except local ones, as a
-        JSON body (POST) or as query parameters (GET, DELETE). ``extra_body``,
-        ``extra_headers`` and ``extra_query``, when given, are added to it (:mod:`.extras`).
+        The custom builder's, or the default rule: path parameters from the fields of the
+        same name, then the other fields sent, except local ones, as a JSON body (POST) or
+        as query parameters (GET, DELETE). A builder leaves the path out: it is the declared
+        one. ``extra_body``, ``extra_headers`` and ``extra_query``, when given, are added to
+        it (:mod:`.extras`). The provider then checks the features the input uses and routes
+        the request.
         """
-        if not data.model_fields_set.isdisjoint(EXTRA_FIELDS):
-            from .extras import HttpInput, request_with_extras
-
-            if isinstance(data, HttpInput):
-                return request_with_extras(self, data, context, self._build)
-        return self._build(data, context)
+        provider = context.provider
+        for name, feature in self.features:
+            if getattr(data, name) is not None:
+                provider.require(feature, name, context.connection)
+        if data.model_fields_set.isdisjoint(EXTRA_FIELDS):
+            spec = self._build(data, context)
+        else:  # only an HttpInput has these fields: every other input refuses them
+            taking = cast("HttpInput", data)
+            spec = self._build(taking.model_copy(update=dict.fromkeys(EXTRA_FIELDS)), context)
+            taking.add_extras(self, spec)
+        provider.route(self, spec)
+        return spec
 
     def _build(self, data: OperationInput, context: Context) -> RequestSpec:
         if self.build is not None:
-            return self.build(data, context)
-        return default_request(self, data, context)
+            spec = self.build(data, context)
+            if not spec.path:
+                spec.path = fill_path(self, data)
+        else:
+            spec = default_request(self, data)
+        return spec
 
 
-def default_request(operation: Operation, data: OperationInput, context: Context) -> RequestSpec:
-    from ..transport.target import quote_path
+def fill_path(operation: Operation, data: OperationInput) -> str:
+    """The declared path with its parameters taken from the input fields of the same name."""
+    template = operation.path
+    if template is None:
+        raise UnsupportedOperation(f"{operation.id} sends no request of its own")
+    if "{" not in template:
+        return template
+    values = {}
+    for name in PATH_PARAMETER.findall(template):
+        value = getattr(data, name, None)
+        if value in (None, ""):
+            raise InvalidInput(f"{name}: required", field=name)
+        values[name] = quote_path(value)
+    return template.format(**values)
 
-    template = operation.path_for(context)
+
+def default_request(operation: Operation, data: OperationInput) -> RequestSpec:
+    template = operation.path or ""
     values = data.model_dump(exclude_none=True, by_alias=True, mode="json")
     for name in local_fields(type(data)):
         values.pop(name, None)
     path_values: dict[str, str] = {}
     for name in PATH_PARAMETER.findall(template):
-        if name == "deployment":
-            value = values.pop("deployment", None) or values.get("model")
-            value = context.model(value, "model")
-            if context.azure:
-                values.pop("model", None)
-        else:
-            value = values.pop(name, None)
-            if value in (None, ""):
-                raise InvalidInput(f"{name}: required", field=name)
+        value = values.pop(name, None)
+        if value in (None, ""):
+            raise InvalidInput(f"{name}: required", field=name)
         path_values[name] = quote_path(value)
     path = template.format(**path_values) if path_values else template
     if operation.method in ("GET", "DELETE"):

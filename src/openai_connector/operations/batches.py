@@ -19,8 +19,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from ..local_files import LocalFiles
+from ..providers.base import quote_path
 from ..result import Result
-from ..transport.target import quote_path
 from .base import Operation, OperationInput, Runner, local
 from .downloads import check_output_folder, check_output_name, refuse_existing
 from .extras import HttpInput
@@ -28,10 +28,6 @@ from .fine_tuning import check_metadata
 from .jsonl import BatchEndpoint
 from .polling import Poll, poll_until
 
-AZURE_NOTE = (
-    "the Azure data-plane inference API (2024-10-21) has no batches; "
-    "use Azure AI Foundry or an OpenAI connection"
-)
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 BATCH_ID = Field(
     min_length=1,
@@ -151,9 +147,7 @@ async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
 
 
 def _op(id: str, summary: str, input: type[OperationInput], **kwargs: Any) -> Operation:
-    return Operation(
-        id=id, summary=summary, input=input, azure_note=AZURE_NOTE, on_azure=False, **kwargs
-    )
+    return Operation(id=id, summary=summary, input=input, **kwargs)
 
 
 OPERATIONS = (
@@ -161,7 +155,7 @@ OPERATIONS = (
         "batches.create",
         "Start a batch: run every request of an uploaded JSON Lines file within 24 hours",
         CreateInput,
-        openai_path="/batches",
+        path="/batches",
         keywords=("batch", "create", "bulk", "async", "jsonl", "offline", "cheaper"),
     ),
     _op(
@@ -169,7 +163,7 @@ OPERATIONS = (
         "Describe a batch (status, request counts, output file)",
         BatchIdInput,
         method="GET",
-        openai_path="/batches/{batch_id}",
+        path="/batches/{batch_id}",
         keywords=("batch", "retrieve", "get", "status"),
     ),
     _op(
@@ -177,14 +171,14 @@ OPERATIONS = (
         "List batches",
         ListInput,
         method="GET",
-        openai_path="/batches",
+        path="/batches",
         keywords=("batch", "batches", "list"),
     ),
     _op(
         "batches.cancel",
         "Cancel a batch (it stops within minutes; finished requests stay in the output)",
         BatchIdInput,
-        openai_path="/batches/{batch_id}/cancel",
+        path="/batches/{batch_id}/cancel",
         keywords=("batch", "cancel", "stop"),
     ),
     _op(

@@ -20,11 +20,10 @@ from pydantic import (
     model_validator,
 )
 
-from ..constants import AZURE_FEATURE_VERSIONS, KNOWN_CHAT_MODELS, MAX_COMPLETION_TOKENS_PREFIXES
+from ..constants import KNOWN_CHAT_MODELS, MAX_COMPLETION_TOKENS_PREFIXES
 from ..errors import InvalidResponse
 from ..local_files import LocalFiles
 from ..result import Result
-from ..transport.target import quote_path
 from . import limits
 from .base import Context, Operation, RequestSpec, local
 from .chat_stream import ChatStreamAssembler
@@ -235,46 +234,24 @@ def _sent_fields(data: ChatInput) -> dict[str, Any]:
     return data.model_dump(include=names, exclude_none=True, mode="json", by_alias=True)
 
 
-def _check_azure_features(
-    data: ChatInput, context: Context, messages: list[dict[str, Any]]
-) -> None:
-    for name in ("reasoning_effort", "store", "metadata"):
-        if getattr(data, name) is not None:
-            context.require_azure_version(name, AZURE_FEATURE_VERSIONS[name], name)
-    if any(m["role"] == "developer" for m in messages):
-        context.require_azure_version(
-            "a developer message", AZURE_FEATURE_VERSIONS["developer role"], "history"
-        )
-
-
 def build_chat(data: ChatInput, context: Context) -> RequestSpec:
     model = context.model(data.model)
     messages = messages_of(data, context.files)
-    body: dict[str, Any] = {} if context.azure else {"model": model}
-    body["messages"] = messages
+    body: dict[str, Any] = {"model": model, "messages": messages}
     body.update(_sent_fields(data))
     if data.max_tokens is not None:
         key = "max_completion_tokens" if _wants_max_completion_tokens(model) else "max_tokens"
         body.setdefault(key, data.max_tokens)
     if data.data_sources is not None:
-        if not context.azure:
-            from ..errors import UnsupportedOperation
-
-            raise UnsupportedOperation(
-                "data_sources: chat on your own data is an Azure OpenAI feature",
-                hint="use an azure connection, or leave data_sources out",
-            )
         preview = context.connection.api_version.endswith("-preview")
         body["data_sources"] = check_data_sources(data.data_sources, preview=preview)
-    if context.azure:
-        _check_azure_features(data, context, messages)
-        path = f"/deployments/{quote_path(model)}/chat/completions"
-    else:
-        path = "/chat/completions"
+    if context.provider.feature_gates and any(m["role"] == "developer" for m in messages):
+        context.require("developer role", "history")
     if data.stream:
         body["stream"] = True
-        body["stream_options"] = {"include_usage": True}
-    return RequestSpec("POST", path, json=body, stream=data.stream)
+        if context.connection.stream_usage:
+            body["stream_options"] = {"include_usage": True}
+    return RequestSpec("POST", json=body, stream=data.stream)
 
 
 def check_choices(result: Result, data: ChatInput, context: Context) -> Result:
@@ -295,8 +272,14 @@ CHAT_CREATE = Operation(
     summary="Chat completion: send a conversation, get the model's answer",
     input=ChatInput,
     method="POST",
-    openai_path="/chat/completions",
-    azure_path="/deployments/{deployment}/chat/completions",
+    path="/chat/completions",
+    routed_by_model=True,
+    features=(
+        ("data_sources", "data_sources"),
+        ("reasoning_effort", "reasoning_effort"),
+        ("store", "store"),
+        ("metadata", "metadata"),
+    ),
     keywords=(
         "chat",
         "completion",

@@ -10,11 +10,13 @@ has the type the API documents; anything else is :class:`InvalidResponse`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import InvalidResponse, StreamInterrupted
 from ..streaming import StreamChunk, is_done, parse_event
-from ..transport.sse import SseEvent
+
+if TYPE_CHECKING:
+    from ..transport.sse import SseEvent
 
 MAX_CHOICES = 128
 """The API's largest ``n``: a choice index must be below it."""

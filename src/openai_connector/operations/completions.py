@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 
 from ..errors import InvalidInput
-from ..transport.target import quote_path
 from . import limits
 from .base import Context, Operation, RequestSpec, local
 from .choice_stream import ChoiceStreamAssembler
@@ -89,13 +88,13 @@ def build_completions(data: CompletionsInput, context: Context) -> RequestSpec:
             hint="leave best_of out (or 1) to stream, or do not stream",
         )
     model = context.model(data.model, kind="completion")
-    body: dict[str, Any] = {} if context.azure else {"model": model}
+    body: dict[str, Any] = {"model": model}
     body.update(data.model_dump(exclude_none=True, exclude=_NOT_SENT_AS_IS, mode="json"))
     if data.stream:
         body["stream"] = True
-        body["stream_options"] = {"include_usage": True}
-    path = f"/deployments/{quote_path(model)}/completions" if context.azure else "/completions"
-    return RequestSpec("POST", path, json=body, stream=data.stream)
+        if context.connection.stream_usage:
+            body["stream_options"] = {"include_usage": True}
+    return RequestSpec("POST", json=body, stream=data.stream)
 
 
 class CompletionsStreamAssembler(ChoiceStreamAssembler):
@@ -130,8 +129,8 @@ COMPLETIONS_CREATE = Operation(
     summary="Legacy text completion: continue a prompt (gpt-3.5-turbo-instruct, davinci-002)",
     input=CompletionsInput,
     method="POST",
-    openai_path="/completions",
-    azure_path="/deployments/{deployment}/completions",
+    path="/completions",
+    routed_by_model=True,
     keywords=(
         "completion",
         "complete",

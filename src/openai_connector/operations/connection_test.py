@@ -16,6 +16,7 @@ from pydantic import Field
 from ..constants import DEFAULT_MODEL
 from ..errors import APIStatusError, ConnectorError, InvalidInput
 from ..result import Result
+from . import registry
 from .base import Operation, OperationInput, Runner
 from .limits import ModelName
 
@@ -50,15 +51,15 @@ async def run_connection_test(runner: Runner, data: ConnectionTestInput) -> Resu
     context = runner.context
     steps: list[dict[str, Any]] = []
     model = data.model or context.connection.default_model
-    if context.azure:
-        model = context.model(model)  # Azure needs a deployment name: say so before sending
+    unlisted = context.provider.unavailable(registry.get("models.list"))
+    if unlisted is not None:
+        model = context.model(model)  # a deployment must be named: say so before sending
         steps.append(
             {
                 "step": "models.list",
                 "ok": True,
                 "skipped": True,
-                "note": "the Azure data-plane API has no model list; the chat steps "
-                "check the deployment",
+                "note": f"{unlisted}; the chat steps check the deployment",
             }
         )
     else:

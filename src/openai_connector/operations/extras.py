@@ -22,21 +22,16 @@ not know.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import field_validator
 
 from ..errors import InvalidInput
-from ..transport.target import HEADER_NAME, header_value_problem
-from .base import (
-    EXTRA_FIELDS,
-    Context,
-    Operation,
-    OperationInput,
-    RequestSpec,
-    local,
-    local_fields,
-)
+from ..providers.target import HEADER_NAME, header_value_problem
+from .base import OperationInput, local, local_fields
+
+if TYPE_CHECKING:
+    from .base import Operation, RequestSpec
 
 QueryValue = str | int | float | bool | list[str | int | float | bool]
 REFUSED_HEADERS = {
@@ -107,13 +102,14 @@ class HttpInput(OperationInput):
             raise ValueError("a body field needs a name")
         return value
 
+    def add_extras(self, operation: Operation, spec: RequestSpec) -> None:
+        """Add ``extra_body``, ``extra_headers`` and ``extra_query`` to the request the
+        operation built from this input without them (:meth:`Operation.request` calls it)."""
+        add_extras(operation, self, spec)
 
-def request_with_extras(
-    operation: Operation, data: HttpInput, context: Context, build: Any
-) -> RequestSpec:
-    """The operation's request (``build(data, context)`` on input without the extras), with
-    the extras added."""
-    spec: RequestSpec = build(data.model_copy(update=dict.fromkeys(EXTRA_FIELDS)), context)
+
+def add_extras(operation: Operation, data: HttpInput, spec: RequestSpec) -> None:
+    """Add the extras of ``data`` to the operation's request (built without them), in place."""
     if data.extra_body:
         _add_body(operation, data, spec, data.extra_body)
     if data.extra_headers:
@@ -123,7 +119,6 @@ def request_with_extras(
         _refuse_declared(operation, data, "extra_query", data.extra_query)
         _refuse_taken(operation, "extra_query", data.extra_query, query, "the query")
         spec.query = {**query, **data.extra_query}
-    return spec
 
 
 def _refuse_declared(

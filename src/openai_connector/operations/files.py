@@ -17,7 +17,6 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo,
 
 from ..local_files import files_of
 from ..result import Result
-from ..transport.target import quote_path
 from .base import Context, Operation, RequestSpec, local
 from .downloads import Download, check_output_file, save_body
 from .extras import HttpInput
@@ -26,10 +25,6 @@ from .uploads import UploadSource, check_source, read_upload
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 """OpenAI's limit for one uploaded file."""
 PURPOSES = ("fine-tune", "batch", "assistants", "vision", "user_data", "evals")
-AZURE_NOTE = (
-    "the Azure data-plane inference API (2024-10-21) has no files endpoints; "
-    "upload files in Azure AI Foundry or use an OpenAI connection"
-)
 
 
 class ExpiresAfter(BaseModel):
@@ -88,7 +83,7 @@ def build_upload(data: UploadInput, context: Context) -> RequestSpec:
         form["expires_after[anchor]"] = data.expires_after.anchor
         form["expires_after[seconds]"] = data.expires_after.seconds
     del context
-    return RequestSpec("POST", "/files", multipart=form)
+    return RequestSpec("POST", multipart=form)
 
 
 class ListInput(HttpInput):
@@ -137,7 +132,6 @@ def build_content(data: ContentInput, context: Context) -> RequestSpec:
         download = Download(target, data.overwrite)
     return RequestSpec(
         "GET",
-        f"/files/{quote_path(data.file_id)}/content",
         response_type="text" if data.as_text else "binary",
         download=download,
     )
@@ -156,48 +150,43 @@ OPERATIONS = (
         summary="Upload a file (fine-tuning data, batch input, assistants, vision, user data)",
         input=UploadInput,
         method="POST",
-        openai_path="/files",
+        path="/files",
         keywords=("file", "upload", "jsonl", "fine-tune", "batch", "multipart", "attach"),
         build=build_upload,
-        azure_note=AZURE_NOTE,
     ),
     Operation(
         id="files.list",
         summary="List uploaded files, optionally by purpose",
         input=ListInput,
         method="GET",
-        openai_path="/files",
+        path="/files",
         keywords=("files", "list", "uploaded"),
-        azure_note=AZURE_NOTE,
     ),
     Operation(
         id="files.retrieve",
         summary="Describe one uploaded file",
         input=FileIdInput,
         method="GET",
-        openai_path="/files/{file_id}",
+        path="/files/{file_id}",
         keywords=("file", "retrieve", "get", "describe", "status"),
-        azure_note=AZURE_NOTE,
     ),
     Operation(
         id="files.delete",
         summary="Delete an uploaded file",
         input=FileIdInput,
         method="DELETE",
-        openai_path="/files/{file_id}",
+        path="/files/{file_id}",
         keywords=("file", "delete", "remove"),
-        azure_note=AZURE_NOTE,
     ),
     Operation(
         id="files.content",
         summary="Download a file's content: to a file, as text or as bytes",
         input=ContentInput,
         method="GET",
-        openai_path="/files/{file_id}/content",
+        path="/files/{file_id}/content",
         keywords=("file", "content", "download", "results", "output", "save"),
         build=build_content,
         post_process=save_content,
         response_type="binary",
-        azure_note=AZURE_NOTE,
     ),
 )

@@ -18,10 +18,6 @@ from .extras import HttpInput
 from .limits import MAX_COUNT, ModelName
 from .polling import Poll, poll_until
 
-AZURE_NOTE = (
-    "the Azure data-plane inference API (2024-10-21) has no fine-tuning; "
-    "fine-tune in Azure AI Foundry or use an OpenAI connection"
-)
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 Auto = Literal["auto"]
 JOB_ID = Field(
@@ -139,7 +135,7 @@ def build_list(data: JobsListInput, context: Context) -> RequestSpec:
     query: dict[str, Any] = data.model_dump(exclude_none=True, exclude={"metadata"})
     for key, value in (data.metadata or {}).items():
         query[f"metadata[{key}]"] = value
-    return RequestSpec("GET", "/fine_tuning/jobs", query=query or None)
+    return RequestSpec("GET", query=query or None)
 
 
 class JobIdInput(HttpInput):
@@ -188,9 +184,7 @@ async def wait_for_job(runner: Runner, data: WaitInput) -> Result:
 
 
 def _op(id: str, summary: str, input: type[OperationInput], **kwargs: Any) -> Operation:
-    return Operation(
-        id=id, summary=summary, input=input, azure_note=AZURE_NOTE, on_azure=False, **kwargs
-    )
+    return Operation(id=id, summary=summary, input=input, **kwargs)
 
 
 JOB = "/fine_tuning/jobs/{fine_tuning_job_id}"
@@ -199,7 +193,7 @@ OPERATIONS = (
         "fine_tuning.jobs.create",
         "Start a fine-tuning job from an uploaded training file",
         CreateInput,
-        openai_path="/fine_tuning/jobs",
+        path="/fine_tuning/jobs",
         keywords=("fine-tune", "fine-tuning", "train", "job", "create", "custom model"),
     ),
     _op(
@@ -207,7 +201,7 @@ OPERATIONS = (
         "List fine-tuning jobs",
         JobsListInput,
         method="GET",
-        openai_path="/fine_tuning/jobs",
+        path="/fine_tuning/jobs",
         build=build_list,
         keywords=("fine-tune", "fine-tuning", "jobs", "list"),
     ),
@@ -216,14 +210,14 @@ OPERATIONS = (
         "Describe a fine-tuning job (status, trained tokens, model)",
         JobIdInput,
         method="GET",
-        openai_path=JOB,
+        path=JOB,
         keywords=("fine-tune", "fine-tuning", "job", "status", "retrieve", "get"),
     ),
     _op(
         "fine_tuning.jobs.cancel",
         "Cancel a fine-tuning job",
         JobIdInput,
-        openai_path=JOB + "/cancel",
+        path=JOB + "/cancel",
         keywords=("fine-tune", "fine-tuning", "job", "cancel", "stop"),
     ),
     _op(
@@ -231,7 +225,7 @@ OPERATIONS = (
         "List a fine-tuning job's events (status and training messages)",
         PageInput,
         method="GET",
-        openai_path=JOB + "/events",
+        path=JOB + "/events",
         keywords=("fine-tune", "fine-tuning", "job", "events", "log", "messages"),
     ),
     _op(
@@ -239,7 +233,7 @@ OPERATIONS = (
         "List a fine-tuning job's checkpoints (models saved at each epoch)",
         PageInput,
         method="GET",
-        openai_path=JOB + "/checkpoints",
+        path=JOB + "/checkpoints",
         keywords=("fine-tune", "fine-tuning", "job", "checkpoints", "epoch", "metrics"),
     ),
     _op(

@@ -60,6 +60,9 @@ GPT_IMAGE = ImageRules(
 GPT_IMAGE_2 = replace(GPT_IMAGE, label="gpt-image-2", sizes=None)
 AZURE = replace(DALL_E_3, label="Azure OpenAI (api 2024-10-21)", qualities=("standard", "hd"))
 
+PROVIDER_RULES = {"azure": (AZURE, "Azure runs dall-e-3")}
+"""Rules a provider applies to every call (``Provider.image_rules``), with a hint."""
+
 
 def rules_for(model: str | None) -> ImageRules | None:
     """The rules of a known model family; None for names this package does not know."""

@@ -42,7 +42,6 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from ..errors import InvalidResponse
 from ..local_files import LocalFiles, files_of
 from ..result import Result
-from ..transport.target import quote_path
 from .base import Context, Operation, RequestSpec, local, local_fields
 from .downloads import (
     check_output_folder,
@@ -53,7 +52,6 @@ from .downloads import (
 )
 from .extras import HttpInput
 from .image_limits import (
-    AZURE,
     DALL_E_2,
     DALL_E_3,
     DALL_E_FILE_LIMIT,
@@ -61,6 +59,7 @@ from .image_limits import (
     GPT_IMAGE_FILE_LIMIT,
     GPT_ONLY,
     MAX_EDIT_IMAGES,
+    PROVIDER_RULES,
     file_problems,
     limit_problems,
     refuse,
@@ -71,10 +70,6 @@ from .uploads import Upload, UploadSource, check_source, read_upload
 
 SIZE_PATTERN = r"^(auto|\d{2,5}x\d{2,5})$"
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
-AZURE_NOTE = (
-    "Azure OpenAI's 2024-10-21 API offers image generation only (no edits or variations); "
-    "use an OpenAI connection for it"
-)
 
 
 # ---------------------------------------------------------------- inputs
@@ -214,20 +209,20 @@ def _fields(data: _ImageInput, *, exclude: set[str]) -> dict[str, Any]:
 
 def build_generate(data: GenerateInput, context: Context) -> RequestSpec:
     check_outputs(data, context.files)
-    if context.azure:
-        refuse("images.generate", limit_problems(data, AZURE), hint="Azure runs dall-e-3")
-        deployment = context.model(data.model)
-        body = _fields(data, exclude={"model"})
-        return RequestSpec(
-            "POST", f"/deployments/{quote_path(deployment)}/images/generations", json=body
-        )
+    provider = context.provider
+    if provider.image_rules is not None:  # the provider's rules, whatever the model's name
+        fixed, hint = PROVIDER_RULES[provider.image_rules]
+        refuse("images.generate", limit_problems(data, fixed), hint=hint)
+        body = _fields(data, exclude=set())
+        body["model"] = context.model(data.model)
+        return RequestSpec("POST", json=body)
     rules = rules_for(data.model)
-    if data.model is None and context.provider == "openai":
+    if data.model is None and provider.documented_defaults:
         gpt = any(getattr(data, name, None) is not None for name in GPT_ONLY)
         rules = GPT_IMAGE if gpt else DALL_E_2
     if rules is not None:
         refuse("images.generate", limit_problems(data, rules))
-    return RequestSpec("POST", "/images/generations", json=_fields(data, exclude=set()))
+    return RequestSpec("POST", json=_fields(data, exclude=set()))
 
 
 def _image_name(field: str, index: int | None, content: bytes | None) -> str:
@@ -277,7 +272,7 @@ def build_edit(data: EditInput, context: Context) -> RequestSpec:
         form["image"] = images[0].part()
     if mask is not None:
         form["mask"] = mask.part()
-    return RequestSpec("POST", "/images/edits", multipart=form)
+    return RequestSpec("POST", multipart=form)
 
 
 def build_variation(data: VariationInput, context: Context) -> RequestSpec:
@@ -291,7 +286,7 @@ def build_variation(data: VariationInput, context: Context) -> RequestSpec:
     check_outputs(data, context.files)
     form: dict[str, Any] = _fields(data, exclude={"image"})
     form["image"] = image.part()
-    return RequestSpec("POST", "/images/variations", multipart=form)
+    return RequestSpec("POST", multipart=form)
 
 
 # ---------------------------------------------------------------- results
@@ -383,8 +378,8 @@ OPERATIONS = (
         summary="Generate images from a prompt (DALL-E, GPT image models); base64 ones to files",
         input=GenerateInput,
         method="POST",
-        openai_path="/images/generations",
-        azure_path="/deployments/{deployment}/images/generations",
+        path="/images/generations",
+        routed_by_model=True,
         keywords=("image", "images", "generate", "draw", "picture", "dall-e", "create", "png"),
         build=build_generate,
         post_process=save_images,
@@ -394,21 +389,19 @@ OPERATIONS = (
         summary="Edit an image (with an optional mask) from a prompt",
         input=EditInput,
         method="POST",
-        openai_path="/images/edits",
+        path="/images/edits",
         keywords=("image", "edit", "mask", "inpaint", "modify", "picture", "multipart"),
         build=build_edit,
         post_process=save_images,
-        azure_note=AZURE_NOTE,
     ),
     Operation(
         id="images.variation",
         summary="Make variations of a square PNG image (dall-e-2)",
         input=VariationInput,
         method="POST",
-        openai_path="/images/variations",
+        path="/images/variations",
         keywords=("image", "variation", "variations", "similar", "picture", "multipart"),
         build=build_variation,
         post_process=save_images,
-        azure_note=AZURE_NOTE,
     ),
 )

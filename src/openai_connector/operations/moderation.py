@@ -38,10 +38,7 @@ MODERATION_CREATE = Operation(
     summary="Classify text or images against the usage policies",
     input=ModerationInput,
     method="POST",
-    openai_path="/moderations",
-    azure_path=None,
-    azure_note="Azure OpenAI has no moderation endpoint (it filters content on every call; "
-    "see the content_filter_results in chat responses)",
+    path="/moderations",
     keywords=("moderation", "moderate", "safety", "policy", "harm", "filter", "classify"),
 )
 

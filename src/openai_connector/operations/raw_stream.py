@@ -12,12 +12,14 @@ end marker); one cut off mid-way is a ``StreamInterrupted``, as for every stream
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import bounded_json
 from ..errors import InvalidResponse
 from ..streaming import StreamChunk, is_done
-from ..transport.sse import SseEvent
+
+if TYPE_CHECKING:
+    from ..transport.sse import SseEvent
 
 MAX_EVENTS = 1_000_000
 """The most events one raw stream's body keeps (each one is in memory until the end)."""

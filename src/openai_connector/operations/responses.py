@@ -8,7 +8,7 @@ Both ways, the body gains ``output_text`` (all output text joined) when it lacks
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -16,17 +16,14 @@ from ..constants import KNOWN_CHAT_MODELS
 from ..errors import InvalidResponse, StreamInterrupted
 from ..result import Result
 from ..streaming import StreamChunk, is_done, parse_event
-from ..transport.sse import SseEvent
 from .base import Context, Operation, RequestSpec, local
 from .choice_stream import EventShape
 from .extras import HttpInput
 from .limits import MAX_COUNT, MAX_TOKEN_COUNT, ModelName
 
-AZURE_NOTE = (
-    "the Responses API is not part of the Azure OpenAI 2024-10-21 data-plane API this "
-    "connector targets; Azure offers it from api-version 2025-03-01-preview (/openai/responses) "
-    "and in its v1 API (/openai/v1/responses)"
-)
+if TYPE_CHECKING:
+    from ..transport.sse import SseEvent
+
 INPUT_ROLES = ("user", "assistant", "system", "developer")
 METADATA_KEYS = 16
 
@@ -190,7 +187,7 @@ def build_response(data: ResponsesCreateInput, context: Context) -> RequestSpec:
     )
     if data.stream:
         body["stream"] = True
-    return RequestSpec("POST", "/responses", json=body, stream=data.stream)
+    return RequestSpec("POST", json=body, stream=data.stream)
 
 
 def output_text(response: dict[str, Any]) -> str:
@@ -299,9 +296,7 @@ OPERATIONS = (
         summary="Create a model response (Responses API): text, tools, state, streaming",
         input=ResponsesCreateInput,
         method="POST",
-        openai_path="/responses",
-        azure_path=None,
-        azure_note=AZURE_NOTE,
+        path="/responses",
         keywords=(
             "responses",
             "response",
@@ -323,9 +318,7 @@ OPERATIONS = (
         summary="Get a stored model response by id",
         input=ResponseRetrieveInput,
         method="GET",
-        openai_path="/responses/{response_id}",
-        azure_path=None,
-        azure_note=AZURE_NOTE,
+        path="/responses/{response_id}",
         keywords=("responses", "response", "retrieve", "get", "stored"),
         post_process=add_output_text,
     ),
@@ -334,9 +327,7 @@ OPERATIONS = (
         summary="Delete a stored model response",
         input=ResponseIdInput,
         method="DELETE",
-        openai_path="/responses/{response_id}",
-        azure_path=None,
-        azure_note=AZURE_NOTE,
+        path="/responses/{response_id}",
         keywords=("responses", "response", "delete", "remove", "stored"),
     ),
 )

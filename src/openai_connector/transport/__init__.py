@@ -1,6 +1,7 @@
-"""Moving bytes: requests and responses, retries, server-sent events, Azure rules.
+"""Moving bytes: requests and responses, retries, server-sent events, TLS.
 
-Nothing here knows about operations; the async (aiohttp) and sync (urllib3) transports
+Nothing here knows about operations, providers or secrets (auth headers arrive ready-made
+from :mod:`..providers`); the async (aiohttp) and sync (urllib3) transports
 share :class:`HttpRequest` / :class:`HttpResponse` and the pure retry decisions.
 """
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import constants
+from .. import constants, providers
 from ..connection import API_VERSION_PATTERN
 from .template_bindings import (
     DEFAULT_RETRIES,
@@ -233,7 +233,7 @@ def template(operation: Operation) -> dict[str, Any]:
         *task_properties(operation.id),
     ]
     description = operation.summary
-    if not operation.offered_on_azure:
+    if providers.get("azure").unavailable(operation) is not None:
         description += " (not on Azure OpenAI)"
     return {
         "$schema": SCHEMA_URL,

@@ -1,4 +1,4 @@
-"""Azure OpenAI rules: api-version comparisons and Microsoft Entra ID tokens."""
+"""Microsoft Entra ID tokens for Azure OpenAI, from a command the connection names."""
 
 from __future__ import annotations
 
@@ -11,18 +11,6 @@ from collections.abc import Callable
 
 from ..constants import TOKEN_REFRESH_MARGIN, TOKEN_TTL
 from ..errors import ConfigError
-
-API_PREFIX = "/openai"
-
-
-def version_key(version: str) -> tuple[str, int]:
-    """Orders versions by date; a preview comes before the stable release of the same day."""
-    preview = version.endswith("-preview")
-    return (version.removesuffix("-preview"), 0 if preview else 1)
-
-
-def version_at_least(version: str, needed: str) -> bool:
-    return version_key(version) >= version_key(needed)
 
 
 def jwt_expiry(token: str) -> float | None:

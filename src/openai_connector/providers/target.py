@@ -1,4 +1,7 @@
-"""Where requests go and what they carry: a connection with its secrets resolved."""
+"""Where requests go and what they carry: a connection with its secrets resolved.
+
+The parts every provider shares; each provider module adds its own auth.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,21 @@ import base64
 import re
 import warnings
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlencode
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlencode
 
 from ..connection import Connection, is_credential_header, mask_url_password, split_userinfo
 from ..constants import OPENAI_BASE_URL, USER_AGENT
 from ..errors import ConfigError, ConnectorWarning
 from ..secrets import SecretResolver, clean_secret
-from .azure import API_PREFIX, EntraTokenCommand
+
+if TYPE_CHECKING:
+    from .base import Provider
+
+    pass
+
+BASE_HEADERS = {"user-agent": USER_AGENT, "accept": "application/json"}
+"""Sent on every request (the transport adds ``accept-encoding``: it decodes the bodies)."""
 
 
 def _looks_like_azure_key(key: str) -> bool:
@@ -34,7 +45,7 @@ class Target:
         return f"{url}?{urlencode(params, doseq=True)}" if params else url
 
 
-def _without_userinfo(url: str, setting: str, resolver: SecretResolver) -> tuple[str, str | None]:
+def without_userinfo(url: str, setting: str, resolver: SecretResolver) -> tuple[str, str | None]:
     """``url`` without its user info, and the Basic ``authorization`` value it stood for.
 
     Both faces then send the same thing (urllib3 would drop user info, aiohttp send it),
@@ -52,7 +63,7 @@ def _without_userinfo(url: str, setting: str, resolver: SecretResolver) -> tuple
     return bare, f"Basic {credentials}"
 
 
-def _clash(setting: str, other: str) -> ConfigError:
+def clash(setting: str, other: str) -> ConfigError:
     return ConfigError(
         f"{setting} holds a user name and password (user:password@host) and {other} is set "
         "too: only one credential can be sent",
@@ -102,80 +113,55 @@ def _check_headers(headers: dict[str, str], connection: Connection) -> None:
             raise ConfigError(f"{setting}: {problem}", hint=f"fix {setting} in the connection")
 
 
-def quote_path(value: object) -> str:
-    """A path parameter, URL-encoded so it cannot change the path."""
-    return quote(str(value), safe="")
-
-
-def resolve_target(
-    connection: Connection,
-    resolver: SecretResolver,
-    token_command: EntraTokenCommand | None,
-) -> Target:
-    """Resolve secrets and work out the base URL, auth headers and fixed query."""
-    headers = {"user-agent": USER_AGENT, "accept": "application/json"}
+def bearer_target(provider: Provider, connection: Connection, resolver: SecretResolver) -> Target:
+    """OpenAI's auth (and a compatible server's): ``Authorization: Bearer {api_key}`` (or
+    the base URL's user info as Basic), organisation and project headers."""
+    headers = dict(BASE_HEADERS)
     query: dict[str, str] = {}
     api_key = resolver.resolve_secret(connection.api_key, "api_key")
-    if connection.provider == "azure":
-        endpoint, basic = _without_userinfo(
-            resolver.resolve(connection.azure_endpoint).rstrip("/"), "endpoint", resolver
-        )
-        base_url = endpoint + API_PREFIX
-        query["api-version"] = connection.api_version
-        token = resolver.resolve_secret(connection.azure_ad_token, "azure_ad_token")
-        if basic is not None:
-            raise _clash("endpoint", "the azure connection's api_key or azure_ad_token")
+    base_url, basic = without_userinfo(
+        resolver.resolve(connection.base_url or OPENAI_BASE_URL).rstrip("/"),
+        "base_url",
+        resolver,
+    )
+    if basic is not None:
         if api_key:
-            if api_key.reveal().startswith("sk-"):
-                warnings.warn(
-                    "the api_key looks like an OpenAI key (sk-...) but the provider is azure",
-                    ConnectorWarning,
-                    stacklevel=4,
-                )
-            headers["api-key"] = api_key.reveal()
-        elif token:
-            headers["authorization"] = f"Bearer {token.reveal()}"
-        elif token_command is not None:
-            bearer = token_command.token()
-            resolver.redactor.add(bearer)
-            headers["authorization"] = f"Bearer {bearer}"
-        else:
-            raise ConfigError(
-                "the azure connection has no credentials",
-                hint="set api_key (AZURE_OPENAI_API_KEY), azure_ad_token "
-                "(AZURE_OPENAI_AD_TOKEN) or azure_ad_token_command",
+            raise clash("base_url", "api_key")
+        headers["authorization"] = basic
+    if api_key:
+        if provider.documented_defaults and _looks_like_azure_key(api_key.reveal()):
+            warnings.warn(
+                f"the api_key looks like an Azure key (32 hex digits) but the provider "
+                f"is {provider.name}",
+                ConnectorWarning,
+                stacklevel=5,
             )
-    else:
-        base_url, basic = _without_userinfo(
-            resolver.resolve(connection.base_url or OPENAI_BASE_URL).rstrip("/"),
-            "base_url",
-            resolver,
+        headers["authorization"] = f"Bearer {api_key.reveal()}"
+    elif basic is None and provider.documented_defaults and base_url == OPENAI_BASE_URL:
+        # a self-hosted server behind OPENAI_BASE_URL may need no key; OpenAI always does
+        raise ConfigError(
+            f"the {provider.name} connection has no api_key",
+            hint="set OPENAI_API_KEY, pass --api-key, or use {{secrets.NAME}} in api_key",
         )
-        if basic is not None:
-            if api_key:
-                raise _clash("base_url", "api_key")
-            headers["authorization"] = basic
-        if api_key:
-            if connection.provider == "openai" and _looks_like_azure_key(api_key.reveal()):
-                warnings.warn(
-                    "the api_key looks like an Azure key (32 hex digits) but the provider "
-                    "is openai",
-                    ConnectorWarning,
-                    stacklevel=4,
-                )
-            headers["authorization"] = f"Bearer {api_key.reveal()}"
-        elif basic is None and connection.provider == "openai" and base_url == OPENAI_BASE_URL:
-            # a self-hosted server behind OPENAI_BASE_URL may need no key; OpenAI always does
-            raise ConfigError(
-                "the openai connection has no api_key",
-                hint="set OPENAI_API_KEY, pass --api-key, or use {{secrets.NAME}} in api_key",
-            )
-        if connection.organization:
-            organization = resolver.resolve(connection.organization)
-            headers["openai-organization"] = clean_secret(organization, "organization")
-        if connection.project:
-            project = resolver.resolve(connection.project)
-            headers["openai-project"] = clean_secret(project, "project")
+    if connection.organization:
+        organization = resolver.resolve(connection.organization)
+        headers["openai-organization"] = clean_secret(organization, "organization")
+    if connection.project:
+        project = resolver.resolve(connection.project)
+        headers["openai-project"] = clean_secret(project, "project")
+    return finish_target(provider, connection, resolver, base_url, headers=headers, query=query)
+
+
+def finish_target(
+    provider: Provider,
+    connection: Connection,
+    resolver: SecretResolver,
+    base_url: str,
+    *,
+    headers: dict[str, str],
+    query: dict[str, str],
+) -> Target:
+    """Every provider's last steps: the connection's own headers and query, then checks."""
     for name, value in connection.headers.items():
         resolved = clean_secret(resolver.resolve(value), f"headers.{name}")
         if is_credential_header(name):  # x-api-key = "literal": a credential all the same
@@ -190,4 +176,4 @@ def resolve_target(
         raise ConfigError(
             f"base URL {mask_url_password(base_url)!r} is not an http(s) URL", hint="fix base_url"
         )
-    return Target(connection.provider, base_url, headers, query, connection.api_version)
+    return Target(provider.name, base_url, headers, query, connection.api_version)
