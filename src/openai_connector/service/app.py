@@ -4,6 +4,8 @@ body limits and offline docs together."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -13,11 +15,26 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..store import DuplicateName, NotInStore, PriceTable, Store, StoreError
+from .access_log import AccessLog
 from .body_limit import BodyLimit
+from .metrics import InFlight, ServiceMetrics
 from .offline_docs import add_offline_docs
 from .problems import ApiError, error_body, field_path, status_of
-from .routes import connectors, health, keys, operations, secrets, usage
+from .routes import (
+    connectors,
+    execute,
+    gateway,
+    health,
+    keys,
+    kibana,
+    metrics,
+    operations,
+    secrets,
+    usage,
+)
+from .run_path import RateLimiter
 from .settings import ServiceSettings
+from .workspace import Downloads
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -74,22 +91,37 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
         from .preconfigured import load_preconfigured
 
         load_preconfigured(store, chosen.preconfigured)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Graceful shutdown: runs and streams in flight finish before the process exits.
+        if not await app.state.in_flight.wait_idle(chosen.shutdown_grace):
+            log.warning("shutdown: %d runs still in flight after %.0f s",
+                        app.state.in_flight.count, chosen.shutdown_grace)
+
     app = FastAPI(
         title="openai-connector",
         version=__version__,
-        description="Connector registry, keys, operations catalogue and usage log.",
+        description="Connector registry, run API, OpenAI-compatible gateway, keys and usage.",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.store = store
     app.state.settings = chosen
     app.state.prices = PriceTable.load(chosen.price_file)
+    app.state.metrics = ServiceMetrics()
+    app.state.in_flight = InFlight(app.state.metrics)
+    app.state.limiter = RateLimiter()
+    app.state.downloads = Downloads(store.data_dir / "downloads", ttl=chosen.download_ttl)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (health, connectors, keys, secrets, operations, usage):
+    for module in (health, connectors, execute, kibana, keys, secrets, operations, usage,
+                   metrics, gateway):
         app.include_router(module.router)
     add_offline_docs(app)
     app.add_middleware(
@@ -97,4 +129,5 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
         max_json_bytes=chosen.max_json_bytes,
         max_upload_bytes=chosen.max_upload_bytes,
     )
+    app.add_middleware(AccessLog, metrics=app.state.metrics)
     return app

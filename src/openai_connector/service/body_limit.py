@@ -2,7 +2,9 @@
 
 JSON (and anything not multipart) is held to ``max_json_bytes``, multipart uploads to
 ``max_upload_bytes``. A declared Content-Length over the limit is refused at once; a body
-without one (chunked) is counted as it arrives and refused when it passes the limit.
+without one (chunked) is counted as it arrives and refused when it passes the limit. JSON
+bodies are read whole first; multipart bodies pass through as they arrive (the run API
+streams uploads to disk), counted on the way.
 """
 
 from __future__ import annotations
@@ -22,17 +24,19 @@ class BodyLimit:
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
 
-    def _limit(self, scope: Scope) -> int:
+    @staticmethod
+    def _multipart(scope: Scope) -> bool:
         for name, value in scope.get("headers", ()):
             if name == b"content-type" and value.lower().startswith(b"multipart/"):
-                return self.max_upload_bytes
-        return self.max_json_bytes
+                return True
+        return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit(scope)
+        multipart = self._multipart(scope)
+        limit = self.max_upload_bytes if multipart else self.max_json_bytes
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -42,6 +46,9 @@ class BodyLimit:
                 if declared > limit:
                     await _refuse(send, limit)
                     return
+        if multipart:
+            await self._counted(scope, receive, send, limit)
+            return
         # Read the body up front (at most ``limit`` bytes), then hand it on.
         chunks: list[bytes] = []
         size = 0
@@ -68,6 +75,34 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        size = 0
+        started = False
+
+        async def counting() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise _TooLarge
+            return message
+
+        async def watching(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting, watching)
+        except _TooLarge:
+            if not started:
+                await _refuse(send, limit)
+
+
+class _TooLarge(Exception):
+    """A streamed body passed its limit."""
 
 
 async def _refuse(send: Send, limit: int) -> None:

@@ -12,12 +12,14 @@ STATUS_BY_CODE: dict[str, int] = {
     "bad_request": 400,
     "invalid_input": 422,
     "host_feature_refused": 422,
+    "connector_misconfigured": 422,
     "payload_too_large": 413,
     "method_not_allowed": 405,
     # who asks
     "unauthenticated": 401,
     "invalid_key": 401,
     "forbidden": 403,
+    "operation_not_allowed": 403,
     "rate_limited": 429,
     "budget_exceeded": 402,
     # what is asked for

@@ -24,5 +24,12 @@ class ServiceSettings:
     """A price table replacing the shipped one (same TOML shape)."""
     max_json_bytes: int = MEBIBYTE
     max_upload_bytes: int = 25 * MEBIBYTE
+    max_inline_bytes: int = MEBIBYTE
+    """Files a run produced up to this size come back inline (base64), larger ones as
+    one-time downloads."""
+    download_ttl: float = 600.0
+    """Seconds a download stays offered."""
+    shutdown_grace: float = 30.0
+    """Seconds shutdown waits for runs (and streams) in flight to finish."""
     environ: Mapping[str, str] | None = field(default=None, repr=False)
     """Where ``OPENAI_CONNECTOR_ENCRYPTION_KEY`` is read; None: the process environment."""

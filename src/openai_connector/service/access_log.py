@@ -1,0 +1,54 @@
+"""One JSON line per request on the ``openai_connector.service.access`` logger: method, path,
+status, latency, caller (the key's name). Never headers, query strings or bodies, so never a
+key or a secret."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from .metrics import ServiceMetrics
+
+access = logging.getLogger("openai_connector.service.access")
+
+
+class AccessLog:
+    def __init__(self, app: ASGIApp, *, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def watching(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.requests.labels(scope["method"], str(status)).inc()
+            self.metrics.request_latency.observe(elapsed)
+            if access.isEnabledFor(logging.INFO):
+                state: Any = scope.get("state") or {}
+                caller = getattr(state.get("caller"), "name", None)
+                line = {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "latency_ms": round(elapsed * 1000, 3),
+                    "caller": caller,
+                }
+                access.info(json.dumps(line, ensure_ascii=False))
