@@ -19,6 +19,7 @@ from .access_log import AccessLog
 from .body_limit import BodyLimit
 from .metrics import InFlight, ServiceMetrics
 from .offline_docs import add_offline_docs
+from .openai_errors import is_gateway, openai_error
 from .problems import ApiError, error_body, field_path, status_of
 from .routes import (
     connectors,
@@ -44,19 +45,23 @@ log = logging.getLogger("openai_connector.service")
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
-def _answer(code: str, message: str, field: str | None = None, **extra: Any) -> JSONResponse:
+def _answer(
+    request: Request, code: str, message: str, field: str | None = None, **extra: Any
+) -> JSONResponse:
+    if is_gateway(request.url.path):  # the /v1 gateway answers in OpenAI's shape
+        return openai_error(code, message, field, headers=extra.get("headers"))
     return JSONResponse(error_body(code, message, field), status_code=status_of(code), **extra)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return _answer(exc.code, exc.message, exc.field, headers=exc.headers)
+    return _answer(request, exc.code, exc.message, exc.field, headers=exc.headers)
 
 
 async def _store_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StoreError)
     code = {DuplicateName: "duplicate_name", NotInStore: "not_found"}.get(type(exc), exc.code)
-    return _answer(code, exc.message, exc.field)
+    return _answer(request, code, exc.message, exc.field)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -64,22 +69,24 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     errors = exc.errors()
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request", "type": ""}
     if first.get("type") == "json_invalid":
-        return _answer("invalid_json", "the body is not valid JSON", "body")
+        return _answer(request, "invalid_json", "the body is not valid JSON", "body")
     field = field_path(tuple(first.get("loc", ()))) or "body"
     message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    return _answer("invalid_input", f"{field}: {message}", field)
+    return _answer(request, "invalid_input", f"{field}: {message}", field)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "bad_request")
     message = exc.detail if isinstance(exc.detail, str) else "refused"
+    if is_gateway(request.url.path):
+        return openai_error(code, message, status=exc.status_code, headers=exc.headers)
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-    return _answer("internal_error", "the service failed; see its log")
+    return _answer(request, "internal_error", "the service failed; see its log")
 
 
 def create_app(settings: ServiceSettings | None = None, *, store: Store | None = None) -> FastAPI:
