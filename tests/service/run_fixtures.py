@@ -15,8 +15,9 @@ CHAT_BODY = {
     "id": "chatcmpl-1",
     "object": "chat.completion",
     "model": "gpt-4o-mini",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello!"},
-                 "finish_reason": "stop"}],
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "Hello!"}, "finish_reason": "stop"}
+    ],
     "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
 }
 
@@ -25,8 +26,11 @@ def make_connector(service: Service, server: ScriptedServer, **fields: Any) -> d
     body: dict[str, Any] = {
         "name": "support",
         "provider": "compatible",
-        "config": {"base_url": server.url + "/v1", "default_model": "gpt-4o-mini",
-                   "retry": {"max_retries": 0}},
+        "config": {
+            "base_url": server.url + "/v1",
+            "default_model": "gpt-4o-mini",
+            "retry": {"max_retries": 0},
+        },
         "secrets": {"api_key": PLANTED},
         "tags": ["prod"],
     }

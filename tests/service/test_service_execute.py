@@ -37,7 +37,10 @@ def test_a_result_expression_gives_a_mapping(service: Service, server: ScriptedS
     made = make_connector(service, server)
     server.default = Reply(json=CHAT_BODY)
     answer = _execute(
-        service, made, operation="chat.create", params={"prompt": "Hi"},
+        service,
+        made,
+        operation="chat.create",
+        params={"prompt": "Hi"},
         result_expression="{answer: body.choices[0].message.content}",
     ).json()
     assert answer["result"] == {"answer": "Hello!"}
@@ -47,8 +50,13 @@ def test_a_bad_result_expression_is_refused_before_sending(
     service: Service, server: ScriptedServer
 ) -> None:
     made = make_connector(service, server)
-    response = _execute(service, made, operation="chat.create", params={"prompt": "Hi"},
-                        result_expression="{answer: ")
+    response = _execute(
+        service,
+        made,
+        operation="chat.create",
+        params={"prompt": "Hi"},
+        result_expression="{answer: ",
+    )
     assert response.status_code == 422
     assert error_of(response)["field"] == "result_expression"
     assert server.requests == []
@@ -70,16 +78,16 @@ def test_an_unknown_operation_or_connector_is_404(service: Service, server: Scri
     response = _execute(service, made, operation="chat.make", params={})
     assert response.status_code == 404
     assert error_of(response)["code"] == "unknown_operation"
-    response = service.admin.post("/api/connectors/nope/execute",
-                                  json={"operation": "chat.create"})
+    response = service.admin.post("/api/connectors/nope/execute", json={"operation": "chat.create"})
     assert response.status_code == 404
     assert error_of(response)["code"] == "unknown_connector"
 
 
 def test_invalid_params_are_422_naming_the_field(service: Service, server: ScriptedServer) -> None:
     made = make_connector(service, server)
-    response = _execute(service, made, operation="chat.create",
-                        params={"prompt": "Hi", "temperature": 9})
+    response = _execute(
+        service, made, operation="chat.create", params={"prompt": "Hi", "temperature": 9}
+    )
     assert response.status_code == 422
     error = error_of(response)
     assert error["code"] == "invalid_input" and error["field"] == "temperature"
@@ -92,12 +100,16 @@ def test_invalid_params_are_422_naming_the_field(service: Service, server: Scrip
 def test_malformed_json_is_400(service: Service, server: ScriptedServer) -> None:
     made = make_connector(service, server)
     response = service.admin.post(
-        f"/api/connectors/{made['id']}/execute", content=b'{"operation": ',
+        f"/api/connectors/{made['id']}/execute",
+        content=b'{"operation": ',
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert error_of(response) == {"code": "invalid_json", "message": "the body is not valid JSON",
-                                  "field": "body"}
+    assert error_of(response) == {
+        "code": "invalid_json",
+        "message": "the body is not valid JSON",
+        "field": "body",
+    }
 
 
 def test_a_provider_error_is_502_with_the_providers_envelope(
@@ -117,17 +129,30 @@ def test_a_provider_error_is_502_with_the_providers_envelope(
 def test_an_unreachable_provider_is_502_and_a_slow_one_504(
     service: Service, server: ScriptedServer
 ) -> None:
-    gone = make_connector(service, server, name="gone", config={
-        "base_url": "http://127.0.0.1:9/v1", "retry": {"max_retries": 0}})
-    response = _execute(service, gone, operation="chat.create",
-                        params={"prompt": "Hi", "model": "m"})
+    gone = make_connector(
+        service,
+        server,
+        name="gone",
+        config={"base_url": "http://127.0.0.1:9/v1", "retry": {"max_retries": 0}},
+    )
+    response = _execute(
+        service, gone, operation="chat.create", params={"prompt": "Hi", "model": "m"}
+    )
     assert response.status_code == 502
     assert error_of(response)["code"] == "connection_error"
-    slow = make_connector(service, server, name="slow", config={
-        "base_url": server.url + "/v1", "retry": {"max_retries": 0},
-        "timeout": {"total": 0.2}})
+    slow = make_connector(
+        service,
+        server,
+        name="slow",
+        config={
+            "base_url": server.url + "/v1",
+            "retry": {"max_retries": 0},
+            "timeout": {"total": 0.2},
+        },
+    )
     server.default = Reply(json=CHAT_BODY, delay=2)
-    response = _execute(service, slow, operation="chat.create",
-                        params={"prompt": "Hi", "model": "m"})
+    response = _execute(
+        service, slow, operation="chat.create", params={"prompt": "Hi", "model": "m"}
+    )
     assert response.status_code == 504
     assert error_of(response)["code"] == "timeout"

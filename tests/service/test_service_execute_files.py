@@ -40,8 +40,10 @@ def test_a_file_written_in_the_workspace_comes_back_and_the_workspace_goes(
     server.default = Reply(body=SOUND, headers={"content-type": "audio/mpeg"})
     answer = service.admin.post(
         f"/api/connectors/{made['id']}/execute",
-        json={"operation": "audio.speech",
-              "params": {"input": "Hi", "voice": "alloy", "output": "hello.mp3"}},
+        json={
+            "operation": "audio.speech",
+            "params": {"input": "Hi", "voice": "alloy", "output": "hello.mp3"},
+        },
     ).json()
     [produced] = answer["meta"]["files"]
     assert produced["name"] == "hello.mp3"
@@ -82,8 +84,11 @@ def test_an_upload_is_streamed_into_the_workspace_and_sent(
     server.default = Reply(json={"text": "hello there"})
     response = service.admin.post(
         f"/api/connectors/{made['id']}/execute",
-        data={"request": json.dumps({"operation": "audio.transcribe",
-                                     "params": {"model": "whisper-1"}})},
+        data={
+            "request": json.dumps(
+                {"operation": "audio.transcribe", "params": {"model": "whisper-1"}}
+            )
+        },
         files={"file": ("talk.mp3", SOUND, "audio/mpeg")},
     )
     assert response.status_code == 200, response.text

@@ -17,8 +17,9 @@ def test_a_connector_over_its_monthly_budget_is_refused_before_sending(
     service: Service, server: ScriptedServer
 ) -> None:
     made = make_connector(service, server, monthly_budget_usd=1.0)
-    service.store.usage.record(UsageRecord(operation="chat.create", connector="support",
-                                           cost_usd=1.25))
+    service.store.usage.record(
+        UsageRecord(operation="chat.create", connector="support", cost_usd=1.25)
+    )
     server.default = Reply(json=CHAT_BODY)
     response = service.admin.post(f"/api/connectors/{made['id']}/execute", json=HI)
     assert response.status_code == 402
@@ -67,8 +68,9 @@ def test_secret_references_and_local_paths_in_params_are_not_honoured(
 ) -> None:
     service.admin.put("/api/secrets/OPENAI_KEY", json={"value": "sk-stored-secret-31415"})
     made = make_connector(service, server)
-    response = service.admin.post(f"/api/connectors/{made['id']}/execute",
-                                  json={"operation": "chat.create", "params": params})
+    response = service.admin.post(
+        f"/api/connectors/{made['id']}/execute", json={"operation": "chat.create", "params": params}
+    )
     assert response.status_code == 422, response.text
     assert error_of(response)["field"].startswith(field)
     assert server.requests == []

@@ -13,16 +13,23 @@ from scripted_server import Reply, ScriptedServer
 
 def _chunk(text: str | None, usage: dict[str, int] | None = None) -> dict[str, Any]:
     delta = {"content": text} if text is not None else {}
-    chunk: dict[str, Any] = {"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o-mini",
-                             "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+    chunk: dict[str, Any] = {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+    }
     if usage is not None:
         chunk["choices"] = []
         chunk["usage"] = usage
     return chunk
 
 
-EVENTS = [_chunk("Hel"), _chunk("lo"),
-          _chunk(None, {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9})]
+EVENTS = [
+    _chunk("Hel"),
+    _chunk("lo"),
+    _chunk(None, {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9}),
+]
 
 
 def events_of(text: str) -> list[tuple[str, Any]]:

@@ -35,8 +35,9 @@ def client(service: Service, made: dict[str, Any]) -> Iterator[openai.OpenAI]:
     yield sdk(service, key)
 
 
-def test_chat_through_the_sdk(client: openai.OpenAI, service: Service,
-                              server: ScriptedServer) -> None:
+def test_chat_through_the_sdk(
+    client: openai.OpenAI, service: Service, server: ScriptedServer
+) -> None:
     server.default = Reply(json=CHAT_BODY)
     answer = client.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], temperature=0.2
@@ -50,15 +51,26 @@ def test_chat_through_the_sdk(client: openai.OpenAI, service: Service,
     assert row["operation"] == "chat.create" and row["prompt_tokens"] == 10
 
 
-def test_streamed_chat_through_the_sdk(client: openai.OpenAI, service: Service,
-                                       server: ScriptedServer) -> None:
+def test_streamed_chat_through_the_sdk(
+    client: openai.OpenAI, service: Service, server: ScriptedServer
+) -> None:
     def chunk(text: str) -> dict[str, Any]:
-        return {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
+        return {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "m",
+            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+        }
 
-    usage = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
-             "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2,
-                                      "total_tokens": 5}}
+    usage = {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+    }
     server.default = Reply(events=[chunk("Hel"), chunk("lo"), usage])
     stream = client.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], stream=True
@@ -70,41 +82,58 @@ def test_streamed_chat_through_the_sdk(client: openai.OpenAI, service: Service,
 
 
 def test_embeddings_through_the_sdk(client: openai.OpenAI, server: ScriptedServer) -> None:
-    server.default = Reply(json={
-        "object": "list", "model": "text-embedding-3-small",
-        "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
-        "usage": {"prompt_tokens": 2, "total_tokens": 2},
-    })
-    answer = client.embeddings.create(model="text-embedding-3-small", input="hello",
-                                      encoding_format="float")
+    server.default = Reply(
+        json={
+            "object": "list",
+            "model": "text-embedding-3-small",
+            "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
+            "usage": {"prompt_tokens": 2, "total_tokens": 2},
+        }
+    )
+    answer = client.embeddings.create(
+        model="text-embedding-3-small", input="hello", encoding_format="float"
+    )
     assert answer.data[0].embedding == [0.1, 0.2]
 
 
-def test_the_connector_named_in_the_model(service: Service, made: dict[str, Any],
-                                          server: ScriptedServer) -> None:
+def test_the_connector_named_in_the_model(
+    service: Service, made: dict[str, Any], server: ScriptedServer
+) -> None:
     _, key = service.store.keys.create("nodefault", "operator")
     server.default = Reply(json=CHAT_BODY)
     answer = sdk(service, key).chat.completions.create(
-        model="support/gpt-4o", messages=[{"role": "user", "content": "Hi"}])
+        model="support/gpt-4o", messages=[{"role": "user", "content": "Hi"}]
+    )
     assert answer.choices[0].message.content == "Hello!"
     assert server.requests[-1].json["model"] == "gpt-4o"
     with pytest.raises(openai.NotFoundError) as caught:
         sdk(service, key).chat.completions.create(
-            model="gpt-4o", messages=[{"role": "user", "content": "Hi"}])
+            model="gpt-4o", messages=[{"role": "user", "content": "Hi"}]
+        )
     assert caught.value.code == "unknown_connector"
 
 
 def test_models_and_moderations(client: openai.OpenAI, server: ScriptedServer) -> None:
-    server.default = Reply(json={"object": "list", "data": [
-        {"id": "gpt-4o-mini", "object": "model", "created": 1, "owned_by": "openai"}]})
+    server.default = Reply(
+        json={
+            "object": "list",
+            "data": [{"id": "gpt-4o-mini", "object": "model", "created": 1, "owned_by": "openai"}],
+        }
+    )
     assert [m.id for m in client.models.list()] == ["gpt-4o-mini"]
-    server.default = Reply(json={"id": "modr-1", "model": "omni-moderation-latest", "results": [
-        {"flagged": False, "categories": {}, "category_scores": {}}]})
+    server.default = Reply(
+        json={
+            "id": "modr-1",
+            "model": "omni-moderation-latest",
+            "results": [{"flagged": False, "categories": {}, "category_scores": {}}],
+        }
+    )
     assert client.moderations.create(input="hello").results[0].flagged is False
 
 
-def test_transcription_upload(client: openai.OpenAI, server: ScriptedServer,
-                              tmp_path: Path) -> None:
+def test_transcription_upload(
+    client: openai.OpenAI, server: ScriptedServer, tmp_path: Path
+) -> None:
     sound = tmp_path / "talk.mp3"
     sound.write_bytes(b"ID3" + bytes(300))
     server.default = Reply(json={"text": "hi there"})
@@ -114,9 +143,9 @@ def test_transcription_upload(client: openai.OpenAI, server: ScriptedServer,
     assert bytes(300) in server.requests[-1].body
 
 
-def test_errors_arrive_as_the_sdks_own_types(service: Service, made: dict[str, Any],
-                                             client: openai.OpenAI,
-                                             server: ScriptedServer) -> None:
+def test_errors_arrive_as_the_sdks_own_types(
+    service: Service, made: dict[str, Any], client: openai.OpenAI, server: ScriptedServer
+) -> None:
     hi = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
     with pytest.raises(openai.AuthenticationError) as no_key:
         sdk(service, "ocs_wrong").chat.completions.create(**hi)  # type: ignore[call-overload]
@@ -129,13 +158,15 @@ def test_errors_arrive_as_the_sdks_own_types(service: Service, made: dict[str, A
     with pytest.raises(openai.BadRequestError) as bad:
         client.chat.completions.create(**hi, temperature=7)  # type: ignore[call-overload]
     assert bad.value.param == "temperature"
-    server.default = Reply(status=429, json={"error": {"message": "slow down",
-                                                       "type": "requests", "code": None}})
+    server.default = Reply(
+        status=429, json={"error": {"message": "slow down", "type": "requests", "code": None}}
+    )
     with pytest.raises(openai.RateLimitError):
         client.chat.completions.create(**hi)  # type: ignore[call-overload]
     service.admin.patch("/api/connectors/support", json={"monthly_budget_usd": 1})
-    service.store.usage.record(UsageRecord(operation="chat.create", connector="support",
-                                           cost_usd=2.0))
+    service.store.usage.record(
+        UsageRecord(operation="chat.create", connector="support", cost_usd=2.0)
+    )
     sent = len(server.requests)
     with pytest.raises(openai.RateLimitError) as budget:
         client.chat.completions.create(**hi)  # type: ignore[call-overload]

@@ -25,8 +25,9 @@ def test_kibanas_documented_run_call_works_unchanged(
 ) -> None:
     made = make_connector(service, server)
     server.default = Reply(json=CHAT_BODY)
-    response = service.admin.post(f"/api/actions/connector/{made['id']}/_execute",
-                                  json=_kibana("run", KIBANA_BODY))
+    response = service.admin.post(
+        f"/api/actions/connector/{made['id']}/_execute", json=_kibana("run", KIBANA_BODY)
+    )
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "connector_id": made["id"], "data": CHAT_BODY}
     sent = server.requests[-1].json
@@ -36,8 +37,9 @@ def test_kibanas_documented_run_call_works_unchanged(
 def test_a_provider_error_is_kibanas_error_shape(service: Service, server: ScriptedServer) -> None:
     made = make_connector(service, server)
     server.default = Reply(status=401, json={"error": {"message": "bad key", "code": "invalid"}})
-    answer = service.admin.post(f"/api/actions/connector/{made['id']}/_execute",
-                                json=_kibana("test", KIBANA_BODY)).json()
+    answer = service.admin.post(
+        f"/api/actions/connector/{made['id']}/_execute", json=_kibana("test", KIBANA_BODY)
+    ).json()
     assert answer["status"] == "error" and answer["connector_id"] == made["id"]
     assert "bad key" in answer["service_message"]
     assert set(answer) == {"status", "connector_id", "message", "service_message"}
@@ -47,11 +49,16 @@ def test_kibanas_stream_sub_action_streams_the_providers_events(
     service: Service, server: ScriptedServer
 ) -> None:
     made = make_connector(service, server)
-    chunk = {"object": "chat.completion.chunk", "model": "m",
-             "choices": [{"index": 0, "delta": {"content": "Hi"}}]}
+    chunk = {
+        "object": "chat.completion.chunk",
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"content": "Hi"}}],
+    }
     server.default = Reply(events=[chunk])
-    response = service.admin.post(f"/api/actions/connector/{made['id']}/_execute",
-                                  json=_kibana("stream", {**KIBANA_BODY, "stream": True}))
+    response = service.admin.post(
+        f"/api/actions/connector/{made['id']}/_execute",
+        json=_kibana("stream", {**KIBANA_BODY, "stream": True}),
+    )
     assert response.headers["content-type"].startswith("text/event-stream")
     lines = [line for line in response.text.splitlines() if line.startswith("data: ")]
     assert json.loads(lines[0][6:])["choices"][0]["delta"]["content"] == "Hi"
@@ -64,8 +71,9 @@ def test_a_malformed_kibana_body_names_the_field(service: Service, server: Scrip
     response = service.admin.post(url, json={"params": {"subAction": "fly"}})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "params.subAction"
-    response = service.admin.post(url, json={"params": {"subAction": "run",
-                                                        "subActionParams": {"body": "{"}}})
+    response = service.admin.post(
+        url, json={"params": {"subAction": "run", "subActionParams": {"body": "{"}}}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "params.subActionParams.body"
 
@@ -74,8 +82,11 @@ def test_the_connector_test_reports_each_step_with_timings(
     service: Service, server: ScriptedServer
 ) -> None:
     made = make_connector(service, server)
-    chunk = {"object": "chat.completion.chunk", "model": "m",
-             "choices": [{"index": 0, "delta": {"content": "OK"}}]}
+    chunk = {
+        "object": "chat.completion.chunk",
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"content": "OK"}}],
+    }
 
     def reply(recorded):  # type: ignore[no-untyped-def]
         if recorded.path.endswith("/models"):
@@ -90,7 +101,10 @@ def test_the_connector_test_reports_each_step_with_timings(
     report = response.json()
     assert report["ok"] is True
     assert [s["step"] for s in report["steps"]] == [
-        "models.list", "chat.create", "chat.create (stream)"]
+        "models.list",
+        "chat.create",
+        "chat.create (stream)",
+    ]
     assert all("elapsed_ms" in s for s in report["steps"])
 
 

@@ -40,8 +40,10 @@ def test_a_failed_exchange_is_a_row_with_its_code(service: Service, server: Scri
 
 def test_a_refusal_before_sending_writes_no_row(service: Service, server: ScriptedServer) -> None:
     made = make_connector(service, server)
-    service.admin.post(f"/api/connectors/{made['id']}/execute",
-                       json={"operation": "chat.create", "params": {"temperature": 7}})
+    service.admin.post(
+        f"/api/connectors/{made['id']}/execute",
+        json={"operation": "chat.create", "params": {"temperature": 7}},
+    )
     assert service.store.usage.rows() == []
 
 

@@ -104,8 +104,11 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
         yield
         # Graceful shutdown: runs and streams in flight finish before the process exits.
         if not await app.state.in_flight.wait_idle(chosen.shutdown_grace):
-            log.warning("shutdown: %d runs still in flight after %.0f s",
-                        app.state.in_flight.count, chosen.shutdown_grace)
+            log.warning(
+                "shutdown: %d runs still in flight after %.0f s",
+                app.state.in_flight.count,
+                chosen.shutdown_grace,
+            )
 
     app = FastAPI(
         title="openai-connector",
@@ -127,8 +130,18 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (health, connectors, execute, kibana, keys, secrets, operations, usage,
-                   metrics, gateway):
+    for module in (
+        health,
+        connectors,
+        execute,
+        kibana,
+        keys,
+        secrets,
+        operations,
+        usage,
+        metrics,
+        gateway,
+    ):
         app.include_router(module.router)
     add_offline_docs(app)
     app.add_middleware(

@@ -76,7 +76,6 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-
     async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         size = 0
         started = False

@@ -81,15 +81,15 @@ class RateLimiter:
                 wait = max(1, int(seen[0] + 60.0 - now + 0.999))
                 raise ApiError(
                     "rate_limited",
-                    f"the key {key.name!r} may make {limit} requests a minute; "
-                    f"retry in {wait} s",
+                    f"the key {key.name!r} may make {limit} requests a minute; retry in {wait} s",
                     headers={"Retry-After": str(wait)},
                 )
             seen.append(now)
 
 
-def admit(store: Store, limiter: RateLimiter, key: KeyRecord, record: ConnectorRecord,
-          operation: str) -> None:
+def admit(
+    store: Store, limiter: RateLimiter, key: KeyRecord, record: ConnectorRecord, operation: str
+) -> None:
     """Every check made before a run: operation, rate, budget (in that order)."""
     check_operation(record, operation)
     limiter.check(key)

@@ -154,12 +154,21 @@ class Run:
                 files.append(inline_file(produced.read_bytes(), produced.name))
             else:
                 size = produced.stat().st_size
-                files.append({"name": produced.name, "size": size,
-                              "download": self._offer(produced, downloads)})
+                files.append(
+                    {
+                        "name": produced.name,
+                        "size": size,
+                        "download": self._offer(produced, downloads),
+                    }
+                )
         if files:
             meta["files"] = files
-        return {"status": result.status, "headers": result.headers, "body": jsonable(body),
-                "meta": meta}
+        return {
+            "status": result.status,
+            "headers": result.headers,
+            "body": jsonable(body),
+            "meta": meta,
+        }
 
     def _offer(self, path: Path, downloads: Any) -> str:
         return f"/api/downloads/{downloads.offer(path, self.key.name)}"

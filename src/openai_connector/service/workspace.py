@@ -51,8 +51,9 @@ class Workspace:
     def produced(self) -> list[Path]:
         """Files in the workspace that were not uploaded: what the call wrote."""
         return sorted(
-            p for p in self.path.rglob("*") if p.is_file() and not p.is_symlink()
-            and p not in self.uploads
+            p
+            for p in self.path.rglob("*")
+            if p.is_file() and not p.is_symlink() and p not in self.uploads
         )
 
     def close(self) -> None:
@@ -108,7 +109,9 @@ class Downloads:
                 self._items.pop(token).path.unlink(missing_ok=True)
 
 
-def inline_file(data: bytes, name: str | None = None, content_type: str | None = None) -> dict[str, Any]:
+def inline_file(
+    data: bytes, name: str | None = None, content_type: str | None = None
+) -> dict[str, Any]:
     kind = content_type or (mimetypes.guess_type(name)[0] if name else None)
     out: dict[str, Any] = {"base64": base64.b64encode(data).decode(), "size": len(data)}
     if name:

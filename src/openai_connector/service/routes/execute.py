@@ -117,8 +117,15 @@ async def execute(ref: str, request: Request, key: Operator) -> JSONResponse | S
         body = await _read_request(request, workspace)
         mapping = _result_mapping(body.result_expression)
         admit(store, request.app.state.limiter, key, record, body.operation)
-        run = Run(request, key, record, body.operation, body.params, streamed=body.stream,
-                  workspace=workspace)
+        run = Run(
+            request,
+            key,
+            record,
+            body.operation,
+            body.params,
+            streamed=body.stream,
+            workspace=workspace,
+        )
     except BaseException:
         workspace.close()
         raise
@@ -143,7 +150,7 @@ async def _streamed(run: Run, mapping: ResultMapping | None) -> StreamingRespons
         if not _streams(run.operation):
             raise ApiError(
                 "invalid_input",
-                f"operation {run.operation!r} does not stream; send it without \"stream\"",
+                f'operation {run.operation!r} does not stream; send it without "stream"',
                 field="stream",
             )
         chunks = run.open_stream()
@@ -171,8 +178,9 @@ async def _streamed(run: Run, mapping: ResultMapping | None) -> StreamingRespons
         finally:
             await run.__aexit__(None, None, None)
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )
 
 
 def _streams(operation: str) -> bool:
@@ -181,8 +189,13 @@ def _streams(operation: str) -> bool:
     return registry.get(operation).streams
 
 
-async def run_for(request: Request, key: KeyRecord, record: ConnectorRecord, operation: str,
-                  params: dict[str, Any]) -> Result:
+async def run_for(
+    request: Request,
+    key: KeyRecord,
+    record: ConnectorRecord,
+    operation: str,
+    params: dict[str, Any],
+) -> Result:
     """Run a JSON-only operation for another route (Kibana's shape, the test)."""
     admit(store_of(request), request.app.state.limiter, key, record, operation)
     async with Run(request, key, record, operation, params) as run:

@@ -65,8 +65,14 @@ def _failure(exc: ConnectorError) -> Response:
         return openai_error(exc.code, str(exc), status=exc.status)
     if isinstance(exc, InvalidInput):
         return openai_error("invalid_input", str(exc), exc.field, status=400)
-    status = 504 if exc.code == "timeout" else 502 if exc.source == "upstream" or exc.code in (
-        "connection_error", "invalid_response", "stream_interrupted") else 400
+    status = (
+        504
+        if exc.code == "timeout"
+        else 502
+        if exc.source == "upstream"
+        or exc.code in ("connection_error", "invalid_response", "stream_interrupted")
+        else 400
+    )
     return openai_error(exc.code, str(exc), status=status)
 
 
@@ -83,7 +89,10 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 async def _run(
-    request: Request, key: KeyRecord, operation: str, body: dict[str, Any],
+    request: Request,
+    key: KeyRecord,
+    operation: str,
+    body: dict[str, Any],
     workspace: Workspace | None = None,
 ) -> Response:
     store = store_of(request)
@@ -129,8 +138,9 @@ async def _stream(run: Run) -> Response:
                 yield f"{prefix}data: {data}\n\n".encode()
             yield b"data: [DONE]\n\n"
         except ConnectorError as exc:
-            error = {"error": {"message": str(exc), "type": "api_error", "param": None,
-                               "code": exc.code}}
+            error = {
+                "error": {"message": str(exc), "type": "api_error", "param": None, "code": exc.code}
+            }
             yield f"data: {json.dumps(error)}\n\n".encode()
         finally:
             await run.__aexit__(None, None, None)
@@ -191,8 +201,12 @@ async def models(request: Request, key: Operator) -> Response:
     if key.default_connector:
         return await _run(request, key, "models.list", {})
     data = [
-        {"id": f"{r.name}/{r.config['default_model']}", "object": "model", "created": 0,
-         "owned_by": r.name}
+        {
+            "id": f"{r.name}/{r.config['default_model']}",
+            "object": "model",
+            "created": 0,
+            "owned_by": r.name,
+        }
         for r in store.connectors.all()
         if isinstance(r.config.get("default_model"), str)
     ]

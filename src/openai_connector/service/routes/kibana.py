@@ -50,12 +50,16 @@ def _body_of(payload: Any) -> tuple[str, dict[str, Any]]:
         body = json.loads(text)
     except ValueError:
         raise ApiError(
-            "invalid_json", "params.subActionParams.body: not valid JSON",
+            "invalid_json",
+            "params.subActionParams.body: not valid JSON",
             field="params.subActionParams.body",
         ) from None
     if not isinstance(body, dict):
-        raise ApiError("invalid_input", "params.subActionParams.body: must be a JSON object",
-                       field="params.subActionParams.body")
+        raise ApiError(
+            "invalid_input",
+            "params.subActionParams.body: must be a JSON object",
+            field="params.subActionParams.body",
+        )
     return str(action), body
 
 
