@@ -110,13 +110,16 @@ def policy_for(store: Store, record: ConnectorRecord, workspace: Path | None) ->
 
 def build_connector(
     store: Store, record: ConnectorRecord, workspace: Path | None = None, **options: Any
-) -> AsyncConnector:
-    """The library connector of a registered one; a bad stored setting is 422 with its code."""
+) -> tuple[AsyncConnector, Redactor]:
+    """The library connector of a registered one, and a redactor of its secret values (for
+    errors that echo the caller's input: a stored key typed into a parameter stays hidden);
+    a bad stored setting is 422 with its code."""
     values = store.connectors.connector_secrets(record.id)
     redact = Redactor(v for v in values.values() if v)
     try:
         connection = Connection(**connection_settings(record, values))
-        return AsyncConnector(connection, policy=policy_for(store, record, workspace), **options)
+        policy = policy_for(store, record, workspace)
+        return AsyncConnector(connection, policy=policy, **options), redact
     except ConnectorError as exc:
         raise ApiError(
             "invalid_input" if exc.code == "invalid_input" else "connector_misconfigured",

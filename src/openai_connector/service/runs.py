@@ -63,7 +63,7 @@ class Run:
         self.params = params
         self.streamed = streamed
         self.workspace = workspace or Workspace(self.store.data_dir / "workspaces")
-        self.connector = build_connector(self.store, record, self.workspace.path)
+        self.connector, self._redact = build_connector(self.store, record, self.workspace.path)
         self.result: Result | None = None
         self._started = time.monotonic()
         self._recorded = False
@@ -103,6 +103,7 @@ class Run:
         try:
             result = await self.connector.run(self.operation, self.params)
         except ConnectorError as exc:
+            exc.redacted(self._redact)
             if _sent(exc):
                 self._record(None, exc)
             raise
@@ -115,7 +116,8 @@ class Run:
         ``self.result`` holds the whole answer once they are read."""
         try:
             stream = self.connector.stream(self.operation, self.params)
-        except ConnectorError:
+        except ConnectorError as exc:
+            exc.redacted(self._redact)
             raise
 
         async def chunks() -> AsyncIterator[StreamChunk]:
@@ -123,6 +125,7 @@ class Run:
                 async for chunk in stream:
                     yield chunk
             except ConnectorError as exc:
+                exc.redacted(self._redact)
                 if _sent(exc):
                     self._record(None, exc)
                 raise
