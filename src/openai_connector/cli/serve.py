@@ -102,11 +102,15 @@ def serve(
         click.echo(f"API docs: http://{shown}:{port}/docs")
         if new_key is not None:
             click.echo(f"admin key (shown once, stored hashed): {new_key}")
+        from ..service.access_log import log_as_json_lines
+
+        log_as_json_lines()
         config = uvicorn.Config(
             app,
             host=host,
             port=port,
             log_level="info",
+            access_log=False,  # the service's own access log: JSON lines, with the caller
             timeout_graceful_shutdown=SHUTDOWN_GRACE,
             proxy_headers=False,
         )

@@ -52,3 +52,33 @@ class AccessLog:
                     "caller": caller,
                 }
                 access.info(json.dumps(line, ensure_ascii=False))
+
+
+class JsonLines(logging.Formatter):
+    """Each record as one JSON object: time, level, logger and message (the access log's
+    message is itself an object, merged in)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        message = record.getMessage()
+        if record.name == access.name and message.startswith("{"):
+            line.update(json.loads(message))
+        else:
+            line["message"] = message
+        return json.dumps(line, ensure_ascii=False)
+
+
+def log_as_json_lines(stream: Any = None) -> logging.Handler:
+    """Send the service's logs (``openai_connector.service*``) to ``stream`` (stderr) as JSON
+    lines; for ``serve``."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLines())
+    logger = logging.getLogger("openai_connector.service")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return handler
