@@ -173,3 +173,67 @@ def test_errors_arrive_as_the_sdks_own_types(
     assert budget.value.code == "budget_exceeded"
     assert budget.value.type == "insufficient_quota"
     assert len(server.requests) == sent
+
+
+def test_completions_responses_and_images(client: openai.OpenAI, server: ScriptedServer) -> None:
+    server.default = Reply(
+        json={
+            "id": "cmpl-1",
+            "object": "text_completion",
+            "created": 1,
+            "model": "gpt-3.5-turbo-instruct",
+            "choices": [{"index": 0, "text": "Paris", "finish_reason": "stop", "logprobs": None}],
+        }
+    )
+    done = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Capital of France?")
+    assert done.choices[0].text == "Paris"
+    assert server.requests[-1].path == "/v1/completions"
+    server.default = Reply(
+        json={
+            "id": "resp_1",
+            "object": "response",
+            "created_at": 1,
+            "model": "gpt-4o-mini",
+            "status": "completed",
+            "output": [
+                {
+                    "type": "message",
+                    "id": "m1",
+                    "role": "assistant",
+                    "status": "completed",
+                    "content": [{"type": "output_text", "text": "Hi!", "annotations": []}],
+                }
+            ],
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
+            "tools": [],
+        }
+    )
+    answer = client.responses.create(model="gpt-4o-mini", input="Hello")
+    assert answer.output_text == "Hi!"
+    assert server.requests[-1].path == "/v1/responses"
+    server.default = Reply(json={"created": 1, "data": [{"b64_json": "aGk="}]})
+    image = client.images.generate(model="gpt-image-1", prompt="a cat")
+    assert image.data is not None and image.data[0].b64_json == "aGk="
+    assert server.requests[-1].path == "/v1/images/generations"
+
+
+def test_malformed_json_and_unknown_fields_are_openai_errors(
+    service: Service, client: openai.OpenAI
+) -> None:
+    key = client.api_key
+    response = service.admin.client.post(
+        "/v1/chat/completions", content=b"{", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json"
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(
+            model="m",
+            messages=[{"role": "user", "content": "Hi"}],
+            extra_body={"not_a_field": 1},
+        )
+    assert caught.value.param == "not_a_field"
+    response = service.admin.client.post("/v1/chat/completions", json={})
+    assert response.status_code == 401
+    assert set(response.json()["error"]) == {"message", "type", "param", "code"}
