@@ -122,3 +122,46 @@ def test_an_upload_over_the_limit_is_413(tmp_path: Path, server: ScriptedServer)
     assert response.status_code == 413
     assert server.requests == []
     store.close()
+
+
+def test_a_chunked_upload_is_cut_off_when_it_passes_the_limit(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    store, client = start(tmp_path / "d", max_upload_bytes=4000)
+    _, key = store.keys.create("admin", "admin")
+    boundary = "XyZ"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="request"\r\n\r\n'
+        '{"operation": "audio.transcribe", "params": {"model": "whisper-1"}}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp3"\r\n'
+        "Content-Type: audio/mpeg\r\n\r\n"
+    ).encode()
+
+    def body():  # type: ignore[no-untyped-def]
+        yield head
+        for _ in range(10):
+            yield b"\x00" * 1000  # no Content-Length: counted as it arrives
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    with client:
+        made = Service(store, ServiceClient(client, key), tmp_path / "d")
+        created = make_connector(made, server)
+        response = client.post(
+            f"/api/connectors/{created['id']}/execute",
+            content=body(),
+            headers={
+                "Authorization": f"Bearer {key}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            },
+        )
+    assert response.status_code == 413
+    assert server.requests == []
+    assert not any((tmp_path / "d" / "workspaces").iterdir())
+    store.close()
+
+
+def test_the_execute_body_is_described_in_the_openapi_document(service: Service) -> None:
+    spec = service.admin.get("/openapi.json").json()
+    body = spec["paths"]["/api/connectors/{ref}/execute"]["post"]["requestBody"]["content"]
+    assert "operation" in body["application/json"]["schema"]["properties"]
+    assert "multipart/form-data" in body

@@ -107,7 +107,27 @@ def _answer(run: Run, result: Result, mapping: ResultMapping | None, limit: int)
     return answer
 
 
-@router.post("/api/connectors/{ref}/execute", response_model=None)
+_EXECUTE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ExecuteIn.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["request"],
+                    "properties": {
+                        "request": {"type": "string", "description": "The JSON body, as text"}
+                    },
+                    "additionalProperties": {"type": "string", "format": "binary"},
+                }
+            },
+        },
+    }
+}
+
+
+@router.post("/api/connectors/{ref}/execute", response_model=None, openapi_extra=_EXECUTE_BODY)
 async def execute(ref: str, request: Request, key: Operator) -> JSONResponse | StreamingResponse:
     """Run an operation on the connector: ``{status, headers, body, meta}``."""
     store = store_of(request)
