@@ -73,3 +73,28 @@ def test_metrics_count_calls_errors_and_tokens(service: Service, server: Scripte
     assert "openai_connector_errors_total{" in text and 'code="server_error"' in text
     assert f"openai_connector_call_seconds_count{{{labels}}} 2.0" in text
     assert service.anonymous.get("/metrics").status_code == 401
+
+
+def test_content_is_kept_only_for_a_connector_that_opts_in_and_then_redacted(
+    service: Service, server: ScriptedServer
+) -> None:
+    from run_fixtures import PLANTED
+
+    plain = make_connector(service, server)
+    keeper = make_connector(service, server, name="keeper", log_content=True)
+    assert keeper["log_content"] is True and plain["log_content"] is False
+    server.default = Reply(json=CHAT_BODY)
+    said = {
+        "operation": "chat.create",
+        "params": {"prompt": f"my key is {PLANTED} and sk-proj-abcdefghijklmnop1234"},
+    }
+    service.admin.post(f"/api/connectors/{plain['id']}/execute", json=said)
+    service.admin.post(f"/api/connectors/{keeper['id']}/execute", json=said)
+    rows = {row["connector"]: row for row in service.store.usage.rows()}
+    assert rows["support"]["content"] is None
+    content = rows["keeper"]["content"]
+    assert "my key is ***" in content["input"] and PLANTED not in content["input"]
+    assert "sk-proj-abcdefghijklmnop1234" not in content["input"]
+    assert content["output"] == "Hello!"
+    changed = service.admin.patch("/api/connectors/keeper", json={"log_content": False}).json()
+    assert changed["log_content"] is False

@@ -64,6 +64,9 @@ class ConnectorIn(BaseModel):
     allowed_operations: list[str] | None = Field(None, description="None: every operation.")
     tags: list[str] = Field(default_factory=list, max_length=50)
     monthly_budget_usd: float | None = Field(None, ge=0)
+    log_content: bool = Field(
+        False, description="Keep prompts and outputs (redacted) in the usage rows."
+    )
 
 
 class ConnectorPatch(BaseModel):
@@ -80,6 +83,7 @@ class ConnectorPatch(BaseModel):
     allowed_operations: list[str] | None = None
     tags: list[str] | None = Field(None, max_length=50)
     monthly_budget_usd: float | None = Field(None, ge=0)
+    log_content: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,8 @@ def check_create(body: ConnectorIn, *, trusted: bool = False) -> ConnectorChange
 
 def check_update(current: ConnectorRecord, body: ConnectorPatch) -> ConnectorChange:
     given = body.model_dump(exclude_unset=True, exclude={"secrets"})
+    if given.get("log_content", False) is None:
+        del given["log_content"]
     _check_common(body.name, body.description, body.tags)
     config = dict(current.config)
     if body.config is not None:
@@ -290,6 +296,7 @@ def connector_view(record: ConnectorRecord) -> dict[str, Any]:
         "tags": record.tags,
         "preconfigured": record.preconfigured,
         "monthly_budget_usd": record.monthly_budget_usd,
+        "log_content": record.log_content,
         "created": record.created.isoformat(),
         "updated": record.updated.isoformat(),
     }

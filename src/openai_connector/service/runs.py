@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from ..errors import APIStatusError, ConnectorError, InvalidResponse
 from .problems import error_body, status_of_connector_error
 from .run_path import build_connector
-from .usage_recorder import exchange_from_result, record_exchange, request_id_of
+from .usage_recorder import content_of, exchange_from_result, record_exchange, request_id_of
 from .workspace import Workspace, inline_file
 
 if TYPE_CHECKING:
@@ -93,8 +93,17 @@ class Run:
             elapsed=time.monotonic() - self._started,
             streamed=self.streamed,
         )
+        content = None
+        if self.record.log_content:
+            known = self.connector.redactor  # resolved references too, once the call ran
+            content = content_of(self.params, result, lambda s: known(self._redact(s)))
         record_exchange(
-            self.store, self.app.state.prices, facts, connector=self.record, caller=self.key.name
+            self.store,
+            self.app.state.prices,
+            facts,
+            connector=self.record,
+            caller=self.key.name,
+            content=content,
         )
         self.app.state.metrics.observe(facts, self.record.name)
 

@@ -3,7 +3,9 @@
 :func:`record_exchange` takes any object with the fields of the observer seam's ``Exchange``
 (``operation, provider, model, status, error_code, usage, attempts, request_id, elapsed,
 streamed``) and writes its row: tokens, cost from the price table (None for an unknown
-model), latency, caller and the connector's tags. Prompts and outputs are never stored.
+model), latency, caller and the connector's tags. Prompts and outputs are stored only for a
+connector that opts in (``log_content``), redacted and cut to :data:`CONTENT_LIMIT`
+characters each (:func:`content_of`).
 
 :func:`exchange_from_result` is TEMPORARY: until the core's observers
 (``openai_connector.observers``) are on main, the run path feeds the recorder from the
@@ -13,6 +15,7 @@ composite are not seen). With observers, pass an observer to the connector and d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +23,17 @@ from ..errors import APIStatusError, ConnectorError, InvalidResponse
 from ..store import UsageRecord
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..result import Result
     from ..store import ConnectorRecord, PriceTable, Store
     from ..usage import Usage
 
 REQUEST_ID_HEADERS = ("x-request-id", "apim-request-id", "request-id")
+KEY_SHAPED = re.compile(r"\b(?:sk|ocs|rk|pk|sess)[-_][A-Za-z0-9_-]{12,}|(?i:bearer)\s+[^\s\"']{8,}")
+"""Text that looks like a key (``sk-...``, a service key, a bearer token): kept content hides
+it even when it is no secret of the connector."""
+CONTENT_LIMIT = 16_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,7 @@ def usage_record(
     *,
     connector: ConnectorRecord | None,
     caller: str | None,
+    content: dict[str, Any] | None = None,
 ) -> UsageRecord:
     """The row of one exchange (an ``Exchange`` of the seam or an :class:`ExchangeFacts`)."""
     usage = exchange.usage
@@ -82,7 +92,27 @@ def usage_record(
         caller=caller,
         tags=list(connector.tags) if connector else [],
         streamed=exchange.streamed,
+        content=content,
     )
+
+
+def content_of(
+    params: dict[str, Any], result: Result | None, redact: Callable[[str], str]
+) -> dict[str, Any]:
+    """What a connector that opts in keeps: its input and the answer's text (or body), as
+    redacted text cut to :data:`CONTENT_LIMIT` characters."""
+    import json
+
+    def text(value: Any) -> str:
+        if not isinstance(value, str):
+            value = json.dumps(value, default=str, ensure_ascii=False)
+        return KEY_SHAPED.sub("***", redact(value[:CONTENT_LIMIT]))
+
+    output = None
+    if result is not None:
+        answer = result.text
+        output = text(answer if answer is not None else result.body)
+    return {"input": text(params), "output": output}
 
 
 def record_exchange(
@@ -92,9 +122,10 @@ def record_exchange(
     *,
     connector: ConnectorRecord | None,
     caller: str | None,
+    content: dict[str, Any] | None = None,
 ) -> UsageRecord:
     """Write the row of one exchange and return it."""
-    row = usage_record(exchange, prices, connector=connector, caller=caller)
+    row = usage_record(exchange, prices, connector=connector, caller=caller, content=content)
     store.usage.record(row)
     return row
 

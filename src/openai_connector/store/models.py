@@ -34,6 +34,8 @@ class ConnectorRow(Base):
     tags: Mapped[list[str]] = mapped_column(JSON)
     preconfigured: Mapped[bool] = mapped_column(Boolean, default=False)
     monthly_budget_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    log_content: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Keep (redacted) prompts and outputs in this connector's usage rows."""
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -95,3 +97,5 @@ class UsageRow(Base):
     caller: Mapped[str | None] = mapped_column(String(200), nullable=True)
     tags: Mapped[list[str]] = mapped_column(JSON)
     streamed: Mapped[bool] = mapped_column(Boolean, default=False)
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """The redacted input and output, only for connectors that opt in (``log_content``)."""

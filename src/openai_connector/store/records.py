@@ -52,6 +52,8 @@ class ConnectorRecord:
     updated: datetime
     secret_names: tuple[str, ...] = ()
     """Which secrets have a stored value (the values never leave the store this way)."""
+    log_content: bool = False
+    """Keep (redacted) prompts and outputs in the usage rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,5 +94,7 @@ class UsageRecord:
     caller: str | None = None
     tags: list[str] = field(default_factory=list)
     streamed: bool = False
+    content: dict[str, Any] | None = None
+    """The redacted input and output, when the connector opts in."""
     time: datetime | None = None
     """None: now."""

@@ -28,6 +28,7 @@ FIELDS = (
     "tags",
     "preconfigured",
     "monthly_budget_usd",
+    "log_content",
 )
 
 
@@ -45,6 +46,7 @@ def _record(row: ConnectorRow, secret_names: list[str]) -> ConnectorRecord:
         created=as_utc(row.created) or utcnow(),
         updated=as_utc(row.updated) or utcnow(),
         secret_names=tuple(sorted(secret_names)),
+        log_content=bool(row.log_content),
     )
 
 
@@ -201,6 +203,7 @@ _DEFAULTS: dict[str, Any] = {
     "tags": [],
     "preconfigured": False,
     "monthly_budget_usd": None,
+    "log_content": False,
 }
 
 
