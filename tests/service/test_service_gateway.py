@@ -237,3 +237,20 @@ def test_malformed_json_and_unknown_fields_are_openai_errors(
     response = service.admin.client.post("/v1/chat/completions", json={})
     assert response.status_code == 401
     assert set(response.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def test_a_body_over_the_limit_is_413_in_openais_shape(tmp_path: Path) -> None:
+    from service_app import start
+
+    store, client = start(tmp_path / "d", max_json_bytes=1000)
+    _, key = store.keys.create("app", "operator")
+    with client:
+        response = client.post(
+            "/v1/chat/completions",
+            json={"model": "m", "messages": [{"role": "user", "content": "x" * 2000}]},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert set(response.json()["error"]) == {"message", "type", "param", "code"}
+    store.close()

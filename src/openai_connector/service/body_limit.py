@@ -10,8 +10,9 @@ streams uploads to disk), counted on the way.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .openai_errors import is_gateway, openai_error_body
 from .problems import error_body
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class BodyLimit:
                 except ValueError:
                     declared = 0
                 if declared > limit:
-                    await _refuse(send, limit)
+                    await _refuse(send, limit, scope)
                     return
         if multipart:
             await self._counted(scope, receive, send, limit)
@@ -60,7 +61,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _refuse(send, limit)
+                await _refuse(send, limit, scope)
                 return
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
@@ -97,17 +98,19 @@ class BodyLimit:
             await self.app(scope, counting, watching)
         except _TooLarge:
             if not started:
-                await _refuse(send, limit)
+                await _refuse(send, limit, scope)
 
 
 class _TooLarge(Exception):
     """A streamed body passed its limit."""
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    payload: dict[str, Any] = error_body(
-        "payload_too_large", f"the request body is over the limit of {limit} bytes", "body"
-    )
+async def _refuse(send: Send, limit: int, scope: Scope) -> None:
+    message = f"the request body is over the limit of {limit} bytes"
+    if is_gateway(scope.get("path", "")):
+        payload = openai_error_body(message, status=413, code="payload_too_large")
+    else:
+        payload = error_body("payload_too_large", message, "body")
     data = json.dumps(payload).encode()
     await send(
         {
