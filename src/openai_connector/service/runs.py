@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import APIStatusError, ConnectorError, InvalidResponse
 from .problems import error_body, status_of_connector_error
@@ -79,7 +80,9 @@ class Run:
             self.workspace.close()
             self.app.state.in_flight.leave()
 
-    def _record(self, result: Result | None, error: ConnectorError | None) -> None:
+    async def _record(self, result: Result | None, error: ConnectorError | None) -> None:
+        """Write the usage row (in a worker thread: a database commit must not hold up the
+        event loop's other calls) and count the metrics."""
         if self._recorded:
             return
         self._recorded = True
@@ -97,7 +100,8 @@ class Run:
         if self.record.log_content:
             known = self.connector.redactor  # resolved references too, once the call ran
             content = content_of(self.params, result, lambda s: known(self._redact(s)))
-        record_exchange(
+        await run_in_threadpool(
+            record_exchange,
             self.store,
             self.app.state.prices,
             facts,
@@ -114,10 +118,10 @@ class Run:
         except ConnectorError as exc:
             exc.redacted(self._redact)
             if _sent(exc):
-                self._record(None, exc)
+                await self._record(None, exc)
             raise
         self.result = result
-        self._record(result, None)
+        await self._record(result, None)
         return result
 
     def open_stream(self) -> AsyncIterator[StreamChunk]:
@@ -136,12 +140,12 @@ class Run:
             except ConnectorError as exc:
                 exc.redacted(self._redact)
                 if _sent(exc):
-                    self._record(None, exc)
+                    await self._record(None, exc)
                 raise
             finally:
                 await stream.aclose()
             self.result = stream.result
-            self._record(stream.result, None)
+            await self._record(stream.result, None)
 
         return chunks()
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...errors import ConnectorError
@@ -136,7 +137,9 @@ async def execute(ref: str, request: Request, key: Operator) -> JSONResponse | S
     try:
         body = await _read_request(request, workspace)
         mapping = _result_mapping(body.result_expression)
-        admit(store, request.app.state.limiter, key, record, body.operation)
+        await run_in_threadpool(
+            admit, store, request.app.state.limiter, key, record, body.operation
+        )
         run = Run(
             request,
             key,
@@ -217,7 +220,9 @@ async def run_for(
     params: dict[str, Any],
 ) -> Result:
     """Run a JSON-only operation for another route (Kibana's shape, the test)."""
-    admit(store_of(request), request.app.state.limiter, key, record, operation)
+    await run_in_threadpool(
+        admit, store_of(request), request.app.state.limiter, key, record, operation
+    )
     async with Run(request, key, record, operation, params) as run:
         return await run.run()
 

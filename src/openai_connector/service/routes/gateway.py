@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...errors import APIStatusError, ConnectorError, InvalidInput
@@ -103,7 +104,7 @@ async def _run(
     else:
         params["model"] = model
     streamed = params.pop("stream", False) is True
-    admit(store, request.app.state.limiter, key, record, operation)
+    await run_in_threadpool(admit, store, request.app.state.limiter, key, record, operation)
     run = Run(request, key, record, operation, params, streamed=streamed, workspace=workspace)
     if streamed and registry.get(operation).streams:
         return await _stream(run)
