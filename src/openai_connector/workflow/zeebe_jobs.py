@@ -74,23 +74,36 @@ class AsyncConnectorExecutor:
     def __init__(self, *, secrets: SecretStore | None = None) -> None:
         self.secrets = secrets or SecretStore()
         self._connectors: dict[str, Any] = {}
+        self._by_identity: dict[int, tuple[Connection, Any]] = {}
+        """The connector of a Connection object seen before (the runner reuses them): no
+        dump of the connection per job."""
 
-    async def run(
-        self, connection: Connection, operation: str, params: dict[str, Any], *, element: str
-    ) -> Result:
+    def _connector(self, connection: Connection) -> Any:
         from ..connector import AsyncConnector
 
+        seen = self._by_identity.get(id(connection))
+        if seen is not None and seen[0] is connection:
+            return seen[1]
         key = json.dumps(connection.model_dump(mode="json"), sort_keys=True)
         connector = self._connectors.get(key)
         if connector is None:
             connector = self._connectors[key] = AsyncConnector(connection, secrets=self.secrets)
-        result: Result = await connector.run(operation, params)
+        if len(self._by_identity) >= CACHED_CONNECTIONS:
+            self._by_identity.clear()
+        self._by_identity[id(connection)] = (connection, connector)
+        return connector
+
+    async def run(
+        self, connection: Connection, operation: str, params: dict[str, Any], *, element: str
+    ) -> Result:
+        result: Result = await self._connector(connection).run(operation, params)
         return result
 
     async def aclose(self) -> None:
         for connector in self._connectors.values():
             await connector.aclose()
         self._connectors.clear()
+        self._by_identity.clear()
 
 
 def served_types(operations: Iterable[str] | None = None, *, http_json: bool = False) -> list[str]:
@@ -153,6 +166,11 @@ class JobRunner:
 
     async def run(self, job: ZeebeJob) -> Outcome:
         """The job's outcome, redacted. Never raises: a broken expression is an incident."""
+        return (await self.run_answer(job))[0]
+
+    async def run_answer(self, job: ZeebeJob) -> tuple[Outcome, str | None]:
+        """The job's outcome, redacted, and its variables as JSON when that was already
+        written (the answer then sends it as it is), else None."""
         headers = {k: str(v) for k, v in job.headers.items()}
         spec = JobSpec(element=job.element, type=job.type, retries=job.retries, headers=headers)
         variables = dict(job.variables)
@@ -193,12 +211,14 @@ class JobRunner:
         except ValueError as exc:  # retryBackoff or jobError timeout not a duration
             return Outcome("fail", code="invalid_header", message=str(exc), retries=0)
 
-    def _redacted(self, outcome: Outcome) -> Outcome:
+    def _redacted(self, outcome: Outcome) -> tuple[Outcome, str | None]:
         variables = outcome.variables
-        if self.redactor and self.redactor.in_text(
-            json.dumps(variables, ensure_ascii=False, default=str)
-        ):  # one scan of the JSON text first: most answers hold no secret
-            variables = self.redactor.deep(variables)
+        text = None
+        if self.redactor and variables:
+            text = json.dumps(variables, ensure_ascii=False, default=str)
+            if self.redactor.in_text(text):  # one scan of the JSON text first: most answers
+                variables = self.redactor.deep(variables)  # hold no secret
+                text = None
         return Outcome(
             outcome.kind,
             variables,
@@ -206,4 +226,4 @@ class JobRunner:
             message=self.redactor(outcome.message or ""),
             retries=max(0, outcome.retries),
             backoff=outcome.backoff,
-        )
+        ), text

@@ -1,4 +1,4 @@
-"""A Camunda 8 / Zeebe job worker (pyzeebe) serving the connector's task types.
+"""A Camunda 8 / Zeebe job worker serving the connector's task types.
 
 ``ConnectorWorker`` subscribes to ``io.openai-connector:<operation-id>:1`` (every operation,
 or those named) and, when asked, ``io.camunda:http-json:1``; each job goes to a
@@ -7,6 +7,12 @@ variables, ThrowError with the BPMN error's code, message and variables, or Fail
 retries left and the backoff (Zeebe raises an incident at 0 retries). Run as many replicas as
 needed: Zeebe hands each job to one worker at a time.
 
+pyzeebe makes the gateway connection (channel, TLS, OAuth credentials) and ships the gRPC
+stubs; the job loop is our own and lean, over the stub: one ActivateJobs long poll per task
+type asking for as many jobs as it has room for (``concurrency`` minus those it holds), each
+job run in a task of its own and answered by one CompleteJob, ThrowError or FailJob call.
+(pyzeebe's task machinery cost several times the connector call in CPU per job.)
+
 ``gateway_channel`` picks the connection: ``--gateway HOST:PORT`` (plaintext, or TLS), else
 Camunda's usual variables (``ZEEBE_ADDRESS``, ``ZEEBE_CLIENT_ID``/``CAMUNDA_CLIENT_ID``,
 ``ZEEBE_CLIENT_SECRET``/``CAMUNDA_CLIENT_SECRET``, ``CAMUNDA_OAUTH_URL``/
@@ -14,20 +20,19 @@ Camunda's usual variables (``ZEEBE_ADDRESS``, ``ZEEBE_CLIENT_ID``/``CAMUNDA_CLIE
 ``CAMUNDA_CLUSTER_ID``, ``CAMUNDA_CLUSTER_REGION``).
 """
 
-# No ``from __future__ import annotations`` in this module: pyzeebe finds a task function's
-# job parameter by comparing its annotation with ``pyzeebe.Job``, which a string is not.
+from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
+import socket
 from collections.abc import Mapping
 from typing import Any
 
 import grpc
-from pyzeebe import Job, JobController, ZeebeWorker
-from pyzeebe.errors import PyZeebeError
 
 from ..errors import ConfigError
 from .job import Outcome
@@ -36,30 +41,35 @@ from .zeebe_jobs import JobRunner, ZeebeJob
 DEFAULT_CONCURRENCY = 32
 DEFAULT_JOB_TIMEOUT = 300.0
 """Seconds Zeebe gives a worker to answer a job before handing it to another one."""
-POLL_PAUSE = 0.005
-"""Seconds a task type's poller pauses while all its job slots are taken."""
+LONG_POLL = 10.0
+"""Seconds an ActivateJobs call waits at the gateway for a job (Zeebe's default)."""
+ANSWER_TIMEOUT = 60.0
+"""Seconds a CompleteJob, FailJob or ThrowError call may take."""
+CONNECTION_RETRIES = 10
+"""Failed gateway calls in a row after which the gateway is taken as lost (as pyzeebe)."""
+RETRY_PAUSE = 5.0
+"""Seconds a task type's poller waits after a failed ActivateJobs call (as pyzeebe)."""
 SAAS_OAUTH_URL = "https://login.cloud.camunda.io/oauth/token"
+TRANSIENT = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.CANCELLED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+    }
+)
+"""Statuses that count towards losing the gateway; RESOURCE_EXHAUSTED (back pressure) does
+not, and any other status is a failure too."""
+
+log = logging.getLogger(__name__)
 
 
-class _SaturationNotes(logging.Filter):
-    """Drops pyzeebe's note that all job slots are taken: normal under load, not a warning."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Maximum number of jobs running")
-
-
-def _quiet_pyzeebe() -> None:
-    poller = logging.getLogger("pyzeebe.worker.job_poller")
-    if not any(isinstance(f, _SaturationNotes) for f in poller.filters):
-        poller.addFilter(_SaturationNotes())
-
-
-class JobAnswered(Exception):
-    """Carries a non-complete outcome from the task function to the answering handler."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome.message)
-        self.outcome = outcome
+def _stubs() -> tuple[Any, Any]:
+    try:
+        from pyzeebe.proto import gateway_pb2, gateway_pb2_grpc
+    except ImportError:  # pyzeebe before it shipped its own stubs
+        from zeebe_grpc import gateway_pb2, gateway_pb2_grpc
+    return gateway_pb2, gateway_pb2_grpc
 
 
 def _first(environ: Mapping[str, str], *names: str) -> str | None:
@@ -126,24 +136,26 @@ def gateway_channel(
     )
 
 
-def zeebe_job(job: Job) -> ZeebeJob:
+def zeebe_job(raw: Any) -> ZeebeJob:
+    """The job as the runner sees it, from the gateway's ``ActivatedJob`` message."""
     return ZeebeJob(
-        key=job.key,
-        type=job.type,
-        process_id=job.bpmn_process_id,
-        element=job.element_id,
-        retries=job.retries,
-        headers=dict(job.custom_headers),
-        variables=dict(job.variables),
+        key=raw.key,
+        type=raw.type,
+        process_id=raw.bpmnProcessId,
+        element=raw.elementId,
+        retries=raw.retries,
+        headers=json.loads(raw.customHeaders or "{}"),
+        variables=json.loads(raw.variables or "{}"),
     )
 
 
 class ConnectorWorker:
     """Serves ``task_types`` from a Zeebe gateway with ``runner``.
 
-    At most ``concurrency`` calls run at once; each task type activates at most that many
-    jobs at a time. ``job_timeout`` is how long Zeebe waits for an answer before it gives
-    the job to another worker.
+    At most ``concurrency`` calls run at once; each task type holds at most that many
+    activated jobs at a time. ``job_timeout`` is how long Zeebe waits for an answer before it
+    gives the job to another worker. After ``connection_retries`` failed gateway calls in a
+    row (``retry_pause`` seconds apart) the gateway is taken as lost.
     """
 
     def __init__(
@@ -155,76 +167,156 @@ class ConnectorWorker:
         name: str | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         job_timeout: float = DEFAULT_JOB_TIMEOUT,
+        long_poll: float = LONG_POLL,
+        connection_retries: int = CONNECTION_RETRIES,
+        retry_pause: float = RETRY_PAUSE,
     ) -> None:
         if concurrency < 1:
             raise ConfigError(f"concurrency must be 1 or more, not {concurrency}")
         self.runner = runner
         self.task_types = task_types
+        self.name = name or socket.gethostname()
+        self.concurrency = concurrency
+        self.job_timeout_ms = int(job_timeout * 1000)
+        self.long_poll = long_poll
+        self.connection_retries = connection_retries
+        self.retry_pause = retry_pause
+        self._pb, grpc_module = _stubs()
+        self._stub = grpc_module.GatewayStub(channel)
         self._slots = asyncio.Semaphore(concurrency)
-        _quiet_pyzeebe()
-        self.zeebe = ZeebeWorker(
-            channel,
-            name=name,
-            exception_handler=self._answer,
-            poll_retry_delay=POLL_PAUSE,  # type: ignore[arg-type]  # asyncio.sleep takes float
-        )
-        for task_type in task_types:
-            self.zeebe.task(
-                task_type,
-                timeout_ms=int(job_timeout * 1000),
-                max_jobs_to_activate=concurrency,
-                max_running_jobs=concurrency,
-            )(self._run_job)  # type: ignore[arg-type]  # pyzeebe types the decorator for a ParamSpec
-
-    async def _run_job(self, job: Job) -> dict[str, Any]:
-        async with self._slots:
-            outcome = await self.runner.run(zeebe_job(job))
-        if outcome.kind == "complete":
-            return outcome.variables
-        raise JobAnswered(outcome)
-
-    async def _answer(self, exc: Exception, job: Job, controller: JobController) -> None:
-        """Send a bpmnError or a failure; pyzeebe sends the completions."""
-        if isinstance(exc, JobAnswered):
-            outcome = exc.outcome
-        else:  # not expected: the runner answers every failure itself
-            message = self.runner.redactor(f"{type(exc).__name__}: {exc}")
-            outcome = Outcome("fail", message=message, retries=max(0, job.retries - 1))
-        adapter = self.zeebe.zeebe_adapter
-        if outcome.kind == "bpmn_error":
-            await adapter.throw_error(
-                job_key=job.key,
-                message=outcome.message or "",
-                error_code=outcome.code or "",
-                variables=outcome.variables,
-            )
-        else:
-            await adapter.fail_job(
-                job_key=job.key,
-                retries=outcome.retries,
-                message=outcome.message or "",
-                retry_back_off_ms=round(outcome.backoff * 1000),
-                variables=outcome.variables,
-            )
+        self._held = dict.fromkeys(task_types, 0)
+        self._freed = asyncio.Event()
+        self._jobs: set[asyncio.Task[None]] = set()
+        self._failures = 0
+        self._connected = True
 
     @property
     def connected(self) -> bool:
-        return bool(self.zeebe.zeebe_adapter.connected)
+        return self._connected
+
+    # ------------------------------------------------------------------ activation
+
+    async def _poll(self, task_type: str, stop: asyncio.Event) -> None:
+        """Activate jobs of ``task_type`` while there is room, until stopped or lost."""
+        while not stop.is_set() and self._connected:
+            room = self.concurrency - self._held[task_type]
+            if room <= 0:
+                self._freed.clear()
+                await self._freed.wait()
+                continue
+            request = self._pb.ActivateJobsRequest(
+                type=task_type,
+                worker=self.name,
+                timeout=self.job_timeout_ms,
+                maxJobsToActivate=room,
+                requestTimeout=int(self.long_poll * 1000),
+            )
+            try:
+                async for response in self._stub.ActivateJobs(
+                    request, timeout=self.long_poll * 2 + 5
+                ):
+                    for raw in response.jobs:
+                        self._start(task_type, raw)
+                self._failures = 0
+            except grpc.aio.AioRpcError as error:
+                self._failed("ActivateJobs", task_type, error)
+                await asyncio.sleep(self.retry_pause)
+
+    def _failed(self, call: str, what: object, error: grpc.aio.AioRpcError) -> None:
+        status = error.code()
+        log.warning("Zeebe %s (%s) failed: %s %s", call, what, status.name, error.details())
+        if status == grpc.StatusCode.RESOURCE_EXHAUSTED:
+            return  # back pressure: the gateway is there, try again later
+        self._failures += 1
+        if self._failures >= self.connection_retries:
+            self._connected = False
+            self._freed.set()  # pollers waiting for room see it
+
+    # ------------------------------------------------------------------------ jobs
+
+    def _start(self, task_type: str, raw: Any) -> None:
+        self._held[task_type] += 1
+        task = asyncio.create_task(self._job(task_type, raw))
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+    async def _job(self, task_type: str, raw: Any) -> None:
+        try:
+            try:
+                async with self._slots:
+                    outcome, text = await self.runner.run_answer(zeebe_job(raw))
+            except Exception as exc:  # not expected: the runner answers every failure itself
+                message = self.runner.redactor(f"{type(exc).__name__}: {exc}")
+                outcome = Outcome("fail", message=message, retries=max(0, raw.retries - 1))
+                text = None
+            await self._answer(raw.key, outcome, text)
+        finally:
+            self._held[task_type] -= 1
+            self._freed.set()
+
+    async def _answer(self, key: int, outcome: Outcome, text: str | None) -> None:
+        """CompleteJob, ThrowError or FailJob; ``text``: the variables as JSON, if known."""
+        pb = self._pb
+        variables = json.dumps(outcome.variables, default=str) if text is None else text
+        try:
+            if outcome.kind == "complete":
+                call = "CompleteJob"
+                await self._stub.CompleteJob(
+                    pb.CompleteJobRequest(jobKey=key, variables=variables),
+                    timeout=ANSWER_TIMEOUT,
+                )
+            elif outcome.kind == "bpmn_error":
+                call = "ThrowError"
+                await self._stub.ThrowError(
+                    pb.ThrowErrorRequest(
+                        jobKey=key,
+                        errorCode=outcome.code or "",
+                        errorMessage=outcome.message or "",
+                        variables=variables,
+                    ),
+                    timeout=ANSWER_TIMEOUT,
+                )
+            else:
+                call = "FailJob"
+                await self._stub.FailJob(
+                    pb.FailJobRequest(
+                        jobKey=key,
+                        retries=outcome.retries,
+                        errorMessage=outcome.message or "",
+                        retryBackOff=round(outcome.backoff * 1000),
+                        variables=variables,
+                    ),
+                    timeout=ANSWER_TIMEOUT,
+                )
+        except grpc.aio.AioRpcError as error:
+            if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+                # timed out and handed to another worker, or cancelled: not ours to answer
+                log.warning("Zeebe %s: job %s is no longer ours (%s)", call, key, error.details())
+            else:
+                self._failed(call, f"job {key}", error)
+        else:
+            self._failures = 0
+
+    # ------------------------------------------------------------------- serving
 
     async def serve(self, stop: asyncio.Event) -> bool:
         """Work until ``stop`` is set (jobs in flight are finished and answered) or the
         gateway is gone for good; True when stopped, False when the gateway was lost."""
-        work = asyncio.create_task(self.zeebe.work())
+        pollers = [asyncio.create_task(self._poll(t, stop)) for t in self.task_types]
         try:
-            while not stop.is_set() and self.connected and not work.done():
+            while not stop.is_set() and self._connected:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.5)
             stopped = stop.is_set()
-            await self.zeebe.stop()
-            with contextlib.suppress(asyncio.CancelledError, PyZeebeError):
-                await work
+            for poller in pollers:  # a long poll in progress ends now; no new jobs are taken
+                poller.cancel()
+            await asyncio.gather(*pollers, return_exceptions=True)
+            while self._jobs:  # jobs in flight finish and are answered
+                await asyncio.gather(*self._jobs, return_exceptions=True)
             return stopped
         finally:
+            for poller in pollers:
+                poller.cancel()
             await self.runner.aclose()
 
 
