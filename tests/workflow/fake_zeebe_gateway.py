@@ -51,6 +51,8 @@ class FakeJob:
     activations: int = 0
     state: str = "ready"
     """ready | activated | completed | error_thrown | incident"""
+    variables_json: str = ""
+    headers_json: str = ""
 
 
 @dataclass
@@ -58,13 +60,19 @@ class Answer:
     kind: str
     """complete | fail | throw"""
     key: int
-    variables: dict[str, Any] = field(default_factory=dict)
+    variables_json: str = "{}"
+    """As sent; parsed when a test reads ``variables`` (the fake stays cheap under load)."""
     retries: int | None = None
     message: str = ""
     code: str = ""
     backoff_ms: int = 0
     worker: str = ""
     at: float = field(default_factory=time.monotonic)
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.variables_json or "{}")
+        return parsed
 
 
 class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
@@ -75,6 +83,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         self.rejected: list[tuple[str, int]] = []
         """(rpc, job key) of answers refused as NOT_FOUND."""
         self.first_activation: float | None = None
+        self._finished = 0
         self.batches: list[int] = []
         """How many jobs each ActivateJobs answer handed out."""
         self._queued: dict[str, dict[int, FakeJob]] = {}
@@ -110,6 +119,8 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
             job = FakeJob(
                 key, type, dict(variables or {}), dict(headers or {}), retries, process_id, element
             )
+            job.variables_json = json.dumps(job.variables)
+            job.headers_json = json.dumps(job.headers)
             self.jobs[key] = self._queued.setdefault(type, {})[key] = job
         self._wake()
         return key
@@ -124,8 +135,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
 
     def finished(self) -> int:
         """How many jobs are answered for good (completed, error thrown, incident)."""
-        with self._lock:
-            return sum(job.state not in ("ready", "activated") for job in self.jobs.values())
+        return self._finished  # counted as they finish: tests and benchmarks poll this
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -154,18 +164,19 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
                 job.state = "ready"
                 self._queued.setdefault(job.type, {})[key] = job
             queue = self._queued.get(request.type, {})
-            for key, job in list(queue.items()):
+            for job in queue.values():  # in order; only as far as needed
                 if len(taken) >= request.maxJobsToActivate:
                     break
-                if job.available_at > now:
-                    continue
+                if job.available_at <= now:
+                    taken.append(job)
+            for job in taken:
+                key = job.key
                 del queue[key]
                 self._active[key] = job
                 job.state = "activated"
                 job.locked_until = now + request.timeout / 1000
                 job.worker = request.worker
                 job.activations += 1
-                taken.append(job)
             if taken:
                 self.batches.append(len(taken))
                 if self.first_activation is None:
@@ -198,11 +209,11 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
             processDefinitionKey=1,
             elementId=job.element,
             elementInstanceKey=job.key + 2,
-            customHeaders=json.dumps(job.headers),
+            customHeaders=job.headers_json,
             worker=job.worker,
             retries=job.retries,
             deadline=int((job.locked_until or 0) * 1000),
-            variables=json.dumps(job.variables),
+            variables=job.variables_json,
         )
 
     async def _answer(self, rpc: str, key: int, context: Any) -> FakeJob:
@@ -222,10 +233,9 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         job = await self._answer("CompleteJob", request.jobKey, context)
         with self._lock:
             job.state = "completed"
+            self._finished += 1
             self.answers.append(
-                Answer(
-                    "complete", job.key, json.loads(request.variables or "{}"), worker=job.worker
-                )
+                Answer("complete", job.key, request.variables or "{}", worker=job.worker)
             )
         return gateway_pb2.CompleteJobResponse()
 
@@ -240,11 +250,12 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
                 self._queued.setdefault(job.type, {})[job.key] = job
             else:
                 job.state = "incident"
+                self._finished += 1
             self.answers.append(
                 Answer(
                     "fail",
                     job.key,
-                    json.loads(request.variables or "{}"),
+                    request.variables or "{}",
                     retries=request.retries,
                     message=request.errorMessage,
                     backoff_ms=request.retryBackOff,
@@ -258,11 +269,12 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         job = await self._answer("ThrowError", request.jobKey, context)
         with self._lock:
             job.state = "error_thrown"
+            self._finished += 1
             self.answers.append(
                 Answer(
                     "throw",
                     job.key,
-                    json.loads(request.variables or "{}"),
+                    request.variables or "{}",
                     message=request.errorMessage,
                     code=request.errorCode,
                     worker=job.worker,
