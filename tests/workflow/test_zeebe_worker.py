@@ -449,3 +449,35 @@ def test_deployed_fields_from_a_folder_and_a_broken_file(tmp_path) -> None:
     (tmp_path / "broken.bpmn").write_text("<bpmn:definitions", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"broken\.bpmn"):
         DeployedFields.read([tmp_path])
+
+
+def test_worker_gives_up_when_the_gateway_is_gone() -> None:
+    """Nothing listens on the port: after its retries the worker says the gateway is lost."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+
+    async def main() -> bool:
+        channel = grpc.aio.insecure_channel(address)
+        worker = ConnectorWorker(
+            JobRunner(), channel, [CHAT], connection_retries=3, retry_pause=0.01, long_poll=0.2
+        )
+        try:
+            return await asyncio.wait_for(worker.serve(asyncio.Event()), 30)
+        finally:
+            await channel.close()
+
+    assert asyncio.run(main()) is False
+
+
+def test_graceful_stop_answers_the_jobs_in_flight(gateway, server) -> None:
+    """Stopped while calls are in flight: each is finished and answered, none taken after."""
+    server.default = lambda request: Reply(json=chat_body("late"), delay=0.3)
+    keys = [gateway.add_job(CHAT, own_job(), process_id="ask", element="chat") for _ in range(3)]
+    work(gateway, server, lambda: len(server.requests) >= 1, deployed=OWN_DEPLOYED)
+    answered = [key for key in keys if gateway.answers_for(key)]
+    assert answered, "the jobs in flight were not answered"
+    assert len(answered) == len(server.requests)  # every call made was answered, once
+    assert all(one_answer(gateway, key).kind == "complete" for key in answered)

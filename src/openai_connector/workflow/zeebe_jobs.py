@@ -72,22 +72,25 @@ class AsyncConnectorExecutor:
     connection, so jobs on one connection share its pool."""
 
     def __init__(self, *, secrets: SecretStore | None = None) -> None:
+        from ..connector import AsyncConnector  # imported now, not on the first job
+
         self.secrets = secrets or SecretStore()
+        self._connector_type = AsyncConnector
         self._connectors: dict[str, Any] = {}
         self._by_identity: dict[int, tuple[Connection, Any]] = {}
         """The connector of a Connection object seen before (the runner reuses them): no
         dump of the connection per job."""
 
     def _connector(self, connection: Connection) -> Any:
-        from ..connector import AsyncConnector
-
         seen = self._by_identity.get(id(connection))
         if seen is not None and seen[0] is connection:
             return seen[1]
         key = json.dumps(connection.model_dump(mode="json"), sort_keys=True)
         connector = self._connectors.get(key)
         if connector is None:
-            connector = self._connectors[key] = AsyncConnector(connection, secrets=self.secrets)
+            connector = self._connectors[key] = self._connector_type(
+                connection, secrets=self.secrets
+            )
         if len(self._by_identity) >= CACHED_CONNECTIONS:
             self._by_identity.clear()
         self._by_identity[id(connection)] = (connection, connector)
