@@ -68,7 +68,7 @@ def _stubs() -> tuple[Any, Any]:
     try:
         from pyzeebe.proto import gateway_pb2, gateway_pb2_grpc
     except ImportError:  # pyzeebe before it shipped its own stubs
-        from zeebe_grpc import gateway_pb2, gateway_pb2_grpc
+        from zeebe_grpc import gateway_pb2, gateway_pb2_grpc  # type: ignore[no-redef,import-not-found]
     return gateway_pb2, gateway_pb2_grpc
 
 
