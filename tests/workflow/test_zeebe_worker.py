@@ -481,3 +481,16 @@ def test_graceful_stop_answers_the_jobs_in_flight(gateway, server) -> None:
     assert answered, "the jobs in flight were not answered"
     assert len(answered) == len(server.requests)  # every call made was answered, once
     assert all(one_answer(gateway, key).kind == "complete" for key in answered)
+
+
+def test_numbers_beyond_64_bits_go_back_exactly(gateway, server) -> None:
+    server.script(Reply(json=chat_body("Bonjour")))
+    key = gateway.add_job(
+        CHAT,
+        own_job(),
+        {"resultExpression": '={n: 123456789012345678901234567890, reply: "é"}'},
+        process_id="ask",
+        element="chat",
+    )
+    work(gateway, server, lambda: gateway.finished() == 1, deployed=OWN_DEPLOYED)
+    assert one_answer(gateway, key).variables == {"n": 123456789012345678901234567890, "reply": "é"}

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 from ..connection import Connection
 from ..errors import ConnectorError
 from ..result import Result
@@ -44,6 +46,15 @@ CACHED_CONNECTIONS = 256
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def answer_json(variables: Mapping[str, Any]) -> str:
+    """The variables of an answer as JSON text (orjson; the standard library for what orjson
+    refuses, such as integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(variables, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(variables, ensure_ascii=False, default=str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +229,7 @@ class JobRunner:
         variables = outcome.variables
         text = None
         if self.redactor and variables:
-            text = json.dumps(variables, ensure_ascii=False, default=str)
+            text = answer_json(variables)
             if self.redactor.in_text(text):  # one scan of the JSON text first: most answers
                 variables = self.redactor.deep(variables)  # hold no secret
                 text = None

@@ -36,7 +36,7 @@ import grpc
 
 from ..errors import ConfigError
 from .job import Outcome
-from .zeebe_jobs import JobRunner, ZeebeJob
+from .zeebe_jobs import JobRunner, ZeebeJob, answer_json
 
 DEFAULT_CONCURRENCY = 32
 DEFAULT_JOB_TIMEOUT = 300.0
@@ -257,7 +257,7 @@ class ConnectorWorker:
     async def _answer(self, key: int, outcome: Outcome, text: str | None) -> None:
         """CompleteJob, ThrowError or FailJob; ``text``: the variables as JSON, if known."""
         pb = self._pb
-        variables = json.dumps(outcome.variables, default=str) if text is None else text
+        variables = answer_json(outcome.variables) if text is None else text
         try:
             if outcome.kind == "complete":
                 call = "CompleteJob"
