@@ -61,6 +61,9 @@ _EXPORTS = {
     "ServerError": "errors",
     "OutputWriteFailed": "errors",
     "UnexpectedRedirect": "errors",
+    "Exchange": "observers",
+    "RunFinished": "observers",
+    "Observer": "observers",
 }
 
 __all__ = [
@@ -76,10 +79,12 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "ConnectorWarning",
+    "Exchange",
     "InvalidInput",
     "InvalidResponse",
     "Network",
     "NotFound",
+    "Observer",
     "OutputWriteFailed",
     "PermissionDenied",
     "QuotaExceeded",
@@ -91,6 +96,7 @@ __all__ = [
     "ResultMapping",
     "ResultStream",
     "RetryPolicy",
+    "RunFinished",
     "Secret",
     "SecretNotFound",
     "SecretSource",
@@ -142,6 +148,7 @@ if TYPE_CHECKING:
         UserError,
     )
     from .mapping import ResultMapping
+    from .observers import Exchange, Observer, RunFinished
     from .operations.registry import operations
     from .policy import SecretSource, TrustPolicy
     from .result import RateLimit, Result

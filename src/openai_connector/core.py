@@ -1,13 +1,16 @@
 """The one core behind both faces: prepare a call, read a response, map errors.
 
-Nothing here does I/O; :mod:`.connector` drives it with the async or the sync transport.
+Nothing here does I/O of its own: the plans of :mod:`.plans` ask a face's driver
+(:mod:`.drivers`) for each send, pause or blocking piece of work. Preparing may run the
+connection's Entra ID token command or read secret files; a connection that may do
+either is prepared as blocking work (:attr:`Core.blocks`), in a thread on the async face.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,21 +25,25 @@ from .errors import (
     InvalidInput,
     InvalidResponse,
     TransportError,
+    UnsupportedOperation,
 )
 from .http_log import REDACTED, log, request_line, response_line
 from .local_files import VALIDATION_KEY, LocalFiles
+from .observers import Observer, Observers
 from .operations import registry
 from .operations.base import Context, ModelNotNamed, Operation, OperationInput, RequestSpec
 from .policy import SecretSource, TrustPolicy, refuse_host_features, refuse_secrets
 from .providers.entra import EntraTokenCommand
 from .providers.target import Target
-from .result import RateLimit, Result
+from .result import RateLimit, Result, request_id_of
 from .secrets import Redactor, SecretResolver, SecretStore, has_reference
 from .transport.request import HttpRequest, HttpResponse, StreamedBody
 from .transport.retry import RetryClock
 from .usage import Usage
 
 _SCALARS = (str, int, float, bool, type(None))
+FILE_FIELDS = frozenset({"file", "image", "mask", "images", "output", "output_dir"})
+"""Input fields that name local files (with those typed as uploads)."""
 
 
 def _nothing_to_resolve(params: dict[str, Any]) -> bool:
@@ -72,6 +79,8 @@ class Core:
         policy: TrustPolicy | None = None,
         debug: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        observers: Sequence[Observer] = (),
+        name: str | None = None,
     ) -> None:
         policy = policy or TrustPolicy.trusted()
         if not policy.host_features:
@@ -79,6 +88,7 @@ class Core:
         self.connection = connection
         self.policy = policy
         self.redactor = Redactor()
+        self.observers = Observers(observers, name, connection.provider, self.redactor)
         store = policy.secrets or secrets or SecretStore()
         self.resolver = SecretResolver(store, self.redactor)
         self.input_secrets = policy.input_secrets
@@ -100,6 +110,9 @@ class Core:
             and not any(has_reference(v) for v in connection.headers.values())
         )
         self._target: Target | None = None
+        self.blocks = not self._static
+        self._file_fields: dict[str, tuple[str, ...]] = {}
+        """Preparing may block (a token command, secret files): the async face uses a thread."""
 
     # ---------------------------------------------------------------- preparing
 
@@ -149,6 +162,31 @@ class Core:
             "(--default-model, OPENAI_CONNECTOR_DEFAULT_MODEL)",
         )
 
+    def file_fields(self, op: Operation) -> tuple[str, ...]:
+        """The input fields of ``op`` that may name local files (read or written)."""
+        names = self._file_fields.get(op.id)
+        if names is None:
+            names = tuple(
+                name
+                for name, info in op.input.model_fields.items()
+                if name in FILE_FIELDS or "UploadSource" in str(info.annotation)
+            )
+            self._file_fields[op.id] = names
+        return names
+
+    def reads_files(self, op: Operation, params: Any) -> bool:
+        """Whether preparing this call may read local files (then it is blocking work)."""
+        names = self.file_fields(op)
+        if not names:
+            return False
+        if not isinstance(params, dict):
+            return True
+        return any(params.get(name) is not None for name in names)
+
+    def auth_headers(self) -> dict[str, str]:
+        """The headers of the connection's target, the token fetched again if it expired."""
+        return self.target().headers
+
     def forget_token(self) -> None:
         if self.token_command is not None:
             self.token_command.invalidate()
@@ -193,6 +231,22 @@ class Core:
                 field="input",
                 hint=f"keep objects and lists under {bounded_json.MAX_DEPTH} levels deep",
             ) from None
+
+    def prepare_stream(
+        self,
+        operation: str | Operation,
+        params: Any,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: float | None = None,
+    ) -> Prepared:
+        """Prepare a call of an operation that streams, with ``stream: true``."""
+        op = operation if isinstance(operation, Operation) else registry.get(operation)
+        if op.assembler is None or "stream" not in op.input.model_fields:
+            raise UnsupportedOperation(f"{op.id} does not stream", hint="use run() for it")
+        if isinstance(params, BaseModel):
+            params = params.model_dump(exclude_unset=True)
+        return self.prepare(op, {**(params or {}), "stream": True}, retry=retry, timeout=timeout)
 
     def _prepare(
         self,
@@ -300,6 +354,7 @@ class Core:
                 attempts,
                 self.clock() - started,
                 RateLimit.from_headers(headers),
+                request_id=request_id_of(headers),
             )
         content_type = headers.get("content-type", "")
         if response_type == "binary" and ok:
@@ -335,6 +390,7 @@ class Core:
             attempts=attempts,
             elapsed=self.clock() - started,
             rate_limit=RateLimit.from_headers(headers),
+            request_id=request_id_of(headers),
         )
 
     def _not_json(
@@ -359,6 +415,7 @@ class Core:
                 text,
                 attempts=attempts,
                 elapsed=self.clock() - started,
+                request_id=request_id_of(headers),
             ),
             attempts=attempts,
         )
@@ -399,8 +456,6 @@ class Core:
         request = prepared.request
         assert request is not None
         request.timeout = clock.attempt_timeout(per_attempt)
-        if clock.attempt > 1 and self.token_command is not None:
-            request.headers.update(self.target().headers)
         self.log_request(request, clock.attempt)
 
     def redact_error(self, error: ConnectorError) -> ConnectorError:

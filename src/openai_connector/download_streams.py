@@ -10,17 +10,18 @@ rest of the body), up to :data:`~.operations.downloads.MAX_KEPT_ON_FAILURE`.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from .errors import OutputWriteFailed
 from .operations.downloads import Download, Kept, PartialFile, write_failed
-from .result import RateLimit, Result
+from .result import RateLimit, Result, request_id_of
 from .transport.request import AsyncStream, HttpResponse, SyncStream
-from .transport.retry import RetryClock
 
 if TYPE_CHECKING:
-    from .connector import AsyncConnector, Connector
     from .core import Core, Prepared
+    from .transport.request import AsyncTransport, SyncTransport
+    from .transport.retry import RetryClock
 
 
 class _Sink:
@@ -67,6 +68,7 @@ def _result(core: Core, stream: AsyncStream | SyncStream, clock: RetryClock, bod
         attempts=clock.attempt,
         elapsed=core.clock() - clock.started,
         rate_limit=RateLimit.from_headers(headers),
+        request_id=request_id_of(headers),
     )
 
 
@@ -104,64 +106,55 @@ def _failed(
     return error
 
 
-async def download_async(connector: AsyncConnector, prepared: Prepared) -> Result:
-    core = connector._core
+async def save_async(
+    transport: AsyncTransport, core: Core, prepared: Prepared, clock: RetryClock
+) -> Result:
+    """One attempt of a download on the async face (the retries are the plan's)."""
     spec = prepared.spec
     assert spec is not None and spec.download is not None and prepared.request is not None
-    target: Download = spec.download
-    request = prepared.request
-
-    async def attempt(clock: RetryClock) -> Result:
-        stream = await connector._transport.open_stream(request)
+    stream = await transport.open_stream(prepared.request)
+    try:
+        if not 200 <= stream.status < 300:
+            content = await stream.read()
+            response = HttpResponse(stream.status, stream.headers, content)
+            return core.result(prepared, response, clock.attempt, clock.started)
+        # the file is opened and written in a thread: the event loop never waits on a disk
+        sink = await asyncio.to_thread(_Sink, spec.download)
         try:
-            if not 200 <= stream.status < 300:
-                content = await stream.read()
-                response = HttpResponse(stream.status, stream.headers, content)
-                return core.result(prepared, response, clock.attempt, clock.started)
-            sink = _Sink(target)
-            try:
-                async for piece in stream.chunks():
-                    sink.feed(piece)
-                sink.finish()
-            except OSError as exc:
-                raise _failed(core, stream, clock, sink.partial, exc, kept=sink.kept) from None
-            except BaseException:
-                sink.partial.discard()
-                raise
-            return _done(core, stream, clock, sink.partial)
-        finally:
-            await stream.close()
-
-    outcome: Result = await connector._with_retries(prepared, attempt)
-    return outcome
+            async for piece in stream.chunks():
+                await asyncio.to_thread(sink.feed, piece)
+            await asyncio.to_thread(sink.finish)
+        except OSError as exc:
+            raise _failed(core, stream, clock, sink.partial, exc, kept=sink.kept) from None
+        except BaseException:
+            sink.partial.discard()
+            raise
+        return _done(core, stream, clock, sink.partial)
+    finally:
+        await stream.close()
 
 
-def download_sync(connector: Connector, prepared: Prepared) -> Result:
-    core = connector._core
+def save_sync(
+    transport: SyncTransport, core: Core, prepared: Prepared, clock: RetryClock
+) -> Result:
+    """One attempt of a download on the sync face (the retries are the plan's)."""
     spec = prepared.spec
     assert spec is not None and spec.download is not None and prepared.request is not None
-    target: Download = spec.download
-    request = prepared.request
-
-    def attempt(clock: RetryClock) -> Result:
-        stream = connector._transport.open_stream(request)
+    stream = transport.open_stream(prepared.request)
+    try:
+        if not 200 <= stream.status < 300:
+            response = HttpResponse(stream.status, stream.headers, stream.read())
+            return core.result(prepared, response, clock.attempt, clock.started)
+        sink = _Sink(spec.download)
         try:
-            if not 200 <= stream.status < 300:
-                response = HttpResponse(stream.status, stream.headers, stream.read())
-                return core.result(prepared, response, clock.attempt, clock.started)
-            sink = _Sink(target)
-            try:
-                for piece in stream.chunks():
-                    sink.feed(piece)
-                sink.finish()
-            except OSError as exc:
-                raise _failed(core, stream, clock, sink.partial, exc, kept=sink.kept) from None
-            except BaseException:
-                sink.partial.discard()
-                raise
-            return _done(core, stream, clock, sink.partial)
-        finally:
-            stream.close()
-
-    outcome: Result = connector._with_retries(prepared, attempt)
-    return outcome
+            for piece in stream.chunks():
+                sink.feed(piece)
+            sink.finish()
+        except OSError as exc:
+            raise _failed(core, stream, clock, sink.partial, exc, kept=sink.kept) from None
+        except BaseException:
+            sink.partial.discard()
+            raise
+        return _done(core, stream, clock, sink.partial)
+    finally:
+        stream.close()

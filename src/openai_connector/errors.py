@@ -76,7 +76,16 @@ class ConnectorError(Exception):
         }
         if self.hint:
             data["hint"] = self.hint
+        request_id = self.request_id
+        if request_id:
+            data["request_id"] = request_id
         return data
+
+    @property
+    def request_id(self) -> str | None:
+        """The provider's id of the request that failed, when an answer arrived."""
+        result = getattr(self, "result", None)
+        return getattr(result, "request_id", None)
 
 
 class ConnectorWarning(UserWarning):

@@ -61,6 +61,11 @@ class RateLimit:
         return {k: getattr(self, k) for k in self.__slots__}
 
 
+def request_id_of(headers: dict[str, str]) -> str | None:
+    """The provider's request id among response headers (lower-case names)."""
+    return headers.get("x-request-id") or headers.get("apim-request-id")
+
+
 @dataclass(slots=True)
 class Result:
     """One call's outcome. ``body`` is the provider's JSON as sent, or text, or bytes."""
@@ -74,6 +79,8 @@ class Result:
     rate_limit: RateLimit | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     """Operation-specific facts added by post-processing (e.g. files written)."""
+    request_id: str | None = None
+    """The provider's id for this request (``x-request-id``, Azure's ``apim-request-id``)."""
 
     @property
     def ok(self) -> bool:
@@ -89,6 +96,7 @@ class Result:
             "attempts": self.attempts,
             "elapsed_ms": round(self.elapsed * 1000, 3),
             "rate_limit": self.rate_limit.to_dict() if self.rate_limit else None,
+            **({"request_id": self.request_id} if self.request_id else {}),
             **self.extra,
         }
 

@@ -10,7 +10,7 @@ made of several calls) a runner.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from ..connection import Connection, RetryPolicy
     from ..providers.base import Provider
     from ..result import Result
-    from ..streaming import StreamAssembler
+    from ..steps import Plan
+    from ..stream_events import StreamAssembler
     from .downloads import Download
     from .extras import HttpInput
 
@@ -169,19 +170,13 @@ Progress = Callable[[dict[str, Any]], None]
 
 
 class Runner(Protocol):
-    """What a composite operation may call: other operations on the same connection."""
+    """What a composite operation's plan may use besides its steps (:mod:`..steps`: it
+    yields ``Call`` for another operation on the same connector, ``Sleep``, ``Each``)."""
 
     context: Context
 
-    async def call(self, operation: str, params: dict[str, Any]) -> Result: ...
-
-    async def call_streamed(self, operation: str, params: dict[str, Any]) -> Result: ...
-
     def progress(self, event: dict[str, Any]) -> None:
         """Report progress of a long wait (shown by the CLI on a terminal)."""
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait between polls with the connector's (injectable) sleep."""
 
     def clock(self) -> float:
         """The connector's (injectable) monotonic clock, in seconds."""
@@ -189,7 +184,8 @@ class Runner(Protocol):
 
 Builder = Callable[[Any, Context], RequestSpec]
 PostProcessor = Callable[[Any, Any, Context], Any]
-Composite = Callable[[Runner, Any], Awaitable["Result"]]
+Composite = Callable[[Runner, Any], "Plan[Result]"]
+"""A composite operation: a plan (a generator of steps) that ends with the Result."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from ..local_files import LocalFiles
 from ..providers.base import quote_path
 from ..result import Result
+from ..steps import Call, Plan
 from .base import Operation, OperationInput, Runner, local
 from .downloads import check_output_folder, check_output_name, refuse_existing
 from .extras import HttpInput
@@ -115,10 +116,10 @@ def _targets(data: WaitInput, files: LocalFiles) -> dict[str, Path]:
     return targets
 
 
-async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
+def wait_for_batch(runner: Runner, data: WaitInput) -> Plan[Result]:
     """Poll until the batch ends, then download what it produced."""
     targets = _targets(data, runner.context.files)
-    result = await poll_until(
+    result = yield from poll_until(
         runner,
         Poll(
             operation="batches.wait",
@@ -137,7 +138,7 @@ async def wait_for_batch(runner: Runner, data: WaitInput) -> Result:
         if not file_id or not isinstance(file_id, str):
             continue
         runner.progress({"operation": "batches.wait", "downloading": file_id, "to": str(target)})
-        saved = await runner.call(
+        saved: Result = yield Call(
             "files.content",
             {"file_id": file_id, "output": str(target), "overwrite": data.overwrite},
         )

@@ -4,7 +4,8 @@ Each item of ``prompts`` is a prompt (text), a message list, or a whole ``chat.c
 input; the other fields are ``chat.create``'s own (model, system, temperature ...) and apply
 to every item unless the item sets them. Every item is checked before anything is sent.
 
-The items run on a fixed pool of ``concurrency`` workers (not one task per item), and the
+The items run on a fixed pool of ``concurrency`` workers (not one task per item: worker
+tasks on the async face, threads over the same transport on the sync face), and the
 results come back in input order, one per item: the item's envelope, or the error it met
 (``{"index", "error"}``) while the others carry on. With ``output`` the results are written
 to a JSON Lines file in input order as they complete, so memory does not grow with the
@@ -14,11 +15,10 @@ buffer of bounded size.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
+import threading
 import time
-from collections.abc import Awaitable, Callable
 from copy import copy
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from pydantic import (
 
 from ..errors import ConnectorError, InvalidInput, OutputWriteFailed, UnsupportedOperation
 from ..result import Result
+from ..steps import Blocking, Call, Each, Plan
 from ..usage import Usage
 from .base import Context, Operation, OperationInput, Runner, local
 from .chat import CHAT_CREATE, ChatInput
@@ -187,13 +188,23 @@ def check_items(items: list[Any], shared: dict[str, Any], context: Context) -> N
 
 
 class _Tally:
-    __slots__ = ("done", "failed", "total", "usage")
+    __slots__ = ("done", "failed", "lock", "total", "usage")
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.done = 0
         self.failed = 0
         self.usage: Usage | None = None
+        self.lock = threading.Lock()
+        """The sync face counts from several threads."""
+
+    def count(self, failed: bool, usage: Usage | None) -> dict[str, int]:
+        with self.lock:
+            self.done += 1
+            self.failed += failed
+            if usage is not None:
+                self.usage = usage if self.usage is None else self.usage + usage
+            return self.counts()
 
     def counts(self) -> dict[str, int]:
         return {"done": self.done, "total": self.total, "failed": self.failed}
@@ -205,10 +216,7 @@ class _ResultList:
     def __init__(self, total: int) -> None:
         self.records: list[dict[str, Any] | None] = [None] * total
 
-    async def wait_turn(self, index: int) -> None:
-        return None
-
-    async def put(self, index: int, record: dict[str, Any]) -> None:
+    def put(self, index: int, record: dict[str, Any]) -> None:
         self.records[index] = record
 
 
@@ -220,30 +228,28 @@ class _ResultFile:
         self.window = window
         self.next = 0
         self._waiting: dict[int, str] = {}
-        self._turn = asyncio.Condition()
+        self._lock = threading.Lock()
         self._out = PartialFile(path, in_place=True)
         self._out.open(overwrite=overwrite)
         self._kept: Kept | None = None
         self._failure: OSError | None = None
 
-    async def wait_turn(self, index: int) -> None:
-        """Wait until ``index`` is close enough to the file's end to start it."""
-        if index < self.next + self.window:
-            return
-        async with self._turn:
-            await self._turn.wait_for(lambda: index < self.next + self.window)
+    def ready(self, index: int) -> bool:
+        """Whether ``index`` is close enough to the file's end to start it."""
+        return index < self.next + self.window
 
-    async def put(self, index: int, record: dict[str, Any]) -> None:
-        self._waiting[index] = json.dumps(record, ensure_ascii=False, default=str)
-        if index != self.next:
-            return
-        lines = []
-        while self.next in self._waiting:
-            lines.append(self._waiting.pop(self.next))
-            self.next += 1
-        self._write(("\n".join(lines) + "\n").encode())
-        async with self._turn:
-            self._turn.notify_all()
+    def put(self, index: int, record: dict[str, Any]) -> None:
+        """Keep the record; write every record whose turn has come (blocking work)."""
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        with self._lock:
+            self._waiting[index] = line
+            if index != self.next:
+                return
+            lines = []
+            while self.next in self._waiting:
+                lines.append(self._waiting.pop(self.next))
+                self.next += 1
+            self._write(("\n".join(lines) + "\n").encode())
 
     def _write(self, content: bytes) -> None:
         """Append to the file; once that failed (a full disk), keep the lines in memory."""
@@ -271,23 +277,7 @@ class _ResultFile:
         return write_failed(self._failure, self._out, result, "the results")
 
 
-async def run_workers(count: int, concurrency: int, work: Callable[[int], Awaitable[None]]) -> None:
-    """``work(0) .. work(count - 1)`` on ``concurrency`` workers, started in index order."""
-    indexes = iter(range(count))
-
-    async def worker() -> None:
-        for index in indexes:
-            await work(index)
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(concurrency, count)):
-                group.create_task(worker())
-    except BaseExceptionGroup as failed:  # a bug or an I/O error: not an item's error
-        raise failed.exceptions[0] from None
-
-
-async def run_chat_many(runner: Runner, data: _ManyFields) -> Result:
+def run_chat_many(runner: Runner, data: _ManyFields) -> Plan[Result]:
     started = time.perf_counter()
     items, shared = data.prompts, data.shared()
     check_items(items, shared, runner.context)
@@ -309,24 +299,25 @@ async def run_chat_many(runner: Runner, data: _ManyFields) -> Result:
     else:
         sink = _ResultList(len(items))
 
-    async def one(index: int) -> None:
-        await sink.wait_turn(index)
+    def one(index: int) -> Plan[None]:
         record: dict[str, Any]
         try:
-            result = await runner.call("chat.create", item_params(items[index], shared))
+            result: Result = yield Call("chat.create", item_params(items[index], shared))
         except ConnectorError as exc:
             record = {"index": index, "error": exc.to_dict()}
-            tally.failed += 1
+            counts = tally.count(True, None)
         else:
             record = {"index": index, **result.envelope()}
-            if result.usage is not None:
-                tally.usage = result.usage if tally.usage is None else tally.usage + result.usage
-        tally.done += 1
-        await sink.put(index, record)
-        runner.progress(tally.counts())
+            counts = tally.count(False, result.usage)
+        if isinstance(sink, _ResultFile):
+            yield Blocking(lambda: sink.put(index, record))
+        else:
+            sink.put(index, record)
+        runner.progress(counts)
 
+    ready = sink.ready if isinstance(sink, _ResultFile) else None
     try:
-        await run_workers(len(items), data.concurrency, one)
+        yield Each(len(items), data.concurrency, one, ready)
     finally:
         if isinstance(sink, _ResultFile):
             sink.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import InvalidResponse, StreamInterrupted
-from ..streaming import StreamChunk, is_done, parse_event
+from ..stream_events import StreamChunk, is_done, parse_event
 
 if TYPE_CHECKING:
     from ..transport.sse import SseEvent

@@ -16,6 +16,7 @@ from pydantic import Field
 from ..constants import DEFAULT_MODEL
 from ..errors import APIStatusError, ConnectorError, InvalidInput
 from ..result import Result
+from ..steps import Call, Plan
 from . import registry
 from .base import Operation, OperationInput, Runner
 from .limits import ModelName
@@ -29,11 +30,11 @@ class ConnectionTestInput(OperationInput):
     )
 
 
-async def _step(steps: list[dict[str, Any]], name: str, call: Any) -> Result | None:
+def _step(steps: list[dict[str, Any]], name: str, call: Call) -> Plan[Result | None]:
     started = time.perf_counter()
     record: dict[str, Any] = {"step": name}
     try:
-        result: Result = await call
+        result: Result = yield call
     except APIStatusError as exc:
         record.update(ok=False, status=exc.status, error=exc.to_dict())
         result = None  # type: ignore[assignment]
@@ -47,7 +48,7 @@ async def _step(steps: list[dict[str, Any]], name: str, call: Any) -> Result | N
     return result
 
 
-async def run_connection_test(runner: Runner, data: ConnectionTestInput) -> Result:
+def run_connection_test(runner: Runner, data: ConnectionTestInput) -> Plan[Result]:
     context = runner.context
     steps: list[dict[str, Any]] = []
     model = data.model or context.connection.default_model
@@ -63,7 +64,7 @@ async def run_connection_test(runner: Runner, data: ConnectionTestInput) -> Resu
             }
         )
     else:
-        listed = await _step(steps, "models.list", runner.call("models.list", {}))
+        listed = yield from _step(steps, "models.list", Call("models.list", {}))
         if listed is None:
             return _report(steps)
         if model is None:
@@ -77,10 +78,10 @@ async def run_connection_test(runner: Runner, data: ConnectionTestInput) -> Resu
                 model = names[0] if names else DEFAULT_MODEL
     assert model is not None
     chat = {"model": model, "prompt": "Say OK.", "max_tokens": 1}
-    if await _step(steps, "chat.create", runner.call("chat.create", chat)) is None:
+    if (yield from _step(steps, "chat.create", Call("chat.create", chat))) is None:
         return _report(steps)
-    streamed = await _step(
-        steps, "chat.create (stream)", runner.call_streamed("chat.create", {**chat, "stream": True})
+    streamed = yield from _step(
+        steps, "chat.create (stream)", Call("chat.create", {**chat, "stream": True}, streamed=True)
     )
     if streamed is not None and not streamed.extra.get("streamed", True):
         steps[-1].update(

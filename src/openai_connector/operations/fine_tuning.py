@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from ..result import Result
+from ..steps import Plan
 from .base import Context, Operation, OperationInput, RequestSpec, Runner, local
 from .extras import HttpInput
 from .limits import MAX_COUNT, ModelName
@@ -166,20 +167,22 @@ def _progress(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def wait_for_job(runner: Runner, data: WaitInput) -> Result:
+def wait_for_job(runner: Runner, data: WaitInput) -> Plan[Result]:
     """Poll the job until it succeeded, failed or was cancelled."""
-    return await poll_until(
-        runner,
-        Poll(
-            operation="fine_tuning.jobs.wait",
-            retrieve="fine_tuning.jobs.retrieve",
-            params={"fine_tuning_job_id": data.fine_tuning_job_id},
-            what=f"fine-tuning job {data.fine_tuning_job_id}",
-            terminal=TERMINAL,
-            interval=data.poll_interval,
-            timeout=data.timeout,
-            progress=_progress,
-        ),
+    return (
+        yield from poll_until(
+            runner,
+            Poll(
+                operation="fine_tuning.jobs.wait",
+                retrieve="fine_tuning.jobs.retrieve",
+                params={"fine_tuning_job_id": data.fine_tuning_job_id},
+                what=f"fine-tuning job {data.fine_tuning_job_id}",
+                terminal=TERMINAL,
+                interval=data.poll_interval,
+                timeout=data.timeout,
+                progress=_progress,
+            ),
+        )
     )
 
 

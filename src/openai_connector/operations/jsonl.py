@@ -25,6 +25,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from ..errors import InvalidInput
 from ..result import Result
+from ..steps import Blocking, Plan
 from .base import Operation, OperationInput, Runner, local
 from .downloads import check_output_file, write_file
 from .limits import ModelName
@@ -224,7 +225,7 @@ def check_records(data: JsonlInput) -> list[dict[str, Any]]:
     return lines
 
 
-async def build_jsonl(runner: Runner, data: JsonlInput) -> Result:
+def build_jsonl(runner: Runner, data: JsonlInput) -> Plan[Result]:
     """Check the output file and the records, then write the file whole (or not at all)."""
     # a local operation: nothing is sent
     path = check_output_file(
@@ -235,7 +236,9 @@ async def build_jsonl(runner: Runner, data: JsonlInput) -> Result:
     content = text.encode()
     body = {"path": str(path), "lines": len(lines), "bytes": len(content), "format": data.format}
     result = Result(200, {}, body, extra={"files": [str(path)]})
-    write_file(path, content, result, overwrite=data.overwrite, what="the records")
+    yield Blocking(
+        lambda: write_file(path, content, result, overwrite=data.overwrite, what="the records")
+    )
     return result
 
 

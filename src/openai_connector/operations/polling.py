@@ -1,7 +1,8 @@
 """Polling a long-running job (fine-tuning, batch) until it reaches a terminal status.
 
-The waits use the runner's sleep and clock, both injected into the connector, so tests run
-instantly; each poll is reported through ``runner.progress``.
+A plan (:mod:`..steps`): the waits are ``Sleep`` steps and the clock the runner's, both
+injected into the connector, so tests run instantly; each poll is reported through
+``runner.progress``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from ..errors import InvalidResponse, RequestTimeout
 from ..result import Result
+from ..steps import Call, Plan, Sleep
 from .base import Runner
 
 
@@ -31,7 +33,7 @@ class Poll:
     """The facts of a job body worth showing at each poll."""
 
 
-async def poll_until(runner: Runner, poll: Poll) -> Result:
+def poll_until(runner: Runner, poll: Poll) -> Plan[Result]:
     """Retrieve the job until its status is terminal; the last retrieve's result.
 
     ``extra`` gains ``polls`` and ``waited`` (seconds). Past ``timeout`` a RequestTimeout
@@ -40,7 +42,7 @@ async def poll_until(runner: Runner, poll: Poll) -> Result:
     started = runner.clock()
     polls = 0
     while True:
-        result = await runner.call(poll.retrieve, poll.params)
+        result: Result = yield Call(poll.retrieve, poll.params)
         polls += 1
         body = result.body if isinstance(result.body, dict) else {}
         status = body.get("status")
@@ -72,4 +74,4 @@ async def poll_until(runner: Runner, poll: Poll) -> Result:
         pause = poll.interval
         if poll.timeout is not None:
             pause = min(pause, poll.timeout - waited)
-        await runner.sleep(pause)
+        yield Sleep(pause)

@@ -15,7 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from ..constants import KNOWN_CHAT_MODELS
 from ..errors import InvalidResponse, StreamInterrupted
 from ..result import Result
-from ..streaming import StreamChunk, is_done, parse_event
+from ..stream_events import StreamChunk, is_done, parse_event
 from .base import Context, Operation, RequestSpec, local
 from .choice_stream import EventShape
 from .extras import HttpInput

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -24,9 +25,9 @@ from pydantic import AliasChoices, Field, field_validator
 
 from ..errors import InvalidInput, InvalidResponse
 from ..result import Result
+from ..steps import Call, Each, Plan
 from ..usage import Usage
 from .base import Operation, OperationInput, Runner, local
-from .chat_many import run_workers
 from .limits import MAX_TOKEN_COUNT, ModelName
 
 DEFAULT_MAX_CHUNK_TOKENS = 8_000
@@ -262,21 +263,24 @@ def combine_prompt(summaries: list[str], words: int, data: SummarizeInput | None
 
 
 class _Calls:
-    """Chat calls made for one summary: their count and usage."""
+    """Chat calls made for one summary: their count and usage (the sync face makes them
+    from several threads at once)."""
 
     def __init__(self, runner: Runner, model: str) -> None:
         self.runner = runner
         self.model = model
         self.count = 0
         self.usage: Usage | None = None
+        self._lock = threading.Lock()
 
-    async def ask(self, prompt: str) -> str:
-        result = await self.runner.call(
+    def ask(self, prompt: str) -> Plan[str]:
+        result: Result = yield Call(
             "chat.create", {"model": self.model, "system": SYSTEM, "prompt": prompt}
         )
-        self.count += 1
-        if result.usage is not None:
-            self.usage = result.usage if self.usage is None else self.usage + result.usage
+        with self._lock:
+            self.count += 1
+            if result.usage is not None:
+                self.usage = result.usage if self.usage is None else self.usage + result.usage
         text = result.text
         if not text or not text.strip():
             raise InvalidResponse(
@@ -285,17 +289,19 @@ class _Calls:
             )
         return text.strip()
 
-    async def each(self, prompts: list[str], concurrency: int) -> list[str]:
+    def each(self, prompts: list[str], concurrency: int) -> Plan[list[str]]:
         answers: list[str] = [""] * len(prompts)
         done = 0
 
-        async def one(index: int) -> None:
+        def one(index: int) -> Plan[None]:
             nonlocal done
-            answers[index] = await self.ask(prompts[index])
-            done += 1
-            self.runner.progress({"step": "parts", "done": done, "total": len(prompts)})
+            answers[index] = yield from self.ask(prompts[index])
+            with self._lock:
+                done += 1
+                event = {"step": "parts", "done": done, "total": len(prompts)}
+            self.runner.progress(event)
 
-        await run_workers(len(prompts), concurrency, one)
+        yield Each(len(prompts), concurrency, one)
         return answers
 
 
@@ -316,7 +322,7 @@ def _groups(summaries: list[str], limit: int, count: Counter) -> list[list[str]]
     return groups
 
 
-async def run_summarize(runner: Runner, data: SummarizeInput) -> Result:
+def run_summarize(runner: Runner, data: SummarizeInput) -> Plan[Result]:
     model = runner.context.model(data.model)
     words = data.length if isinstance(data.length, int) else LENGTH_WORDS[data.length]
     part_words = max(words, PART_SUMMARY_WORDS)
@@ -325,16 +331,16 @@ async def run_summarize(runner: Runner, data: SummarizeInput) -> Result:
     chunks = split_text(data.text, limit, count)
     calls = _Calls(runner, model)
     if len(chunks) == 1:
-        summary = await calls.ask(one_text_prompt(chunks[0], words, data))
+        summary = yield from calls.ask(one_text_prompt(chunks[0], words, data))
     else:
         total = len(chunks)
         prompts = [part_prompt(c, i, total, part_words) for i, c in enumerate(chunks, 1)]
-        summaries = await calls.each(prompts, data.concurrency)
+        summaries = yield from calls.each(prompts, data.concurrency)
         while count("\n\n".join(summaries)) > limit and len(summaries) > 2:
             groups = _groups(summaries, limit, count)
             prompts = [combine_prompt(group, part_words, None) for group in groups]
-            summaries = await calls.each(prompts, data.concurrency)
-        summary = await calls.ask(combine_prompt(summaries, words, data))
+            summaries = yield from calls.each(prompts, data.concurrency)
+        summary = yield from calls.ask(combine_prompt(summaries, words, data))
     body: dict[str, Any] = {
         "summary": summary,
         "chunks": len(chunks),

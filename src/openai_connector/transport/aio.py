@@ -115,9 +115,12 @@ class AiohttpTransport:
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    async def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            context = ssl_context(self.network)
+            # loading CA certificates reads files: in a thread, not on the event loop
+            context = await asyncio.to_thread(ssl_context, self.network)
+            if self._session is not None and not self._session.closed:
+                return self._session  # another call made it meanwhile
             connector = aiohttp.TCPConnector(
                 limit=self.pool_size, ssl=context if context is not None else True
             )
@@ -143,7 +146,10 @@ class AiohttpTransport:
         if "accept-encoding" not in headers:
             headers["accept-encoding"] = ACCEPT_ENCODING
         try:
-            return await self._get_session().request(
+            session = self._session
+            if session is None or session.closed:
+                session = await self._get_session()
+            return await session.request(
                 request.method,
                 request.url,
                 data=request.content,
@@ -159,7 +165,7 @@ class AiohttpTransport:
         # _open inlined: one coroutine less on every call
         session = self._session
         if session is None or session.closed:
-            session = self._get_session()
+            session = await self._get_session()
         timeout = self._timeouts.get((request.timeout, request.connect_timeout))
         headers = request.headers
         if "accept-encoding" not in headers:
