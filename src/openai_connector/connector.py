@@ -19,13 +19,11 @@ from .drivers import AsyncDriver, SyncDriver
 from .errors import ConnectorError
 from .observers import Observer, Run
 from .operations.base import Context, ModelNotNamed, Operation, Progress
+from .policy import SecretSource, TrustPolicy
 from .result import Result
 from .result_streams import AsyncResultStream, ResultStream
-from .policy import SecretSource, TrustPolicy
 from .secrets import Redactor
 from .transport.request import AsyncTransport, SyncTransport
-
-MODELS_NOT_LISTED = plans.MODELS_NOT_LISTED
 
 
 def _connection(connection: Connection | None, fields: dict[str, Any]) -> Connection:
