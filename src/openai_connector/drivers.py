@@ -20,7 +20,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import plans
-from .download_streams import save_async, save_sync
 from .result_streams import AsyncResultStream, ResultStream
 from .steps import Blocking, Call, Collect, Each, OpenStream, Plan, ReadBody, SaveBody, Send, Sleep
 
@@ -73,6 +72,8 @@ class SyncDriver:
         if kind is Blocking:
             return step.work()
         if kind is SaveBody:
+            from .download_streams import save_sync  # downloads only: not imported for a chat
+
             return save_sync(self.transport, self.core, step.prepared, step.clock)
         if kind is Collect:
             return ResultStream(self.core, self, step.prepared, observed).collect()
@@ -172,6 +173,8 @@ class AsyncDriver:
         if kind is Blocking:
             return await asyncio.to_thread(step.work)
         if kind is SaveBody:
+            from .download_streams import save_async  # downloads only
+
             return await save_async(self.transport, self.core, step.prepared, step.clock)
         if kind is Collect:
             return await AsyncResultStream(self.core, self, step.prepared, observed).collect()
