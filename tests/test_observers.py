@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from faces import Face
-from openai_connector import APIStatusError, RetryPolicy
+from openai_connector import APIStatusError, ConnectionFailed, RetryPolicy
 from openai_connector.observers import Exchange, RunFinished
 from scripted_server import Reply, ScriptedServer, chat_body, chat_chunks
 
@@ -201,3 +201,30 @@ def test_events_carry_no_secrets(face: Face, server: ScriptedServer) -> None:
     with pytest.raises(APIStatusError):
         face.run("chat.create", CHAT, **fields(server, events))
     assert events and "sk-observed-secret-1234" not in repr(events)
+
+
+def test_a_transport_error_is_an_exchange_without_a_status(face: Face) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    events: list[Any] = []
+    with pytest.raises(ConnectionFailed):
+        face.run(
+            "chat.create",
+            CHAT,
+            call={"retry": RetryPolicy(max_retries=1)},
+            provider="compatible",
+            base_url=f"http://127.0.0.1:{port}/v1",
+            api_key="sk-test1234",
+            observers=[events.append],
+        )
+    assert kinds(events) == ["Exchange", "RunFinished"]
+    exchange, finished = events
+    assert (exchange.status, exchange.error_code, exchange.attempts) == (
+        None,
+        ConnectionFailed.code,
+        2,
+    )
+    assert exchange.connection is None and finished.error_code == ConnectionFailed.code
