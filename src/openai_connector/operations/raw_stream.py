@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import bounded_json
 from ..errors import InvalidResponse
-from ..streaming import StreamChunk, is_done
+from ..stream_events import StreamChunk, is_done
 
 if TYPE_CHECKING:
     from ..transport.sse import SseEvent
