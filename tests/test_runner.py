@@ -192,12 +192,18 @@ def test_the_async_loop_never_stalls_on_the_token_command(
         return largest, result.text
 
     registry.get("chat.create")  # its module imported before the measure
-    gc.collect()
-    gc.disable()  # a collection of the whole test run's heap is not the connector's work
-    try:
-        largest, text = asyncio.run(go())
-    finally:
-        gc.enable()
-    assert text == "ok"
+    gaps = []
+    for _ in range(3):  # a busy machine may delay one run; a blocked loop stalls 1 s every run
+        gc.collect()
+        gc.disable()  # a collection of the whole test run's heap is not the connector's work
+        try:
+            largest, text = asyncio.run(go())
+        finally:
+            gc.enable()
+        assert text == "ok"
+        gaps.append(largest)
+        if largest < 0.05:
+            break
     assert server.requests[0].headers.get("authorization") == "Bearer tok-123"
-    assert largest < 0.05, f"the event loop stalled for {largest * 1000:.0f} ms"
+    assert max(gaps) < 0.5, f"the event loop stalled for {max(gaps) * 1000:.0f} ms"
+    assert min(gaps) < 0.05, f"the event loop stalled for {min(gaps) * 1000:.0f} ms"
