@@ -49,7 +49,7 @@ function showSignIn(note) {
       return;
     }
     if (!location.hash || location.hash === "#/signin") location.hash = "#/connectors";
-    render();
+    else render();
   });
   clear(main, form);
   input.focus();
@@ -62,7 +62,10 @@ function renderNav(current) {
   signout.hidden = false;
 }
 
+let latest = 0;
+
 async function render() {
+  const token = ++latest;
   if (!session.key) return showSignIn();
   if (!session.me) {
     try {
@@ -71,6 +74,7 @@ async function render() {
       return showSignIn(err.message);
     }
   }
+  if (token !== latest) return;
   const pages = allowed();
   const page = pages.find((p) => location.hash.startsWith(p.hash)) || pages[0];
   if (!location.hash.startsWith(page.hash)) {
@@ -78,13 +82,16 @@ async function render() {
   }
   renderNav(page);
   document.title = `${page.title} · openai-connector`;
-  clear(main);
+  // Each page is built off-screen and shown only if no newer navigation started meanwhile.
+  const box = h("div", { class: "page" });
   try {
-    await page.module.render(main);
+    await page.module.render(box);
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 401) return;
-    main.append(message("error", err.message || String(err)));
+    box.append(message("error", err.message || String(err)));
   }
+  if (token !== latest) return;
+  clear(main, box);
 }
 
 session.onSignedOut = (failure) => showSignIn(`Signed out: ${failure.message}`);

@@ -15,6 +15,12 @@ export function lastTest(connector) {
   }
 }
 
+// Show a page again even when the address stays the same.
+function goTo(hash) {
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = hash;
+}
+
 export async function render(main) {
   const list = await api.get("/api/connectors");
   const head = h("div", { class: "page-head" }, h("h1", { text: "Connectors" }));
@@ -61,8 +67,7 @@ function showConnector(detail, c) {
     actions.append(h("button", { type: "button", class: "danger", text: "Delete", onclick: async () => {
       if (!confirm(`Delete connector ${c.name}? Its secrets go with it.`)) return;
       await api.del(`/api/connectors/${encodeURIComponent(c.id)}`);
-      location.hash = "#/connectors";
-      location.reload();
+      goTo("#/connectors");
     } }));
   }
   const settings = Object.entries(c.config).map(([k, v]) => h("div", { class: "kv" },
@@ -179,8 +184,7 @@ async function editForm(detail, current) {
       const saved = current
         ? await api.patch(`/api/connectors/${encodeURIComponent(current.id)}`, body)
         : await api.post("/api/connectors", body);
-      location.hash = `#/connectors/${encodeURIComponent(saved.id)}`;
-      if (current) location.reload();
+      goTo(`#/connectors/${encodeURIComponent(saved.id)}`);
     } catch (err) {
       clear(status, message("error", `${err.field ? err.field + ": " : ""}${err.message}`));
     }
