@@ -36,7 +36,7 @@ function legend(names) {
 function niceMax(value) {
   if (value <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((m) => m >= value);
+  return [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((m) => m * p).find((m) => m >= value);
 }
 
 // Stacked columns: categories along x (days), one stack per series (models).
