@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from fastapi import APIRouter
 
 from openai_connector.service import ServiceSettings, create_app
 from openai_connector.store import Store
@@ -42,8 +43,10 @@ class LiveService:
         self.store.close()
 
 
-def start_service(data_dir: Path) -> LiveService:
+def start_service(data_dir: Path, *routers: APIRouter) -> LiveService:
     app = create_app(ServiceSettings(data_dir=data_dir, environ={}))
+    for router in routers:
+        app.include_router(router)
     store: Store = app.state.store
     _, admin_key = store.keys.create("admin", "admin")
     has_run_api = any(_RUN_ROUTE.match(getattr(r, "path", "")) for r in app.routes)

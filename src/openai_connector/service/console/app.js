@@ -57,7 +57,8 @@ function showSignIn(note) {
 
 function renderNav(current) {
   clear(nav, allowed().map((p) =>
-    h("a", { href: p.hash, "aria-current": p === current ? "page" : null, text: p.title })));
+    h("a", { href: p.hash, "aria-current": p === current ? "page" : null, text: p.title,
+      onclick: () => { if (location.hash === p.hash) render(); } })));
   who.textContent = `${session.me.name} (${session.me.role})`;
   signout.hidden = false;
 }

@@ -1,6 +1,6 @@
 // Connectors: the list (provider, default model, last test), forms generated from the
 // connection schema, write-only secrets, and "Test connection" step by step.
-import { api, can, ApiFailure } from "../api.js";
+import { api, can, request, session, ApiFailure } from "../api.js";
 import { h, clear, field, message, table, fmtTime } from "../dom.js";
 import { schemaForm } from "../form.js";
 
@@ -85,22 +85,24 @@ function showConnector(detail, c) {
           h("dd", { text: s.set ? (s.reference ? `set (${s.reference})` : "set") : "not set" }))),
         h("div", { class: "kv" }, h("dt", { text: "operations" }), h("dd", { text: c.allowed_operations ? c.allowed_operations.join(", ") : "all" }))),
       actions, testOut));
+  history.replaceState(null, "", `#/connectors/${encodeURIComponent(c.id)}`);
   detail.querySelector("h2").setAttribute("tabindex", "-1");
   detail.querySelector("h2").focus();
 }
 
 async function runTest(c, out) {
   clear(out, h("p", { class: "muted", text: "Testing…" }));
-  let data;
-  try {
-    data = await api.post(`/api/connectors/${encodeURIComponent(c.id)}/test`, {});
-  } catch (err) {
-    if (err instanceof ApiFailure && (err.status === 404 && err.code === "not_found" || err.status === 405)) {
+  const response = await request("POST", `/api/connectors/${encodeURIComponent(c.id)}/test`, {}, { raw: true });
+  const data = await response.json().catch(() => null);
+  const hasSteps = data && (Array.isArray(data.steps) || (data.body && Array.isArray(data.body.steps)));
+  if (!hasSteps) {
+    const err = (data && data.error) || {};
+    if (response.status === 405 || (response.status === 404 && err.code === "not_found")) {
       clear(out, message("error", "This service has no test route yet (it comes with the run API)."));
-      return;
+    } else {
+      clear(out, message("error", `${err.code || response.status}: ${err.message || "the test did not run"}`));
     }
-    if (err instanceof ApiFailure && err.status >= 500) data = null;
-    clear(out, message("error", `${err.code}: ${err.message}`));
+    if (response.status === 401) session.onSignedOut(new ApiFailure(401, err.code, err.message));
     return;
   }
   const report = data && data.body && data.body.steps ? data.body : data;

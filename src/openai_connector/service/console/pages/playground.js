@@ -1,6 +1,6 @@
 // Playground: pick a connector and an operation (keyword search), fill the form generated
 // from the operation's input schema, run it; streamed answers appear as they arrive.
-import { api, request, readAnswer, session, ApiFailure } from "../api.js";
+import { api, request, readAnswer, ApiFailure } from "../api.js";
 import { h, clear, field, message, fmtNumber } from "../dom.js";
 import { schemaForm } from "../form.js";
 import { snippets } from "../snippets.js";
@@ -33,7 +33,7 @@ export async function render(main) {
     clear(operation, ops.map((o) => h("option", { value: o.id, text: `${o.id} — ${o.summary || ""}` })));
     if (ops.some((o) => o.id === keep)) operation.value = keep;
     else if (ops.length) operation.value = ops[0].id;
-    await choose();
+    if (operation.value !== keep || !formBox.firstChild) await choose();
   }
   let timer = null;
   search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(list, 200); });
