@@ -34,7 +34,9 @@ CHROMIUM_ARGS = [
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is missing: .ci/run installs it (apt-get install chromium)")
+            pytest.fail(
+                "Debian's chromium is missing: .ci/run installs it (apt-get install chromium)"
+            )
         pytest.skip("Debian's chromium is not installed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
@@ -61,7 +63,10 @@ def console(browser: Any, service: LiveService) -> Iterator[Console]:
     yield page
     context.close()
     assert page.foreign == [], f"requests left 127.0.0.1: {page.foreign}"
-    assert all(urlsplit(u).hostname == "127.0.0.1" or urlsplit(u).scheme in LOCAL_SCHEMES for u in page.requests)
+    assert all(
+        urlsplit(u).hostname == "127.0.0.1" or urlsplit(u).scheme in LOCAL_SCHEMES
+        for u in page.requests
+    )
     assert page.unexpected_errors() == [], f"browser console errors: {page.unexpected_errors()}"
 
 

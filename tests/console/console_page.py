@@ -75,10 +75,12 @@ def _watch(console: Console, context: Any) -> None:
     page.on("dialog", dialog)
 
 
-def open_console(browser: Any, service: LiveService, width: int = 1280, height: int = 800) -> tuple[Console, Any]:
-    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+def open_console(
+    browser: Any, service: LiveService, width: int = 1280, height: int = 800
+) -> tuple[Console, Any]:
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True
+    )
     console = Console(service, context.new_page())
     _watch(console, context)
     return console, context
-
-

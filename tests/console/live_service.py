@@ -85,7 +85,7 @@ def seed_usage(store: Store, days: int = 5) -> None:
                     completion_tokens=40 * (n + 1),
                     cost_usd=0.0001 * (n + 1),
                     latency_ms=200.0 + 37 * n + back,
-                    attempts=1 + (n == 4),
+                    attempts=1 + (n == 4) + (n == 1 and back % 2 == 0),
                     request_id=f"req-{back}-{n}",
                     caller="admin",
                     time=day - timedelta(minutes=n),

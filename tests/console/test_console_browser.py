@@ -31,7 +31,9 @@ def test_a_wrong_key_is_refused_with_the_services_message(console: Console) -> N
     console.page.get_by_label("Service key").fill("ocs_not-a-key")
     console.page.keyboard.press("Enter")  # keyboard only: the field has focus on arrival
     expect(console.page.get_by_role("alert")).to_contain_text("unknown or revoked")
-    expect(console.page.get_by_role("navigation", name="Pages").get_by_role("link")).to_have_count(0)
+    expect(console.page.get_by_role("navigation", name="Pages").get_by_role("link")).to_have_count(
+        0
+    )
 
 
 def test_create_a_connector_against_the_scripted_provider(
@@ -73,7 +75,10 @@ def test_create_a_connector_against_the_scripted_provider(
     page.get_by_label("api_key (secret, write-only)").fill("sk-rotated-5678")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="local-provider", level=2, exact=True)).to_be_visible()
-    assert console.service.store.connectors.connector_secrets(stored.id)["api_key"] == "sk-rotated-5678"
+    assert (
+        console.service.store.connectors.connector_secrets(stored.id)["api_key"]
+        == "sk-rotated-5678"
+    )
     assert server.requests == []  # making and editing a connector sends nothing to it
 
 
@@ -136,7 +141,10 @@ def test_keys_create_shown_once_then_revoke_refuses_the_next_request(console: Co
     row = page.get_by_role("row").filter(has_text="ci-robot")
     expect(row).to_contain_text("viewer")
     expect(row).to_contain_text("never")
-    assert call(console.service, "GET", "/api/me", key) == (200, {"name": "ci-robot", "role": "viewer"})
+    assert call(console.service, "GET", "/api/me", key) == (
+        200,
+        {"name": "ci-robot", "role": "viewer"},
+    )
 
     page.reload()
     expect(page.get_by_role("heading", name="Keys", level=1)).to_be_visible()

@@ -66,7 +66,9 @@ def test_range_connector_filter_and_csv_export(console: Console, tmp_path: Path)
     calls_all = len(console.service.store.usage.rows(limit=10_000))
     expect(totals).to_contain_text(str(calls_all))
     page.get_by_label("Connector", exact=True).select_option("support")
-    support = [r for r in console.service.store.usage.rows(limit=10_000) if r["connector"] == "support"]
+    support = [
+        r for r in console.service.store.usage.rows(limit=10_000) if r["connector"] == "support"
+    ]
     expect(totals).to_contain_text(str(len(support)))
     expect(page.get_by_role("table", name="Latest calls")).not_to_contain_text("research")
     with page.expect_download() as download:

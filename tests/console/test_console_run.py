@@ -27,15 +27,23 @@ def provider(console: Console, server: ScriptedServer) -> Iterator[ScriptedServe
 
     def answer(request: Recorded) -> Reply:
         if request.path.endswith("/models"):
-            return Reply(json={"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]})
+            return Reply(
+                json={"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}
+            )
         if request.path.endswith("/chat/completions"):
             if request.json.get("stream"):
                 return Reply(
                     events=chat_chunks(["The ", "answer ", "is ", "42."]),
                     headers={"content-type": "text/event-stream", "x-request-id": "req-stream-1"},
                 )
-            return Reply(json=chat_body("Hello from the scripted provider"), headers={"x-request-id": "req-chat-1"})
-        return Reply(status=404, json={"error": {"message": "no such route", "type": "invalid_request_error"}})
+            return Reply(
+                json=chat_body("Hello from the scripted provider"),
+                headers={"x-request-id": "req-chat-1"},
+            )
+        return Reply(
+            status=404,
+            json={"error": {"message": "no such route", "type": "invalid_request_error"}},
+        )
 
     server.default = answer
     status, made = call(
@@ -63,7 +71,9 @@ def _choose_chat(console: Console) -> None:
     page.get_by_label(re.compile(r"^prompt")).fill("What is the answer?")
 
 
-def test_test_connection_shows_each_step_with_its_timing(console: Console, provider: ScriptedServer) -> None:
+def test_test_connection_shows_each_step_with_its_timing(
+    console: Console, provider: ScriptedServer
+) -> None:
     console.sign_in()
     page = console.page
     page.get_by_role("link", name="scripted").click()
@@ -76,8 +86,19 @@ def test_test_connection_shows_each_step_with_its_timing(console: Console, provi
     expect(page.get_by_role("row").filter(has_text="scripted")).to_contain_text("passed")
 
 
-def test_test_connection_shows_the_providers_error(console: Console, provider: ScriptedServer) -> None:
-    provider.default = Reply(status=401, json={"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}})
+def test_test_connection_shows_the_providers_error(
+    console: Console, provider: ScriptedServer
+) -> None:
+    provider.default = Reply(
+        status=401,
+        json={
+            "error": {
+                "message": "Incorrect API key provided",
+                "type": "invalid_request_error",
+                "code": "invalid_api_key",
+            }
+        },
+    )
     console.sign_in()
     page = console.page
     page.get_by_role("link", name="scripted").click()
@@ -127,7 +148,9 @@ def test_playground_streams_tokens_as_they_arrive_without_moving_the_page(
     expect(page.get_by_label("Envelope")).not_to_have_text("Running…")
 
 
-def test_screenshot_of_the_playground(console: Console, provider: ScriptedServer, screenshots_dir: Path) -> None:
+def test_screenshot_of_the_playground(
+    console: Console, provider: ScriptedServer, screenshots_dir: Path
+) -> None:
     console.sign_in()
     _choose_chat(console)
     console.page.get_by_label("Stream the answer").check()

@@ -50,8 +50,13 @@ async def execute(ref: str, request: Request) -> Any:
 def connection_steps(ref: str) -> dict[str, Any]:
     steps = [
         {"step": "models.list", "ok": True, "status": 200, "elapsed_ms": 3.2},
-        {"step": "chat.create", "ok": False, "status": 401, "elapsed_ms": 4.1,
-         "error": {"code": "authentication_error", "message": "Incorrect API key provided"}},
+        {
+            "step": "chat.create",
+            "ok": False,
+            "status": 401,
+            "elapsed_ms": 4.1,
+            "error": {"code": "authentication_error", "message": "Incorrect API key provided"},
+        },
     ]
     return {"status": 401, "headers": {}, "body": {"ok": False, "steps": steps}, "meta": {}}
 
@@ -59,11 +64,17 @@ def connection_steps(ref: str) -> dict[str, Any]:
 @pytest.fixture
 def stand_in_console(browser: Any, tmp_path: Path) -> Iterator[Console]:
     service: LiveService = start_service(tmp_path / "data", stand_in)
-    status, _ = call(service, "POST", "/api/connectors", body={
-        "name": "scripted", "provider": "compatible",
-        "config": {"base_url": "http://127.0.0.1:9/v1", "default_model": "gpt-4o-mini"},
-        "secrets": {"api_key": "sk-x-0001"},
-    })
+    status, _ = call(
+        service,
+        "POST",
+        "/api/connectors",
+        body={
+            "name": "scripted",
+            "provider": "compatible",
+            "config": {"base_url": "http://127.0.0.1:9/v1", "default_model": "gpt-4o-mini"},
+            "secrets": {"api_key": "sk-x-0001"},
+        },
+    )
     assert status == 201
     console, context = open_console(browser, service)
     yield console
@@ -82,7 +93,9 @@ def _chat(console: Console) -> None:
     page.get_by_role("button", name="Example").click()
 
 
-def test_playground_shows_envelope_timing_attempts_request_id_and_usage(stand_in_console: Console) -> None:
+def test_playground_shows_envelope_timing_attempts_request_id_and_usage(
+    stand_in_console: Console,
+) -> None:
     page = stand_in_console.page
     _chat(stand_in_console)
     page.get_by_label("Stream the answer").uncheck()
@@ -108,7 +121,9 @@ def test_playground_streams_deltas_into_a_fixed_box(stand_in_console: Console) -
     assert box is not None and round(box["height"]) == 160
 
 
-def test_test_connection_shows_steps_timings_and_the_providers_error(stand_in_console: Console) -> None:
+def test_test_connection_shows_steps_timings_and_the_providers_error(
+    stand_in_console: Console,
+) -> None:
     page = stand_in_console.page
     stand_in_console.sign_in()
     page.get_by_role("link", name="scripted").click()
@@ -116,6 +131,8 @@ def test_test_connection_shows_steps_timings_and_the_providers_error(stand_in_co
     expect(page.get_by_text("Connection test failed.")).to_be_visible()
     steps = page.get_by_role("table", name="Steps")
     expect(steps.get_by_role("row").filter(has_text="models.list")).to_contain_text("3.2")
-    expect(steps.get_by_role("row").filter(has_text="chat.create")).to_contain_text("Incorrect API key provided")
+    expect(steps.get_by_role("row").filter(has_text="chat.create")).to_contain_text(
+        "Incorrect API key provided"
+    )
     stand_in_console.go("Connectors")
     expect(page.get_by_role("row").filter(has_text="scripted")).to_contain_text("failed")

@@ -11,7 +11,9 @@ from service_client import error_of
 
 from openai_connector.service.console_files import CONSOLE_DIR
 
-ASSETS = sorted(p.relative_to(CONSOLE_DIR).as_posix() for p in CONSOLE_DIR.rglob("*") if p.is_file())
+ASSETS = sorted(
+    p.relative_to(CONSOLE_DIR).as_posix() for p in CONSOLE_DIR.rglob("*") if p.is_file()
+)
 
 
 def _policy(header: str) -> dict[str, list[str]]:
@@ -40,7 +42,12 @@ def test_the_console_page_is_served_with_a_policy_forbidding_inline_scripts_and_
 def test_every_asset_is_served_with_its_type_and_the_policy(service: Service, asset: str) -> None:
     answer = service.anonymous.get(f"/console/{asset}")
     assert answer.status_code == 200
-    expected = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".svg": "image/svg+xml"}
+    expected = {
+        ".js": "text/javascript",
+        ".css": "text/css",
+        ".html": "text/html",
+        ".svg": "image/svg+xml",
+    }
     assert answer.headers["content-type"].startswith(expected[asset[asset.rindex(".") :]])
     assert "default-src 'self'" in answer.headers["content-security-policy"]
 
@@ -58,7 +65,9 @@ def test_no_asset_names_another_origin_or_holds_inline_code(asset: str) -> None:
         assert "style=" not in text
 
 
-@pytest.mark.parametrize("path", ["/console/../app.py", "/console/%2e%2e/app.py", "/console/nope.js", "/console/pages"])
+@pytest.mark.parametrize(
+    "path", ["/console/../app.py", "/console/%2e%2e/app.py", "/console/nope.js", "/console/pages"]
+)
 def test_only_the_consoles_own_files_are_served(service: Service, path: str) -> None:
     assert service.anonymous.get(path).status_code == 404
 

@@ -16,14 +16,34 @@ DAY2 = DAY1 + timedelta(days=1)
 
 def _seed(service: Service) -> None:
     def row(time: datetime, connector: str, model: str | None, **kw: object) -> UsageRecord:
-        base: dict[str, object] = {"operation": "chat.create", "prompt_tokens": 10, "completion_tokens": 5}
+        base: dict[str, object] = {
+            "operation": "chat.create",
+            "prompt_tokens": 10,
+            "completion_tokens": 5,
+        }
         return UsageRecord(time=time, connector=connector, model=model, **{**base, **kw})  # type: ignore[arg-type]
 
     service.store.usage.record(
         row(DAY1, "a", "gpt-4o", cost_usd=0.5, latency_ms=100.0),
         row(DAY1, "a", "gpt-4o-mini", cost_usd=None, latency_ms=200.0, attempts=3),
-        row(DAY1, "b", "gpt-4o", cost_usd=0.25, latency_ms=300.0, status=500, error_code="server_error"),
-        row(DAY2, "b", None, operation="embeddings.create", prompt_tokens=7, completion_tokens=0, latency_ms=400.0),
+        row(
+            DAY1,
+            "b",
+            "gpt-4o",
+            cost_usd=0.25,
+            latency_ms=300.0,
+            status=500,
+            error_code="server_error",
+        ),
+        row(
+            DAY2,
+            "b",
+            None,
+            operation="embeddings.create",
+            prompt_tokens=7,
+            completion_tokens=0,
+            latency_ms=400.0,
+        ),
     )
 
 
@@ -40,13 +60,29 @@ def test_summary_groups_tokens_cost_errors_retries_and_latency(service: Service)
         {"connector": "a", "calls": 2, "tokens": 30, "cost_usd": 0.5, "unpriced_calls": 1},
         {"connector": "b", "calls": 2, "tokens": 22, "cost_usd": 0.25, "unpriced_calls": 1},
     ]
-    assert data["top_operations"][0] == {"operation": "chat.create", "calls": 3, "tokens": 45, "errors": 1}
+    assert data["top_operations"][0] == {
+        "operation": "chat.create",
+        "calls": 3,
+        "tokens": 45,
+        "errors": 1,
+    }
     assert data["by_day"] == [
         {"day": "2026-11-10", "calls": 3, "errors": 1, "retries": 2, "error_rate": 0.3333},
         {"day": "2026-11-11", "calls": 1, "errors": 0, "retries": 0, "error_rate": 0.0},
     ]
-    assert data["latency_ms"] == {"p50": 200.0, "p90": 400.0, "p95": 400.0, "p99": 400.0, "count": 4}
-    assert [r["time"][:10] for r in data["latest"]] == ["2026-11-11", "2026-11-10", "2026-11-10", "2026-11-10"]
+    assert data["latency_ms"] == {
+        "p50": 200.0,
+        "p90": 400.0,
+        "p95": 400.0,
+        "p99": 400.0,
+        "count": 4,
+    }
+    assert [r["time"][:10] for r in data["latest"]] == [
+        "2026-11-11",
+        "2026-11-10",
+        "2026-11-10",
+        "2026-11-10",
+    ]
 
 
 def test_summary_narrows_to_a_range_and_a_connector(service: Service) -> None:
@@ -62,7 +98,9 @@ def test_summary_narrows_to_a_range_and_a_connector(service: Service) -> None:
 
 def test_summary_refuses_a_bad_range_naming_the_field(service: Service) -> None:
     client = service.client_with_role("viewer")
-    assert error_of(client.get("/api/usage/summary", params={"from": "yesterday"}))["field"] == "from"
+    assert (
+        error_of(client.get("/api/usage/summary", params={"from": "yesterday"}))["field"] == "from"
+    )
     answer = client.get("/api/usage/summary", params={"from": "2026-11-02", "to": "2026-11-01"})
     assert (answer.status_code, error_of(answer)["field"]) == (422, "to")
     assert error_of(service.anonymous.get("/api/usage/summary"))["code"] == "unauthenticated"
@@ -82,4 +120,8 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile([], 50) is None
     assert percentile([5.0], 99) == 5.0
     values = [float(v) for v in range(1, 101)]
-    assert (percentile(values, 50), percentile(values, 90), percentile(values, 99)) == (50.0, 90.0, 99.0)
+    assert (percentile(values, 50), percentile(values, 90), percentile(values, 99)) == (
+        50.0,
+        90.0,
+        99.0,
+    )

@@ -70,7 +70,9 @@ def matching_rows(
         ]
 
 
-def _where(query: Any, since: datetime | None, until: datetime | None, connector: str | None) -> Any:
+def _where(
+    query: Any, since: datetime | None, until: datetime | None, connector: str | None
+) -> Any:
     if since is not None:
         query = query.where(UsageRow.time >= as_utc(since))
     if until is not None:
