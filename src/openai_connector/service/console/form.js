@@ -107,7 +107,8 @@ function readControl(control, kind, name) {
     try {
       return JSON.parse(text);
     } catch {
-      throw new Error(`${name}: not valid JSON`);
+      if (/^\s*[[{"]/.test(text)) throw new Error(`${name}: not valid JSON`);
+      return text; // a field that takes text or JSON: plain text is text
     }
   }
   return text;
@@ -116,6 +117,6 @@ function readControl(control, kind, name) {
 function fillControl(control, kind, value) {
   if (kind === "file") return;
   if (value === null || value === undefined) control.value = "";
-  else if (kind === "json") control.value = JSON.stringify(value);
+  else if (kind === "json") control.value = typeof value === "string" && !/^\s*[[{"\d-]|^(true|false|null)$/.test(value) ? value : JSON.stringify(value);
   else control.value = String(value);
 }

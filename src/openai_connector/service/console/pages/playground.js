@@ -18,7 +18,8 @@ export async function render(main) {
   const search = h("input", { type: "search", name: "q", placeholder: "e.g. transcribe audio", autocomplete: "off" });
   const operation = h("select", { name: "operation", size: 6 });
   const formBox = h("div", { class: "op-form" });
-  const result = h("section", { class: "result", "aria-label": "Result" });
+  const result = h("section", { class: "result", "aria-label": "Result" },
+    h("p", { class: "muted", text: "Choose an operation, fill its form (or press Example) and Run: the answer, its timing, attempts, request id and usage, and the same call as curl, Python and CLI appear here." }));
   const left = h("div", { class: "card" },
     field("Connector", connector),
     field("Search operations", search, "Keywords rank the operations, best first."),
