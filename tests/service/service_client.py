@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-
-try:  # the test extra installs httpx2; starlette's TestClient takes either
-    from httpx2 import Response
-except ImportError:  # pragma: no cover
-    from httpx import Response  # type: ignore[no-redef]
+from httpx import Response
 
 
 class ServiceClient:
