@@ -30,8 +30,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module. Not for the whole session: while it is open,
+    Playwright's event loop runs in this thread, and asyncio.run() in other tests refuses."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(

@@ -39,6 +39,7 @@ class Console:
         self.page.get_by_label("Service key").fill(key or self.service.admin_key)
         self.page.get_by_role("button", name="Sign in").click()
         expect(self.page.get_by_role("navigation", name="Pages")).to_be_visible()
+        expect(self.page.locator("main h1")).to_be_visible()  # the first page has loaded
 
     def go(self, page_title: str) -> None:
         from playwright.sync_api import expect
