@@ -49,7 +49,8 @@ def start_service(data_dir: Path, *routers: APIRouter) -> LiveService:
         app.include_router(router)
     store: Store = app.state.store
     _, admin_key = store.keys.create("admin", "admin")
-    has_run_api = any(_RUN_ROUTE.match(getattr(r, "path", "")) for r in app.routes)
+    # the route table as the app publishes it (included routers do not list their paths)
+    has_run_api = any(_RUN_ROUTE.match(path) for path in app.openapi().get("paths", {}))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -17,9 +17,9 @@ from .. import __version__
 from ..store import DuplicateName, NotInStore, PriceTable, Store, StoreError
 from .access_log import AccessLog
 from .body_limit import BodyLimit
-from .metrics import InFlight, ServiceMetrics
 from .console_files import router as console_router
 from .console_files import schema_router
+from .metrics import InFlight, ServiceMetrics
 from .offline_docs import add_offline_docs
 from .openai_errors import is_gateway, openai_error
 from .problems import ApiError, error_body, field_path, status_of

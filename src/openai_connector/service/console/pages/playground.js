@@ -51,7 +51,9 @@ export async function render(main) {
     const el = h("form", { "aria-label": `Input of ${op.id}` },
       h("h2", { text: op.id }),
       h("p", { class: "muted", text: op.summary || "" }),
-      h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", text: "Example", onclick: () => form.fill(op.example_input || {}) })),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "secondary", text: "Example", onclick: () => form.fill(op.example_input || {}) }),
+        h("button", { type: "button", class: "secondary", text: "Clear", onclick: () => el.reset() })),
       form.element,
       op.streams ? h("label", { class: "inline" }, stream, " Stream the answer") : null,
       h("div", { class: "actions" }, h("button", { type: "submit", text: "Run" })),
@@ -139,10 +141,16 @@ async function readStream(response, out) {
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
       const chunk = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
-      const data = chunk.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
+      const lines = chunk.split("\n");
+      const name = (lines.find((l) => l.startsWith("event:")) || "event: message").slice(6).trim();
+      const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
       if (!data || data === "[DONE]") continue;
       let event;
       try { event = JSON.parse(data); } catch { out.append(document.createTextNode(data)); continue; }
+      if (name === "error") {
+        const err = event.error || event;
+        throw new ApiFailure(502, err.code || "stream_error", err.message || "the call failed midway");
+      }
       if (event && typeof event === "object" && "status" in event && "body" in event) { final = event; continue; }
       const text = deltaText(event);
       if (text) out.append(document.createTextNode(text));
@@ -181,7 +189,8 @@ function showFacts(facts, final, elapsed) {
 function showMedia(media, final) {
   const body = final && final.body;
   if (!body || typeof body !== "object") return;
-  const items = Array.isArray(body.data) ? body.data : [body];
+  const files = (final.meta && Array.isArray(final.meta.files)) ? final.meta.files : [];
+  const items = [...(Array.isArray(body.data) ? body.data : [body]), ...files];
   for (const item of items) {
     if (!item || typeof item !== "object") continue;
     if (typeof item.b64_json === "string") {
@@ -195,7 +204,18 @@ function showMedia(media, final) {
       const src = `data:${type};base64,${b64}`;
       if (type.startsWith("audio/")) media.append(h("audio", { controls: true, src, "aria-label": "Audio answer" }));
       if (type.startsWith("image/")) media.append(h("img", { src, alt: "file answer" }));
-      media.append(h("a", { href: src, download: item.filename || "download", text: `Download ${item.filename || "file"}` }));
+      media.append(h("a", { href: src, download: item.name || item.filename || "download", text: `Download ${item.name || item.filename || "file"}` }));
+    }
+    if (typeof item.download === "string" && item.download.startsWith("/api/downloads/")) {
+      const name = item.name || "download";
+      media.append(h("button", { type: "button", class: "secondary", text: `Download ${name}`, onclick: async () => {
+        const response = await request("GET", item.download, undefined, { raw: true });
+        if (!response.ok) return media.append(message("error", `download refused (${response.status})`));
+        const link = h("a", { href: URL.createObjectURL(await response.blob()), download: name });
+        document.body.append(link);
+        link.click();
+        link.remove();
+      } }));
     }
   }
 }
