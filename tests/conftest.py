@@ -8,6 +8,15 @@ from faces import Face
 from scripted_server import ScriptedServer
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="tests/console: write the README's screenshots of the console into DIR",
+    )
+
+
 @pytest.fixture(scope="session")
 def _server() -> Iterator[ScriptedServer]:
     server = ScriptedServer().start()

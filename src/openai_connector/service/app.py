@@ -17,6 +17,8 @@ from .. import __version__
 from ..store import DuplicateName, NotInStore, PriceTable, Store, StoreError
 from .access_log import AccessLog
 from .body_limit import BodyLimit
+from .console_files import router as console_router
+from .console_files import schema_router
 from .metrics import InFlight, ServiceMetrics
 from .offline_docs import add_offline_docs
 from .openai_errors import is_gateway, openai_error
@@ -32,6 +34,7 @@ from .routes import (
     operations,
     secrets,
     usage,
+    usage_summary,
 )
 from .run_path import RateLimiter
 from .settings import ServiceSettings
@@ -138,11 +141,14 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
         keys,
         secrets,
         operations,
+        usage_summary,
         usage,
         metrics,
         gateway,
     ):
         app.include_router(module.router)
+    app.include_router(schema_router)
+    app.include_router(console_router)
     add_offline_docs(app)
     app.add_middleware(
         BodyLimit,
