@@ -7,8 +7,6 @@ instead of filling memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..errors import InvalidResponse
 
 MAX_EVENT_BYTES = 32 * 1024 * 1024
@@ -16,10 +14,24 @@ MAX_EVENT_BYTES = 32 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(slots=True)
 class SseEvent:
-    data: str
-    event: str | None = None
+    """One event: its ``data`` lines joined, and its ``event`` name if it had one."""
+
+    __slots__ = ("data", "event")
+
+    def __init__(self, data: str, event: str | None = None) -> None:
+        self.data = data
+        self.event = event
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SseEvent):
+            return NotImplemented
+        return self.data == other.data and self.event == other.event
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        return f"SseEvent(data={self.data!r}, event={self.event!r})"
 
 
 def _too_long(what: str) -> InvalidResponse:
