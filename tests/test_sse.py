@@ -188,3 +188,37 @@ def test_the_bound_is_generous() -> None:
     big = b"z" * (4 * 1024 * 1024)  # a 4 MiB event (a whole image in base64, say) is fine
     assert MAX_EVENT_BYTES >= 16 * 1024 * 1024
     assert decode([b"data: ", big[:100000], big[100000:], b"\n\n"]) == [SseEvent(big.decode())]
+
+
+def test_the_usual_shape_reads_like_any_other_however_it_is_split() -> None:
+    """One data line per event (read whole) mixed with events that are not: named ones,
+    several lines, no space after the colon, empty data, extra blank lines, a comment."""
+    stream = (
+        b'data: {"n": 1}\n\n'
+        b"data: two\n\n"
+        b"event: named\ndata: three\n\n"
+        b"data:four\n\n"
+        b"data: five a\ndata: five b\n\n"
+        b"\n\n"
+        b": comment\n\n"
+        b"data:\n\n"
+        b"data: seven\n\n"
+        b"data: [DONE]\n\n"
+    )
+    expected = [
+        SseEvent('{"n": 1}'),
+        SseEvent("two"),
+        SseEvent("three", "named"),
+        SseEvent("four"),
+        SseEvent("five a\nfive b"),
+        SseEvent(""),
+        SseEvent("seven"),
+        SseEvent("[DONE]"),
+    ]
+    assert decode([stream]) == expected
+    for cut in range(1, len(stream)):
+        assert decode([stream[:cut], stream[cut:]]) == expected, cut
+    for first in range(1, len(stream), 7):
+        for second in range(first + 1, len(stream), 5):
+            pieces = [stream[:first], stream[first:second], stream[second:]]
+            assert decode(pieces) == expected, (first, second)

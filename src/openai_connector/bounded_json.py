@@ -3,7 +3,8 @@
 ``json.loads`` raises ``RecursionError`` on deep enough input, and a body just under that
 limit breaks whatever walks it next (redaction, result expressions, printing). Bodies
 nested more than :data:`MAX_DEPTH` levels are refused as ``ValueError``, like broken JSON.
-The check costs two byte counts unless a body holds more than ``MAX_DEPTH`` brackets.
+The check costs nothing for a text of at most ``2 * MAX_DEPTH`` characters (valid JSON that
+deep is longer) and two byte counts unless a body holds more than ``MAX_DEPTH`` brackets.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 MAX_DEPTH = 200
 """The deepest nesting of arrays and objects accepted in a response body or event."""
+_raw_decode = json.JSONDecoder().raw_decode
 
 
 class TooDeep(ValueError):
@@ -25,15 +27,29 @@ class TooDeep(ValueError):
 def loads(content: bytes | str) -> Any:
     """``json.loads`` that raises ``ValueError`` (never ``RecursionError``) for deep input."""
     try:
-        value = json.loads(content)
+        if type(content) is str:
+            # quicker for text that is one JSON value with nothing around it (the usual
+            # case); anything else (whitespace around, an error) is left to json.loads
+            # itself, so what is accepted and the errors raised are exactly its own
+            try:
+                value, end = _raw_decode(content)
+            except ValueError:
+                end = -1
+            if end != len(content):
+                value = json.loads(content)
+        else:
+            value = json.loads(content)
     except RecursionError:
         raise TooDeep() from None
-    if isinstance(content, str):
-        brackets = content.count("[") + content.count("{")
-    else:
-        brackets = content.count(b"[") + content.count(b"{")
-    if brackets > MAX_DEPTH and type(value) in (dict, list) and _deeper_than(value, MAX_DEPTH):
-        raise TooDeep()
+    # Valid JSON nested n deep holds n opening and n closing brackets: a text of at most
+    # 2 * MAX_DEPTH characters cannot be too deep, and is not counted (most events).
+    if len(content) > 2 * MAX_DEPTH and type(value) in (dict, list):
+        if isinstance(content, str):
+            brackets = content.count("[") + content.count("{")
+        else:
+            brackets = content.count(b"[") + content.count(b"{")
+        if brackets > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
+            raise TooDeep()
     return value
 
 

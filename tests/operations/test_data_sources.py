@@ -4,7 +4,10 @@ sent unchanged on Azure, refused elsewhere; citations come back in the body, str
 from __future__ import annotations
 
 import copy
+import json
 import logging
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -12,6 +15,8 @@ import pytest
 from openai_connector import Connector, InvalidInput, UnsupportedOperation
 from openai_connector.errors import BadRequest
 from scripted_server import Reply, ScriptedServer, chat_body, chat_chunks
+
+MODELS = "openai_connector.operations.data_sources"
 
 AZURE_KEY = "azure-key-0123456789abcdef"
 SEARCH_KEY = "search-key-5ecret-0042"
@@ -430,3 +435,33 @@ def test_schema_lists_the_source_types() -> None:
         "UserAssignedIdentityAuthentication",
     ):
         assert kind in auth
+
+
+def test_a_first_process_checks_data_sources_as_strictly_when_its_models_load_late(
+    server: ScriptedServer,
+) -> None:
+    """A chat without data_sources does not build their models; the first one that gives
+    data_sources in that process is checked as strictly (refused before sending)."""
+    server.default = Reply(json=chat_body("Bonjour"))
+    bad = cosmos(strictness=0)
+    code = f"""
+import json, sys
+from openai_connector import Connector, InvalidInput
+connector = Connector(provider="azure", endpoint={server.url!r}, api_key={AZURE_KEY!r})
+connector.run("chat.create", {{"model": "m", "prompt": "x"}})
+loaded_before = {MODELS!r} in sys.modules
+try:
+    connector.run("chat.create", {{"model": "m", "prompt": "x", "data_sources": [{bad!r}]}})
+    field = None
+except InvalidInput as exc:
+    field = exc.field
+print(json.dumps([loaded_before, field]))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    loaded_before, field = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded_before is False
+    assert field == "data_sources.0.parameters.strictness"
+    assert len(server.requests) == 1  # the plain chat only: the bad one was not sent

@@ -7,18 +7,19 @@ is passed on; the limits it documents are checked before anything is sent.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
-    SkipValidation,
+    TypeAdapter,
     field_serializer,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
 
 from ..constants import KNOWN_CHAT_MODELS, MAX_COMPLETION_TOKENS_PREFIXES
 from ..errors import InvalidResponse
@@ -27,10 +28,13 @@ from ..result import Result
 from . import limits
 from .base import Context, Operation, RequestSpec, local
 from .chat_stream import ChatStreamAssembler
-from .data_sources import DataSource, check_data_sources, credentials
 from .extras import HttpInput
 from .limits import MAX_TOKEN_COUNT, ModelName, Seed
 from .messages import ContentPart, Message, image_part, parse_history
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
 
 
 class JsonSchemaFormat(BaseModel):
@@ -69,6 +73,26 @@ class Tool(BaseModel):
 
     type: Literal["function"] = "function"
     function: FunctionDef
+
+
+class DataSourcesAsGiven:
+    """``data_sources`` is taken as given and checked when the request is built (by
+    :func:`.data_sources.check_data_sources`, which knows the api-version); its models are
+    built only then, or when the input's JSON schema is asked for: not on every start-up."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.any_schema()
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        from .data_sources import DataSource
+
+        return handler(TypeAdapter(list[DataSource]).core_schema)
 
 
 class ChatInput(HttpInput):
@@ -129,7 +153,7 @@ class ChatInput(HttpInput):
     store: bool | None = None
     metadata: dict[str, str] | None = None
     service_tier: str | None = None
-    data_sources: Annotated[list[DataSource], SkipValidation] | None = Field(
+    data_sources: Annotated[list[Any], DataSourcesAsGiven] | None = Field(
         None,
         description="Azure: chat on your own data: azure_search or azure_cosmos_db sources "
         "with their authentication, as the 2024-10-21 API defines them",
@@ -244,6 +268,8 @@ def build_chat(data: ChatInput, context: Context) -> RequestSpec:
         body.setdefault(key, data.max_tokens)
     if data.data_sources is not None:
         preview = context.connection.api_version.endswith("-preview")
+        from .data_sources import check_data_sources  # its models are built on demand
+
         body["data_sources"] = check_data_sources(data.data_sources, preview=preview)
     if context.provider.feature_gates and any(m["role"] == "developer" for m in messages):
         context.require("developer role", "history")
@@ -252,6 +278,16 @@ def build_chat(data: ChatInput, context: Context) -> RequestSpec:
         if context.connection.stream_usage:
             body["stream_options"] = {"include_usage": True}
     return RequestSpec("POST", json=body, stream=data.stream)
+
+
+def _credentials(data_sources: list[Any] | None) -> list[str]:
+    """The secrets in ``data_sources`` (to redact); none, without importing its models,
+    when it is not given."""
+    if data_sources is None:
+        return []
+    from .data_sources import credentials
+
+    return credentials(data_sources)
 
 
 def check_choices(result: Result, data: ChatInput, context: Context) -> Result:
@@ -296,7 +332,7 @@ CHAT_CREATE = Operation(
     build=build_chat,
     post_process=check_choices,
     assembler=ChatStreamAssembler,
-    credentials=lambda data: credentials(data.data_sources),
+    credentials=lambda data: _credentials(data.data_sources),
 )
 
 OPERATIONS = (CHAT_CREATE,)

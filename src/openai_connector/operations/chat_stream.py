@@ -23,20 +23,27 @@ class ChatStreamAssembler(ChoiceStreamAssembler):
         if type(delta) is not dict:
             delta = shape.mapping(delta, "delta")
         content = delta.get("content")
-        if content:
-            if type(content) is not str:
-                raise shape.wrong("delta.content", content, "a string")
-            state["parts"].append(content)
-        if len(delta) > 1 or content is None:
+        # the usual delta is {"content": "text"}: one type test, one append
+        if type(content) is str:
+            if content:
+                state["parts"].append(content)
+            else:
+                content = None
+            if len(delta) > 1:
+                self._merge(shape, state["message"], delta)
+        elif content is None:
             self._merge(shape, state["message"], delta)
-        elif type(content) is not str:  # a falsy non-string: 0, false, [], {}
-            raise shape.wrong("delta.content", content, "a string")
+        elif content or len(delta) == 1:  # a non-string (a falsy one beside other fields
+            raise shape.wrong("delta.content", content, "a string")  # is passed over)
+        else:
+            content = None
+            self._merge(shape, state["message"], delta)
         logprobs = choice.get("logprobs")
         if logprobs:
             logprobs = shape.mapping(logprobs, "logprobs")
             content_logprobs = shape.items(logprobs.get("content"), "logprobs.content")
             state.setdefault("logprobs", []).extend(content_logprobs)
-        return content if content else None
+        return content
 
     @staticmethod
     def _merge(shape: EventShape, message: dict[str, Any], delta: dict[str, Any]) -> None:

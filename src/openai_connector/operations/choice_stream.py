@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..bounded_json import loads
 from ..errors import InvalidResponse, StreamInterrupted
 from ..stream_events import StreamChunk, is_done, parse_event
 
@@ -94,50 +95,58 @@ class ChoiceStreamAssembler:
     def add(self, event: SseEvent) -> StreamChunk | None:
         if self.complete:
             return None  # events after [DONE] are not part of the answer
-        if is_done(event):
+        text = event.data
+        if text[:1] != "{" and is_done(event):  # an object is never [DONE]
             self.complete = True
             return None
-        data = parse_event(event)
+        try:
+            data = loads(text)
+        except ValueError:
+            data = parse_event(event)  # raises the stream's own InvalidResponse
         if type(data) is not dict:
             return StreamChunk(data)
-        shape = self._shape
         if "error" in data and "choices" not in data:
             error = data["error"] if type(data["error"]) is dict else {}
             raise StreamInterrupted(
                 f"{self.operation_id}: the provider broke off the stream: "
                 f"{error.get('message', data)}"
             )
-        if not self._head:
-            self._head = {k: data.get(k) for k in ("id", "created", "model")}
-        if data.get("system_fingerprint") is not None:
-            self._head["system_fingerprint"] = data["system_fingerprint"]
-        if data.get("usage"):
-            self._usage = data["usage"]  # an odd shape gives no Usage, as in a plain body
-        text = None
+        head = self._head
+        if not head:
+            head = self._head = {k: data.get(k) for k in ("id", "created", "model")}
+        fingerprint = data.get("system_fingerprint")
+        if fingerprint is not None:
+            head["system_fingerprint"] = fingerprint
+        usage = data.get("usage")
+        if usage:
+            self._usage = usage  # an odd shape gives no Usage, as in a plain body
         choices = data.get("choices")
         if choices is None:
-            return StreamChunk(data, text)
+            return StreamChunk(data)
         if type(choices) is not list:
-            raise shape.wrong("choices", choices, "an array")
-        for number, choice in enumerate(choices):
+            raise self._shape.wrong("choices", choices, "an array")
+        new_text = None
+        states = self._choices
+        for choice in choices:
             # checked inline (no calls, no field names built) while all is well: a hot loop
             if type(choice) is not dict:
-                raise shape.wrong(f"choices[{number}]", choice, "an object")
+                raise self._shape.wrong(_field(choices, choice), choice, "an object")
             index = choice.get("index", 0)
             if type(index) is not int or not 0 <= index < MAX_CHOICES:
-                shape.index(index, f"choices[{number}].index", MAX_CHOICES)
-            state = self._choices.get(index)
+                self._shape.index(index, _field(choices, choice, ".index"), MAX_CHOICES)
+            state = states.get(index)
             if state is None:
-                state = self._choices[index] = self._new_state()
+                state = states[index] = self._new_state()
             piece = self._add_choice(state, choice)
             if piece and index == 0:
-                text = piece
+                new_text = piece
             reason = choice.get("finish_reason")
             if reason:
                 if type(reason) is not str:
-                    raise shape.wrong(f"choices[{number}].finish_reason", reason, "a string")
+                    where = _field(choices, choice, ".finish_reason")
+                    raise self._shape.wrong(where, reason, "a string")
                 state["finish_reason"] = reason
-        return StreamChunk(data, text)
+        return StreamChunk(data, new_text)
 
     def body(self) -> dict[str, Any]:
         choices = [self._choice_body(i, self._choices[i]) for i in sorted(self._choices)]
@@ -145,3 +154,9 @@ class ChoiceStreamAssembler:
         if self._usage is not None:
             body["usage"] = self._usage
         return body
+
+
+def _field(choices: list[Any], choice: Any, name: str = "") -> str:
+    """The name of a field of ``choice`` (the very object) in ``choices``, for an error."""
+    number = next(i for i, item in enumerate(choices) if item is choice)
+    return f"choices[{number}]{name}"

@@ -7,8 +7,6 @@ instead of filling memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..errors import InvalidResponse
 
 MAX_EVENT_BYTES = 32 * 1024 * 1024
@@ -16,10 +14,24 @@ MAX_EVENT_BYTES = 32 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(slots=True)
 class SseEvent:
-    data: str
-    event: str | None = None
+    """One event: its ``data`` lines joined, and its ``event`` name if it had one."""
+
+    __slots__ = ("data", "event")
+
+    def __init__(self, data: str, event: str | None = None) -> None:
+        self.data = data
+        self.event = event
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SseEvent):
+            return NotImplemented
+        return self.data == other.data and self.event == other.event
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        return f"SseEvent(data={self.data!r}, event={self.event!r})"
 
 
 def _too_long(what: str) -> InvalidResponse:
@@ -71,6 +83,19 @@ class SseDecoder:
         if len(self._buffer) > MAX_EVENT_BYTES:
             raise _too_long("a line")
         events: list[SseEvent] = []
+        if len(lines) % 2 == 0 and not self._data and self._event is None and not any(lines[1::2]):
+            # the usual shape: each event one line, then a blank line (which ends it)
+            for line in lines[0::2]:
+                if line[:6] == b"data: " and len(line) <= MAX_EVENT_BYTES:
+                    events.append(SseEvent(line[6:].decode("utf-8", "replace")))
+                else:
+                    self._lines((line, b""), events)
+        else:
+            self._lines(lines, events)
+        return events
+
+    def _lines(self, lines: list[bytes] | tuple[bytes, ...], events: list[SseEvent]) -> None:
+        """Read whole lines (a blank one ends an event), adding the events they end."""
         for line in lines:
             if not line:
                 if self._data:
@@ -89,7 +114,6 @@ class SseDecoder:
             elif line.startswith(b"event:"):
                 self._event = line[6:].strip().decode("utf-8", "replace")
             # comments (":"), "id:" and "retry:" lines are not used by the providers
-        return events
 
     def _skip_bom(self, chunk: bytes) -> bytes:
         """The stream without a UTF-8 byte order mark at its very start (it may come split)."""
