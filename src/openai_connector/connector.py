@@ -7,7 +7,6 @@ read the response, and the composite operations' inner calls) with their own dri
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -105,7 +104,7 @@ class AsyncConnector(_Face):
         policy: TrustPolicy | None = None,
         debug: bool = False,
         transport: AsyncTransport | None = None,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
         clock: Callable[[], float] = time.monotonic,
         observers: Sequence[Observer] = (),
         name: str | None = None,
@@ -127,6 +126,10 @@ class AsyncConnector(_Face):
             transport = AiohttpTransport(self._core.network())
             for password in transport.proxy_passwords:
                 self._core.redactor.add(password)
+        if sleep is None:
+            import asyncio  # here, not at the top: the sync face never needs it
+
+            sleep = asyncio.sleep
         self._transport = transport
         self._sleep = sleep
         self._driver = AsyncDriver(self._core, transport, sleep)

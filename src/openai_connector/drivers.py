@@ -11,7 +11,6 @@ into the plan, which handles it or lets it rise.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -171,6 +170,8 @@ class AsyncDriver:
             finally:
                 await step.stream.close()
         if kind is Blocking:
+            import asyncio  # here: the sync face's imports stay lean
+
             return await asyncio.to_thread(step.work)
         if kind is SaveBody:
             from .download_streams import save_async  # downloads only
@@ -195,6 +196,8 @@ class AsyncDriver:
         return await self.drive(plan_run, observed)
 
     async def _each(self, step: Each, observed: Run | None) -> None:
+        import asyncio
+
         indexes: Iterator[int] = iter(range(step.count))
         turn = asyncio.Condition()
         ready = step.ready

@@ -3,6 +3,7 @@ sees and the assembler protocol are in :mod:`.stream_events`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConnectionFailed, RequestTimeout, StreamInterrupted
@@ -82,10 +83,11 @@ class StreamState:
         self._headers = self._core.redactor.headers(headers)
         self.log_response(status, headers, None)
 
-    def _chunks(self, events: list[SseEvent]) -> list[StreamChunk]:
+    def _chunks(self, events: list[SseEvent]) -> Iterator[StreamChunk]:
+        # a generator: each chunk reaches the caller before the next event is read, so a
+        # network read's events are never all alive at once (fewer full GC passes)
         add = self._assembler.add
         redactor = self._core.redactor
-        chunks = []
         for event in events:
             if redactor.may_hold_text(event.data):
                 # a server echoing a secret (perhaps escaped): never pass it on; the JSON
@@ -96,8 +98,7 @@ class StreamState:
                 continue
             if self._held or chunk.text:
                 self._hold_back(chunk)
-            chunks.append(chunk)
-        return chunks
+            yield chunk
 
     def _hold_back(self, chunk: StreamChunk) -> None:
         """Show the chunk's text up to a tail that may begin a secret (the next event
@@ -109,15 +110,14 @@ class StreamState:
                 chunk.data = _replace_string(chunk.data, raw, ready)
             chunk.text = ready or None
 
-    def feed(self, raw: bytes) -> list[StreamChunk]:
+    def feed(self, raw: bytes) -> Iterator[StreamChunk]:
         return self._chunks(self._decoder.feed(raw))
 
-    def flush(self) -> list[StreamChunk]:
-        chunks = self._chunks(self._decoder.flush())
+    def flush(self) -> Iterator[StreamChunk]:
+        yield from self._chunks(self._decoder.flush())
         if self._held:  # the stream ended: what was held back was not a secret
-            chunks.append(StreamChunk(None, self._held))
-            self._held = ""
-        return chunks
+            held, self._held = self._held, ""
+            yield StreamChunk(None, held)
 
     def check_deadline(self) -> None:
         assert self.clock is not None and self._prepared.request is not None
