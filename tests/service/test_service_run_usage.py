@@ -50,8 +50,10 @@ def test_a_refusal_before_sending_writes_no_row(service: Service, server: Script
 def test_an_unknown_model_costs_null(service: Service, server: ScriptedServer) -> None:
     made = make_connector(service, server)
     server.default = Reply(json={**CHAT_BODY, "model": "my-local-llama"})
-    service.admin.post(f"/api/connectors/{made['id']}/execute", json=HI)
-    assert service.store.usage.rows()[0]["cost_usd"] is None
+    asked = {"operation": "chat.create", "params": {"prompt": "hi", "model": "my-local-llama"}}
+    service.admin.post(f"/api/connectors/{made['id']}/execute", json=asked)
+    [row] = service.store.usage.rows()
+    assert row["model"] == "my-local-llama" and row["cost_usd"] is None
 
 
 def test_metrics_count_calls_errors_and_tokens(service: Service, server: ScriptedServer) -> None:

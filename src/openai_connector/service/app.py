@@ -3,6 +3,7 @@ body limits and offline docs together."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,6 +39,7 @@ from .routes import (
 )
 from .run_path import RateLimiter
 from .settings import ServiceSettings
+from .usage_writer import UsageWriter
 from .workspace import Downloads
 
 if TYPE_CHECKING:
@@ -112,6 +114,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
                 app.state.in_flight.count,
                 chosen.shutdown_grace,
             )
+        await asyncio.to_thread(app.state.usage_writer.close)  # every queued row written
 
     app = FastAPI(
         title="openai-connector",
@@ -126,6 +129,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     app.state.prices = PriceTable.load(chosen.price_file)
     app.state.metrics = ServiceMetrics()
     app.state.in_flight = InFlight(app.state.metrics)
+    app.state.usage_writer = UsageWriter(store, app.state.metrics.usage_rows_lost.inc)
     app.state.limiter = RateLimiter()
     app.state.downloads = Downloads(store.data_dir / "downloads", ttl=chosen.download_ttl)
     app.add_exception_handler(ApiError, _api_error)

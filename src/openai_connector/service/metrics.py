@@ -2,16 +2,21 @@
 
 Per app (its own registry, so two apps in one process do not mix): calls and errors by
 connector, operation and code, tokens by kind, provider latency histogram, retries, and the
-HTTP requests the service answered.
+HTTP requests the service answered, and usage rows that could not be written. Calls, errors,
+tokens, retries and latency count the same exchanges as the usage rows (a composite's inner
+calls each).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+if TYPE_CHECKING:
+    from ..observers import Exchange
 
 __all__ = ["CONTENT_TYPE_LATEST", "InFlight", "ServiceMetrics"]
 
@@ -59,12 +64,18 @@ class ServiceMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.usage_rows_lost = Counter(
+            "openai_connector_usage_rows_lost",
+            "Usage rows that could not be written (the database failed)",
+            registry=self.registry,
+        )
         self.in_flight = Gauge(
             "openai_connector_calls_in_flight", "Runs under way", registry=self.registry
         )
 
-    def observe(self, exchange: Any, connector: str | None) -> None:
-        """Count one exchange (an object with the seam's ``Exchange`` fields)."""
+    def observe(self, exchange: Exchange, connector: str | None) -> None:
+        """Count one exchange the connector's observer saw (retries: attempts beyond the
+        first)."""
         labels = (connector or "", exchange.operation)
         self.calls.labels(*labels).inc()
         if exchange.error_code is not None or (exchange.status or 0) >= 400:

@@ -1,31 +1,34 @@
 """One run of a registered connector, as every route makes it: build the library connector
-(strict policy, the call's workspace), run or stream the operation, write the usage row and
-count it in the metrics, whatever the outcome. Also the shapes results and connector errors
+(strict policy, the call's workspace, an observer), run or stream the operation; each
+exchange the connector reports (a composite's inner calls each) is counted in the metrics
+and becomes a usage row, written off the event loop, whatever the outcome. Also the shapes results and connector errors
 take in the service's answers."""
 
 from __future__ import annotations
 
 import base64
-import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from ..errors import APIStatusError, ConnectorError, InvalidResponse
+from ..observers import Exchange
 from .problems import error_body, status_of_connector_error
 from .run_path import build_connector
-from .usage_recorder import content_of, exchange_from_result, record_exchange, request_id_of
+from .usage_recorder import content_of, usage_record
 from .workspace import Workspace, inline_file
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+    from concurrent.futures import Future
 
     from fastapi import Request
 
+    from ..observers import RunFinished
     from ..result import Result
-    from ..store import ConnectorRecord, KeyRecord, Store
+    from ..store import ConnectorRecord, KeyRecord, Store, UsageRecord
     from ..streaming import StreamChunk
 
 
@@ -64,10 +67,17 @@ class Run:
         self.params = params
         self.streamed = streamed
         self.workspace = workspace or Workspace(self.store.data_dir / "workspaces")
-        self.connector, self._redact = build_connector(self.store, record, self.workspace.path)
+        self.connector, self._redact = build_connector(
+            self.store,
+            record,
+            self.workspace.path,
+            observers=[self._observe],
+            name=record.name,
+        )
         self.result: Result | None = None
-        self._started = time.monotonic()
-        self._recorded = False
+        self._held: list[UsageRecord] = []
+        """Rows of a connector that keeps content: written once the run's answer is known."""
+        self._queued: list[Future[None] | None] = []
 
     async def __aenter__(self) -> Run:
         self.app.state.in_flight.enter()
@@ -76,40 +86,35 @@ class Run:
     async def __aexit__(self, *exc: object) -> None:
         try:
             await self.connector.aclose()
+            await self._flush(self.result)
         finally:
             self.workspace.close()
             self.app.state.in_flight.leave()
 
-    async def _record(self, result: Result | None, error: ConnectorError | None) -> None:
-        """Write the usage row (in a worker thread: a database commit must not hold up the
-        event loop's other calls) and count the metrics."""
-        if self._recorded:
+    def _observe(self, event: Exchange | RunFinished) -> None:
+        """The connector's observer (on the event loop): count the exchange, queue its row."""
+        if not isinstance(event, Exchange):
             return
-        self._recorded = True
-        facts = exchange_from_result(
-            self.operation,
-            self.record.provider,
-            self.params,
-            self.record.config.get("default_model"),
-            result=result,
-            error=error,
-            elapsed=time.monotonic() - self._started,
-            streamed=self.streamed,
+        self.app.state.metrics.observe(event, self.record.name)
+        row = usage_record(
+            event, self.app.state.prices, connector=self.record, caller=self.key.name
         )
-        content = None
         if self.record.log_content:
+            self._held.append(row)
+        else:
+            self._queued.append(self.app.state.usage_writer.submit([row]))
+
+    async def _flush(self, result: Result | None) -> None:
+        """Queue the held rows (the content of the run on its last one) and wait until the
+        run's rows are written: the next budget check sees their cost."""
+        held, self._held = self._held, []
+        if held:
             known = self.connector.redactor  # resolved references too, once the call ran
             content = content_of(self.params, result, lambda s: known(self._redact(s)))
-        await run_in_threadpool(
-            record_exchange,
-            self.store,
-            self.app.state.prices,
-            facts,
-            connector=self.record,
-            caller=self.key.name,
-            content=content,
-        )
-        self.app.state.metrics.observe(facts, self.record.name)
+            held[-1] = replace(held[-1], content=content)
+        writer = self.app.state.usage_writer
+        queued, self._queued = [*self._queued, writer.submit(held)], []
+        await writer.wait(queued)
 
     async def run(self) -> Result:
         """The result; a ConnectorError (redacted) when the call fails. Recorded either way."""
@@ -117,11 +122,10 @@ class Run:
             result = await self.connector.run(self.operation, self.params)
         except ConnectorError as exc:
             exc.redacted(self._redact)
-            if _sent(exc):
-                await self._record(None, exc)
+            await self._flush(None)
             raise
         self.result = result
-        await self._record(result, None)
+        await self._flush(result)
         return result
 
     def open_stream(self) -> AsyncIterator[StreamChunk]:
@@ -139,13 +143,12 @@ class Run:
                     yield chunk
             except ConnectorError as exc:
                 exc.redacted(self._redact)
-                if _sent(exc):
-                    await self._record(None, exc)
+                await self._flush(None)
                 raise
             finally:
                 await stream.aclose()
             self.result = stream.result
-            await self._record(stream.result, None)
+            await self._flush(stream.result)
 
         return chunks()
 
@@ -154,7 +157,7 @@ class Run:
         else (and files the call wrote) as one-time downloads."""
         body: Any = result.body
         meta = jsonable(result.meta())
-        meta["request_id"] = request_id_of(result.headers)
+        meta["request_id"] = result.request_id
         downloads = self.app.state.downloads
         files = []
         if isinstance(body, bytes):
@@ -188,11 +191,6 @@ class Run:
 
     def _offer(self, path: Path, downloads: Any) -> str:
         return f"/api/downloads/{downloads.offer(path, self.key.name)}"
-
-
-def _sent(exc: ConnectorError) -> bool:
-    """Whether the error came after a request went out (an exchange to record)."""
-    return exc.source != "user"
 
 
 def error_payload(exc: ConnectorError) -> tuple[int, dict[str, Any]]:

@@ -1,55 +1,31 @@
 """Usage rows from exchanges: one row per HTTP exchange with the provider.
 
-:func:`record_exchange` takes any object with the fields of the observer seam's ``Exchange``
-(``operation, provider, model, status, error_code, usage, attempts, request_id, elapsed,
-streamed``) and writes its row: tokens, cost from the price table (None for an unknown
-model), latency, caller and the connector's tags. Prompts and outputs are stored only for a
-connector that opts in (``log_content``), redacted and cut to :data:`CONTENT_LIMIT`
-characters each (:func:`content_of`).
-
-:func:`exchange_from_result` is TEMPORARY: until the core's observers
-(``openai_connector.observers``) are on main, the run path feeds the recorder from the
-top-level :class:`~openai_connector.result.Result` or error, one row per run (inner calls of a
-composite are not seen). With observers, pass an observer to the connector and delete it.
+:func:`usage_record` turns one :class:`~openai_connector.observers.Exchange` (the inner
+calls of a composite are exchanges of their own) into its row: tokens (cached and reasoning
+too), cost from the price table (None for an unknown model), latency, attempts, request id,
+caller and the connector's tags. Prompts and outputs are stored only for a connector that
+opts in (``log_content``), redacted and cut to :data:`CONTENT_LIMIT` characters each
+(:func:`content_of`). :mod:`.usage_writer` writes the rows off the event loop.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import APIStatusError, ConnectorError, InvalidResponse
 from ..store import UsageRecord
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ..observers import Exchange
     from ..result import Result
-    from ..store import ConnectorRecord, PriceTable, Store
-    from ..usage import Usage
+    from ..store import ConnectorRecord, PriceTable
 
-REQUEST_ID_HEADERS = ("x-request-id", "apim-request-id", "request-id")
 KEY_SHAPED = re.compile(r"\b(?:sk|ocs|rk|pk|sess)[-_][A-Za-z0-9_-]{12,}|(?i:bearer)\s+[^\s\"']{8,}")
 """Text that looks like a key (``sk-...``, a service key, a bearer token): kept content hides
 it even when it is no secret of the connector."""
 CONTENT_LIMIT = 16_000
-
-
-@dataclass(frozen=True, slots=True)
-class ExchangeFacts:
-    """The fields of the seam's ``Exchange`` that a usage row needs."""
-
-    operation: str
-    provider: str
-    model: str | None
-    status: int | None
-    error_code: str | None
-    usage: Usage | None
-    attempts: int
-    request_id: str | None
-    elapsed: float
-    streamed: bool
 
 
 def _tokens(usage: Any, name: str) -> int:
@@ -58,14 +34,14 @@ def _tokens(usage: Any, name: str) -> int:
 
 
 def usage_record(
-    exchange: Any,
+    exchange: Exchange,
     prices: PriceTable,
     *,
     connector: ConnectorRecord | None,
     caller: str | None,
     content: dict[str, Any] | None = None,
 ) -> UsageRecord:
-    """The row of one exchange (an ``Exchange`` of the seam or an :class:`ExchangeFacts`)."""
+    """The row of one exchange."""
     usage = exchange.usage
     prompt = _tokens(usage, "prompt_tokens")
     completion = _tokens(usage, "completion_tokens")
@@ -88,7 +64,7 @@ def usage_record(
         cost_usd=cost,
         latency_ms=round(exchange.elapsed * 1000, 3),
         attempts=exchange.attempts,
-        request_id=exchange.request_id,
+        request_id=exchange.request_id[:200] if exchange.request_id else None,
         caller=caller,
         tags=list(connector.tags) if connector else [],
         streamed=exchange.streamed,
@@ -113,64 +89,3 @@ def content_of(
         answer = result.text
         output = text(answer if answer is not None else result.body)
     return {"input": text(params), "output": output}
-
-
-def record_exchange(
-    store: Store,
-    prices: PriceTable,
-    exchange: Any,
-    *,
-    connector: ConnectorRecord | None,
-    caller: str | None,
-    content: dict[str, Any] | None = None,
-) -> UsageRecord:
-    """Write the row of one exchange and return it."""
-    row = usage_record(exchange, prices, connector=connector, caller=caller, content=content)
-    store.usage.record(row)
-    return row
-
-
-def request_id_of(headers: dict[str, str] | None) -> str | None:
-    for name in REQUEST_ID_HEADERS:
-        value = (headers or {}).get(name)
-        if value:
-            return value[:200]
-    return None
-
-
-def model_of(params: dict[str, Any], result: Result | None, default: str | None) -> str | None:
-    """The model the provider says it used, else the one asked for, else the default."""
-    body = result.body if result is not None else None
-    if isinstance(body, dict) and isinstance(body.get("model"), str):
-        return str(body["model"])
-    asked = params.get("model")
-    return asked if isinstance(asked, str) else default
-
-
-def exchange_from_result(
-    operation: str,
-    provider: str,
-    params: dict[str, Any],
-    default_model: str | None,
-    *,
-    result: Result | None = None,
-    error: ConnectorError | None = None,
-    elapsed: float,
-    streamed: bool,
-) -> ExchangeFacts:
-    """TEMPORARY adapter (see the module's docstring): the facts of a top-level run."""
-    if result is None and isinstance(error, APIStatusError | InvalidResponse):
-        result = error.result
-    attempts = result.attempts if result is not None else getattr(error, "attempts", 1)
-    return ExchangeFacts(
-        operation=operation,
-        provider=provider,
-        model=model_of(params, result, default_model),
-        status=result.status if result is not None else None,
-        error_code=error.code if error is not None else None,
-        usage=result.usage if result is not None else None,
-        attempts=attempts,
-        request_id=request_id_of(result.headers if result is not None else None),
-        elapsed=result.elapsed if result is not None and result.elapsed else elapsed,
-        streamed=streamed,
-    )
