@@ -1,8 +1,8 @@
 """One run of a registered connector, as every route makes it: build the library connector
 (strict policy, the call's workspace, an observer), run or stream the operation; each
 exchange the connector reports (a composite's inner calls each) is counted in the metrics
-and becomes a usage row, written off the event loop, whatever the outcome. Also the shapes results and connector errors
-take in the service's answers."""
+and becomes a usage row, written off the event loop, whatever the outcome. Also the shapes
+results and connector errors take in the service's answers."""
 
 from __future__ import annotations
 

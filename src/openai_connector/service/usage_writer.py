@@ -56,8 +56,6 @@ class UsageWriter:
             self._store.usage.record(*rows)
         except Exception as exc:  # a usage row never fails the call it records
             reason = (str(exc).splitlines() or [""])[0][:200]
-            log.error(
-                "usage: %d row(s) not written: %s: %s", len(rows), type(exc).__name__, reason
-            )
+            log.error("usage: %d row(s) not written: %s: %s", len(rows), type(exc).__name__, reason)
             if self._on_lost is not None:
                 self._on_lost(len(rows))
