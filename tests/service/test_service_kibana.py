@@ -106,6 +106,12 @@ def test_the_connector_test_reports_each_step_with_timings(
         "chat.create (stream)",
     ]
     assert all("elapsed_ms" in s for s in report["steps"])
+    rows = service.store.usage.rows()  # one row per step's exchange
+    assert sorted((row["operation"], row["streamed"]) for row in rows) == [
+        ("chat.create", False),
+        ("chat.create", True),
+        ("models.list", False),
+    ]
 
 
 def test_a_failing_connector_test_is_502_naming_the_step(
