@@ -44,6 +44,8 @@ from .usage import Usage
 _SCALARS = (str, int, float, bool, type(None))
 FILE_FIELDS = frozenset({"file", "image", "mask", "images", "output", "output_dir"})
 """Input fields that name local files (with those typed as uploads)."""
+OUTPUT_FIELDS = frozenset({"output", "output_dir"})
+"""Input fields that name files a call writes (its post-processing may block on them)."""
 
 
 def _nothing_to_resolve(params: dict[str, Any]) -> bool:
@@ -173,6 +175,10 @@ class Core:
             )
             self._file_fields[op.id] = names
         return names
+
+    def writes_files(self, op: Operation) -> bool:
+        """Whether ``op``'s post-processing may write local files (images, speech ...)."""
+        return any(name in OUTPUT_FIELDS for name in self.file_fields(op))
 
     def reads_files(self, op: Operation, params: Any) -> bool:
         """Whether preparing this call may read local files (then it is blocking work)."""

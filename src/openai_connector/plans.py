@@ -125,7 +125,7 @@ def _run(
             result = yield from exchange(core, prepared, None, observed)
         post = op.post_process
         if post is not None:
-            if core.file_fields(op):  # it may write files (images.generate's output_dir)
+            if core.writes_files(op):  # e.g. images.generate's output_dir: not on the loop
                 done = result
                 result = yield Blocking(lambda: post(done, prepared.data, core.context))
             else:
