@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .task_options import task_reach_options
+
 if TYPE_CHECKING:
     from .session import CliOptions
 
@@ -57,24 +59,7 @@ def process() -> None:
     metavar="NAME=JSON",
     help="A process variable, its value as JSON (repeatable).",
 )
-@click.option(
-    "--host-map",
-    "host_map",
-    multiple=True,
-    metavar="HOST=URL",
-    envvar="OPENAI_CONNECTOR_HOST_MAP",
-    help="Send the calls tasks make to HOST to URL instead (repeatable; or "
-    "$OPENAI_CONNECTOR_HOST_MAP, pairs separated by spaces).",
-)
-@click.option(
-    "--allow-host",
-    "allowed_hosts",
-    multiple=True,
-    metavar="HOST",
-    help="Let tasks call HOST, an OpenAI-compatible server (repeatable).",
-)
-@click.option("--secrets-file", metavar="FILE", help="Secrets file (NAME=value lines).")
-@click.option("--secrets-dir", metavar="DIR", help="Folder with one file per secret.")
+@task_reach_options("tasks")
 @click.option(
     "--max-wait",
     type=click.FloatRange(min=0),

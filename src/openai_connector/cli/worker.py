@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .process import _pairs
+from .task_options import task_reach_options
 
 if TYPE_CHECKING:
     from .session import CliOptions
@@ -50,24 +51,7 @@ Exit codes:
     help="Deployed BPMN files: a {{secrets.NAME}} in a job variable is resolved only when the "
     "BPMN writes it in that field (repeatable).",
 )
-@click.option(
-    "--host-map",
-    "host_map",
-    multiple=True,
-    metavar="HOST=URL",
-    envvar="OPENAI_CONNECTOR_HOST_MAP",
-    help="Send the calls jobs make to HOST to URL instead (repeatable; or "
-    "$OPENAI_CONNECTOR_HOST_MAP, pairs separated by spaces).",
-)
-@click.option(
-    "--allow-host",
-    "allowed_hosts",
-    multiple=True,
-    metavar="HOST",
-    help="Let jobs call HOST, an OpenAI-compatible server (repeatable).",
-)
-@click.option("--secrets-file", metavar="FILE", help="Secrets file (NAME=value lines).")
-@click.option("--secrets-dir", metavar="DIR", help="Folder with one file per secret.")
+@task_reach_options("jobs")
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
