@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -76,16 +77,42 @@ def _choose_chat(console: Console) -> None:
 def test_test_connection_shows_each_step_with_its_timing(
     console: Console, provider: ScriptedServer
 ) -> None:
+    store = console.service.store
+    store.connectors.record_test(  # an earlier test, kept by the service
+        "scripted",
+        False,
+        [{"step": "models.list", "ok": False, "status": 401,
+          "error": {"code": "authentication_error", "message": "Incorrect API key provided"}}],
+        time=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )  # fmt: skip
     console.sign_in()
     page = console.page
+    row = page.get_by_role("row").filter(has_text="scripted")
+    earlier = row.locator("[data-last-test]")
+    expect(earlier).to_have_text("failed (models.list) · 2026-01-02 03:04:05 UTC")
+    expect(earlier).to_have_attribute("title", "models.list: Incorrect API key provided")
     page.get_by_role("link", name="scripted").click()
     page.get_by_role("button", name="Test connection").click()
     expect(page.get_by_text("Connection works.")).to_be_visible()
     steps = page.get_by_role("table", name="Steps")
     for step in ("models.list", "chat.create", "chat.create (stream)"):
         expect(steps.get_by_role("row").filter(has_text=step).first).to_contain_text("ok")
-    console.go("Connectors")
-    expect(page.get_by_role("row").filter(has_text="scripted")).to_contain_text("passed")
+    kept = store.connectors.get("scripted").last_test
+    assert (
+        kept is not None
+        and kept.ok
+        and [s["step"] for s in kept.steps]
+        == [
+            "models.list",
+            "chat.create",
+            "chat.create (stream)",
+        ]
+    )
+    shown = f"passed · {kept.time.strftime('%Y-%m-%d %H:%M:%S')} UTC"
+    expect(earlier).to_have_text(shown)  # the list follows at once, without a reload
+    page.reload()  # and it is the service's record, not the browser's
+    expect(page.get_by_role("row").filter(has_text="scripted")).to_contain_text(shown)
+    assert page.evaluate("localStorage.length") == 0
 
 
 def test_test_connection_shows_the_providers_error(

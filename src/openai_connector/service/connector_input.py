@@ -299,6 +299,13 @@ def connector_view(record: ConnectorRecord) -> dict[str, Any]:
         "log_content": record.log_content,
         "created": record.created.isoformat(),
         "updated": record.updated.isoformat(),
+        "last_test": None
+        if record.last_test is None
+        else {
+            "ok": record.last_test.ok,
+            "time": record.last_test.time.isoformat(),
+            "steps": record.last_test.steps,
+        },
     }
 
 

@@ -15,6 +15,7 @@ from .encryption import SecretCipher, load_key
 from .key_store import KeyStore
 from .prices import PriceTable, cost
 from .records import (
+    ConnectionTestRecord,
     ConnectorRecord,
     DuplicateName,
     KeyRecord,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 __all__ = [
+    "ConnectionTestRecord",
     "ConnectorRecord",
     "ConnectorRegistry",
     "DuplicateName",

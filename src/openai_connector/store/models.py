@@ -38,6 +38,9 @@ class ConnectorRow(Base):
     """Keep (redacted) prompts and outputs in this connector's usage rows."""
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_test_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_test: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """The last connection test: ``{"ok", "steps": [{step, ok, elapsed_ms, ...}]}``."""
 
 
 class SecretRow(Base):

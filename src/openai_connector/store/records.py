@@ -54,6 +54,17 @@ class ConnectorRecord:
     """Which secrets have a stored value (the values never leave the store this way)."""
     log_content: bool = False
     """Keep (redacted) prompts and outputs in the usage rows."""
+    last_test: ConnectionTestRecord | None = None
+    """The outcome of the last connection test (``POST /api/connectors/{id}/test``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionTestRecord:
+    """A connection test as kept: passed or not, when, and a summary of each step."""
+
+    ok: bool
+    time: datetime
+    steps: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from .models import ConnectorRow, SecretRow
-from .records import ConnectorRecord, DuplicateName, NotInStore, as_utc, utcnow
+from .records import (
+    ConnectionTestRecord,
+    ConnectorRecord,
+    DuplicateName,
+    NotInStore,
+    as_utc,
+    utcnow,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
+    from datetime import datetime
 
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
@@ -47,6 +55,19 @@ def _record(row: ConnectorRow, secret_names: list[str]) -> ConnectorRecord:
         updated=as_utc(row.updated) or utcnow(),
         secret_names=tuple(sorted(secret_names)),
         log_content=bool(row.log_content),
+        last_test=_last_test(row),
+    )
+
+
+def _last_test(row: ConnectorRow) -> ConnectionTestRecord | None:
+    when = as_utc(row.last_test_time)
+    if when is None or not isinstance(row.last_test, dict):
+        return None
+    steps = row.last_test.get("steps")
+    return ConnectionTestRecord(
+        ok=bool(row.last_test.get("ok")),
+        time=when,
+        steps=[dict(s) for s in steps if isinstance(s, dict)] if isinstance(steps, list) else [],
     )
 
 
@@ -137,6 +158,22 @@ class ConnectorRegistry:
                 raise DuplicateName(
                     f"a connector named {new_name!r} exists", field="name"
                 ) from None
+            return _record(row, self._secret_names(session, row.id))
+
+    def record_test(
+        self,
+        ref: str,
+        ok: bool,
+        steps: Sequence[Mapping[str, Any]],
+        time: datetime | None = None,
+    ) -> ConnectorRecord:
+        """Keep the outcome of a connection test as the connector's last one (its
+        ``updated`` time stays: a test changes no setting)."""
+        with self._sessions() as session:
+            row = self._row(session, ref)
+            row.last_test_time = time or utcnow()
+            row.last_test = {"ok": ok, "steps": [dict(s) for s in steps]}
+            session.commit()
             return _record(row, self._secret_names(session, row.id))
 
     def delete(self, ref: str) -> None:

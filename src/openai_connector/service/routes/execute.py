@@ -236,12 +236,38 @@ async def test_connector(ref: str, request: Request, key: Operator) -> JSONRespo
     except ValueError:
         raise ApiError("invalid_json", "the body is not valid JSON", field="body") from None
     params = {"model": body["model"]} if isinstance(body, dict) and body.get("model") else {}
+    store = store_of(request)
     try:
         result = await run_for(request, key, record, "connection.test", params)
     except ConnectorError as exc:
+        failed = {"step": "connection.test", "ok": False, "error": exc.to_dict()}
+        await run_in_threadpool(store.connectors.record_test, record.id, False, [_kept(failed)])
         return connector_error_response(exc)
     data = jsonable(result.body)
+    steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+    kept = [_kept(s) for s in steps if isinstance(s, dict)]
+    tested = await run_in_threadpool(
+        store.connectors.record_test, record.id, bool(data.get("ok")), kept
+    )
+    assert tested.last_test is not None
+    data["time"] = tested.last_test.time.isoformat()
     return JSONResponse(data, status_code=200 if data.get("ok") else 502)
+
+
+_KEPT_MESSAGE = 500
+
+
+def _kept(step: dict[str, Any]) -> dict[str, Any]:
+    """What the connector keeps of a test step: its name, outcome, time and the error's code
+    and message (shortened), enough for the list to say what failed."""
+    kept = {k: step[k] for k in ("step", "ok", "status", "elapsed_ms", "skipped") if k in step}
+    error = step.get("error")
+    if isinstance(error, dict):
+        message = str(error.get("message") or "")
+        if len(message) > _KEPT_MESSAGE:
+            message = message[: _KEPT_MESSAGE - 1] + "…"
+        kept["error"] = {"code": error.get("code"), "message": message}
+    return kept
 
 
 @router.get("/api/downloads/{token}", response_model=None)

@@ -4,15 +4,19 @@ import { api, can, request, session, ApiFailure } from "../api.js";
 import { h, clear, field, message, table, fmtTime } from "../dom.js";
 import { schemaForm } from "../form.js";
 
-const LAST_TEST = "openai-connector.last-test.";
+// The last connection test, as the service keeps it: "passed · time" or "failed (step) · time".
+function lastTestText(t) {
+  if (!t) return "not tested";
+  const failed = (t.steps || []).find((s) => !s.ok);
+  const outcome = t.ok ? "passed" : `failed${failed && failed.step ? ` (${failed.step})` : ""}`;
+  return `${outcome} · ${fmtTime(t.time)}`;
+}
 
-export function lastTest(connector) {
-  if (connector.last_test) return connector.last_test;
-  try {
-    return JSON.parse(localStorage.getItem(LAST_TEST + connector.id) || "null");
-  } catch {
-    return null;
-  }
+function lastTestCell(c) {
+  const t = c.last_test;
+  const failed = t && (t.steps || []).find((s) => !s.ok && s.error);
+  return h("span", { class: t ? (t.ok ? "ok" : "bad") : "muted", "data-last-test": c.id,
+    title: failed ? `${failed.step}: ${failed.error.message}` : null, text: lastTestText(t) });
 }
 
 // Show a page again even when the address stays the same.
@@ -43,10 +47,7 @@ export async function render(main) {
       { label: "Provider", cell: (c) => c.provider },
       { label: "Default model", cell: (c) => c.config.default_model || "—" },
       { label: "Secrets", cell: (c) => Object.entries(c.secrets).map(([n, s]) => `${n}: ${s.set ? "set" : "not set"}`).join(", ") || "—" },
-      { label: "Last test", cell: (c) => {
-        const t = lastTest(c);
-        return t ? h("span", { class: t.ok ? "ok" : "bad", text: `${t.ok ? "passed" : "failed"} · ${fmtTime(t.time)}` }) : "not tested";
-      } },
+      { label: "Last test", cell: (c) => lastTestCell(c) },
       { label: "Tags", cell: (c) => c.tags.join(", ") || "—" },
     ], list, `${list.length} connector${list.length === 1 ? "" : "s"}`));
   }
@@ -83,7 +84,8 @@ function showConnector(detail, c) {
         settings,
         Object.entries(c.secrets).map(([n, s]) => h("div", { class: "kv" }, h("dt", { text: n }),
           h("dd", { text: s.set ? (s.reference ? `set (${s.reference})` : "set") : "not set" }))),
-        h("div", { class: "kv" }, h("dt", { text: "operations" }), h("dd", { text: c.allowed_operations ? c.allowed_operations.join(", ") : "all" }))),
+        h("div", { class: "kv" }, h("dt", { text: "operations" }), h("dd", { text: c.allowed_operations ? c.allowed_operations.join(", ") : "all" })),
+        h("div", { class: "kv" }, h("dt", { text: "last test" }), h("dd", {}, lastTestCell(c)))),
       actions, testOut));
   history.replaceState(null, "", `#/connectors/${encodeURIComponent(c.id)}`);
   detail.querySelector("h2").setAttribute("tabindex", "-1");
@@ -108,7 +110,9 @@ async function runTest(c, out) {
   const report = data && data.body && data.body.steps ? data.body : data;
   const steps = (report && report.steps) || [];
   const ok = report && (report.ok ?? steps.every((s) => s.ok));
-  localStorage.setItem(LAST_TEST + c.id, JSON.stringify({ ok, time: new Date().toISOString() }));
+  // The service kept this outcome: show it in the list (and the card) without a reload.
+  c.last_test = { ok, time: report.time || new Date().toISOString(), steps };
+  for (const cell of document.querySelectorAll(`[data-last-test="${CSS.escape(c.id)}"]`)) cell.replaceWith(lastTestCell(c));
   clear(out,
     message(ok ? "ok" : "error", ok ? "Connection works." : "Connection test failed."),
     table([
