@@ -31,6 +31,7 @@ class LiveService:
     admin_key: str
     has_run_api: bool
     """Whether this service has ``POST /api/connectors/{id}/execute`` (phase 2)."""
+    app: Any
     _server: uvicorn.Server
     _thread: threading.Thread
 
@@ -64,7 +65,9 @@ def start_service(data_dir: Path, *routers: APIRouter) -> LiveService:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the service did not start")
         time.sleep(0.02)
-    return LiveService(store, f"http://127.0.0.1:{port}", admin_key, has_run_api, server, thread)
+    return LiveService(
+        store, f"http://127.0.0.1:{port}", admin_key, has_run_api, app, server, thread
+    )
 
 
 def seed_usage(store: Store, days: int = 5) -> None:

@@ -27,22 +27,34 @@ export async function render(main) {
     formBox);
   main.append(h("div", { class: "split" }, left, result));
 
+  let listing = 0;
   async function list() {
     const q = search.value.trim();
+    const token = ++listing;
     const ops = await api.get(`/api/operations${q ? `?q=${encodeURIComponent(q)}` : ""}`);
+    if (token !== listing) return; // a newer search is under way
     const keep = operation.value;
     clear(operation, ops.map((o) => h("option", { value: o.id, text: `${o.id} — ${o.summary || ""}` })));
     if (ops.some((o) => o.id === keep)) operation.value = keep;
     else if (ops.length) operation.value = ops[0].id;
-    if (operation.value !== keep || !formBox.firstChild) await choose();
+    if (operation.value !== shown) await choose();
   }
   let timer = null;
   search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(list, 200); });
   operation.addEventListener("change", () => choose());
 
+  // The form shown is that of the last operation chosen: a slower answer for an earlier
+  // choice, or a search listing the same operation again, never replaces it.
+  let shown = null;
+  let choosing = 0;
   async function choose() {
-    if (!operation.value) return clear(formBox);
-    const op = await api.get(`/api/operations/${encodeURIComponent(operation.value)}`);
+    const id = operation.value;
+    if (id === shown) return;
+    const token = ++choosing;
+    if (!id) { shown = null; return clear(formBox); }
+    const op = await api.get(`/api/operations/${encodeURIComponent(id)}`);
+    if (token !== choosing) return;
+    shown = id;
     const schema = op.input_schema;
     const props = Object.keys(schema.properties || {});
     const form = schemaForm(schema, schema, { skip: ["stream"], fileFields: props.filter((p) => FILE_FIELDS.includes(p)) });
@@ -84,7 +96,7 @@ async function run(result, connector, op, params, stream) {
   const facts = h("dl", { class: "kvs facts" });
   const envelope = h("pre", { class: "envelope", "aria-label": "Envelope" });
   const media = h("div", { class: "media" });
-  const code = snippets(location.origin, connector, op.id, plain, stream);
+  const code = snippets(location.origin, connector, op.id, plain, stream, files.map(([n, f]) => [n, f.name]));
   clear(result,
     h("h2", { text: "Result" }),
     facts, stream ? streamed : null, media, h("h3", { text: "Envelope" }), envelope,
