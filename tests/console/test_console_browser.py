@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from console_page import Console, open_console
-from live_service import LiveService, call
+from live_service import LiveService, call, seed_usage
 from playwright.sync_api import expect
 
 from scripted_server import ScriptedServer
@@ -182,6 +182,8 @@ def test_a_viewer_sees_the_dashboard_and_nothing_that_changes_state(console: Con
     expect(nav.get_by_role("link")).to_have_text(["Connectors", "Usage"])
     page.get_by_role("link", name="support").click()
     expect(page.get_by_role("heading", name="support", level=2)).to_be_visible()
+    assert page.locator("main button").all_text_contents() == []  # no test, edit or delete
+    assert page.locator("main form, main input, main textarea").count() == 0
     console.go("Usage")
     expect(page.get_by_text("No calls in this range.")).to_be_visible()
     for title in ("Connectors", "Usage"):
@@ -193,14 +195,24 @@ def test_a_viewer_sees_the_dashboard_and_nothing_that_changes_state(console: Con
 
 
 @pytest.mark.parametrize("title", PAGES)
-def test_readable_at_390_px_wide(browser: Any, service: LiveService, title: str) -> None:
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_readable_at_1280_and_at_390_px_wide(
+    browser: Any, service: LiveService, title: str, width: int, height: int
+) -> None:
     _create(service, "a-connector-with-a-rather-long-name-for-a-narrow-phone-screen")
-    console, context = open_console(browser, service, width=390, height=844)
+    seed_usage(service.store, days=7)  # the dashboard with its charts and tables
+    console, context = open_console(browser, service, width=width, height=height)
     try:
         console.sign_in()
         console.go(title)
         wide = console.page.evaluate("document.documentElement.scrollWidth")
-        assert wide <= 390, f"{title} is {wide} px wide at 390"
+        assert wide <= width, f"{title} is {wide} px wide at {width}"
+        smallest = console.page.evaluate(
+            "Math.min(...[...document.querySelectorAll('main *')].filter((e) =>"
+            " e.childNodes.length && [...e.childNodes].some((n) => n.nodeType === 3"
+            " && n.textContent.trim())).map((e) => parseFloat(getComputedStyle(e).fontSize)))"
+        )
+        assert smallest >= 11, f"{title}: text of {smallest} px at {width}"  # readable
     finally:
         context.close()
     assert console.foreign == [] and console.unexpected_errors() == []

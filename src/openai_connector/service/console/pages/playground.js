@@ -106,6 +106,7 @@ async function run(result, connector, op, params, stream) {
         h("button", { type: "button", class: "secondary", text: `Copy ${kind}`, onclick: () => navigator.clipboard?.writeText(code[kind]) })),
       h("pre", { class: `code code-${kind}`, text: code[kind] }))));
   envelope.textContent = "Running…";
+  showFacts(facts, null, null); // every row there from the start: nothing moves when they fill
   const path = `/api/connectors/${encodeURIComponent(connector.id)}/execute`;
   let body = { operation: op.id, params: plain };
   if (stream) body.stream = true;
@@ -131,6 +132,7 @@ async function run(result, connector, op, params, stream) {
     final = type.includes("text/event-stream") ? await readStream(response, streamed) : await readAnswer(response);
   } catch (err) {
     envelope.textContent = "";
+    clear(facts);
     result.insertBefore(message("error", `${err.code || "error"}: ${err.message}`), facts);
     return;
   }
@@ -165,7 +167,10 @@ async function readStream(response, out) {
       }
       if (event && typeof event === "object" && "status" in event && "body" in event) { final = event; continue; }
       const text = deltaText(event);
-      if (text) out.append(document.createTextNode(text));
+      if (text) {
+        out.append(document.createTextNode(text));
+        out.scrollTop = out.scrollHeight; // follow the tail inside the fixed box
+      }
     }
   }
   return final || { status: null, body: out.textContent, meta: {} };
@@ -188,8 +193,8 @@ function showFacts(facts, final, elapsed) {
   const usage = meta.usage || {};
   const headers = (final && final.headers) || {};
   const rows = [
-    ["status", final && final.status],
-    ["time", `${Math.round(meta.elapsed_ms ?? elapsed)} ms`],
+    ["status", final ? final.status : "…"],
+    ["time", final ? `${Math.round(meta.elapsed_ms ?? elapsed)} ms` : "…"],
     ["attempts", meta.attempts ?? "—"],
     ["request id", meta.request_id || headers["x-request-id"] || "—"],
     ["usage", usage.total_tokens !== undefined || usage.prompt_tokens !== undefined
