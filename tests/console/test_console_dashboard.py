@@ -98,6 +98,14 @@ def test_error_rate_retries_and_latency_are_shown(console: Console) -> None:
     expect(errors.get_by_role("img", name=re.compile(r"error rate: 20\.0%"))).to_have_count(1)
     latency = page.get_by_role("table", name=re.compile("Latency percentiles"))
     expect(latency).to_contain_text("p95")
+    support = [
+        r for r in console.service.store.usage.rows(limit=10_000) if r["connector"] == "support"
+    ]
+    cost = sum(r["cost_usd"] for r in support)
+    by_connector = page.get_by_role("table", name="Tokens and cost by connector")
+    expect(by_connector.get_by_role("row").filter(has_text="support")).to_contain_text(
+        f"${cost:.4f}"
+    )
     top = page.get_by_role("table", name="Top operations")
     expect(top.get_by_role("row").nth(1)).to_contain_text("chat.create")
 

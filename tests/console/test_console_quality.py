@@ -341,3 +341,54 @@ def test_a_result_fits_a_390_px_screen(browser: Any, service: LiveService) -> No
         context.close()
         server.stop()
     assert console.foreign == [] and console.unexpected_errors() == []
+
+
+_EMPTY_AFTER_EXAMPLE = """(example) => {
+  const form = document.querySelector("form[aria-label^='Input of'] .schema-form");
+  const empty = [];
+  for (const [name, value] of Object.entries(example)) {
+    if (name === "stream") continue;  // the "Stream the answer" box, checked below
+    const controls = [...form.querySelectorAll(`:scope > .field > [name="${name}"]`)];
+    if (controls.length) {
+      if (controls.some((c) => c.type === "file")) continue;  // a path cannot fill a chooser
+      if (!controls.some((c) => c.value !== "")) empty.push(name);
+      continue;
+    }
+    const box = [...form.querySelectorAll(":scope > fieldset")].find(
+      (f) => f.querySelector("legend")?.textContent === name);
+    const inner = box ? [...box.querySelectorAll("input, select, textarea")] : [];
+    const something = value !== null && (typeof value !== "object" || Object.keys(value).length);
+    if (something && !inner.some((c) => c.value !== "")) empty.push(name);
+  }
+  return empty;
+}"""
+
+
+def test_example_fills_every_field_of_every_operation(console: Console) -> None:
+    status, made = call(
+        console.service,
+        "POST",
+        "/api/connectors",
+        body={"name": "any", "provider": "openai", "secrets": {"api_key": "sk-any-0001"}},
+    )
+    assert status == 201, made
+    status, operations = call(console.service, "GET", "/api/operations")
+    assert status == 200 and len(operations) >= 30
+    console.sign_in()
+    console.go("Playground")
+    page = console.page
+    unfilled = {}
+    for entry in operations:
+        op = entry["id"]
+        example = call(console.service, "GET", f"/api/operations/{op}")[1]["example_input"]
+        page.get_by_label("Operation", exact=True).select_option(op)
+        expect(page.get_by_role("heading", name=op, level=2)).to_be_visible()
+        page.get_by_role("button", name="Example").click()
+        empty = page.evaluate(_EMPTY_AFTER_EXAMPLE, example or {})
+        if "stream" in (example or {}):
+            streamed = page.get_by_label("Stream the answer")
+            if streamed.is_checked() != bool(example["stream"]):
+                empty.append("stream")
+        if empty:
+            unfilled[op] = empty
+    assert unfilled == {}

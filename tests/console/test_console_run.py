@@ -97,6 +97,8 @@ def test_test_connection_shows_each_step_with_its_timing(
     steps = page.get_by_role("table", name="Steps")
     for step in ("models.list", "chat.create", "chat.create (stream)"):
         expect(steps.get_by_role("row").filter(has_text=step).first).to_contain_text("ok")
+    timings = steps.locator("td.num").all_text_contents()  # each step's time, in ms
+    assert len(timings) == 3 and all(float(t) >= 0 for t in timings), timings
     kept = store.connectors.get("scripted").last_test
     assert (
         kept is not None
@@ -153,6 +155,7 @@ def test_playground_runs_a_chat_and_shows_envelope_meta_and_the_same_call(
     expect(facts).to_contain_text("200")
     expect(facts).to_contain_text("attempts")
     expect(facts).to_contain_text("5 in · 2 out")
+    expect(facts).to_contain_text("req-chat-1")  # the provider's request id
     expect(page.locator("pre.code-curl")).to_contain_text("/execute")
     expect(page.locator("pre.code-cli")).to_contain_text("openai-connector")
     expect(page.locator("pre.code-python")).to_contain_text("urllib.request")

@@ -64,7 +64,11 @@ export async function render(main) {
       h("h2", { text: op.id }),
       h("p", { class: "muted", text: op.summary || "" }),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "secondary", text: "Example", onclick: () => form.fill(op.example_input || {}) }),
+        h("button", { type: "button", class: "secondary", text: "Example", onclick: () => {
+          const example = op.example_input || {};
+          form.fill(example);
+          if (op.streams && "stream" in example) stream.checked = Boolean(example.stream);
+        } }),
         h("button", { type: "button", class: "secondary", text: "Clear", onclick: () => el.reset() })),
       form.element,
       op.streams ? h("label", { class: "inline" }, stream, " Stream the answer") : null,
