@@ -260,7 +260,9 @@ _KEPT_MESSAGE = 500
 def _kept(step: dict[str, Any]) -> dict[str, Any]:
     """What the connector keeps of a test step: its name, outcome, time and the error's code
     and message (shortened), enough for the list to say what failed."""
-    kept = {k: step[k] for k in ("step", "ok", "status", "elapsed_ms", "skipped") if k in step}
+    kept: dict[str, Any] = {
+        k: step[k] for k in ("step", "ok", "status", "elapsed_ms", "skipped") if k in step
+    }
     error = step.get("error")
     if isinstance(error, dict):
         message = str(error.get("message") or "")
