@@ -392,3 +392,24 @@ def test_example_fills_every_field_of_every_operation(console: Console) -> None:
         if empty:
             unfilled[op] = empty
     assert unfilled == {}
+
+
+def test_clear_empties_the_form_and_keeps_streaming_on(console: Console) -> None:
+    call(
+        console.service,
+        "POST",
+        "/api/connectors",
+        body={"name": "any", "provider": "openai", "secrets": {"api_key": "sk-any-0001"}},
+    )
+    console.sign_in()
+    console.go("Playground")
+    page = console.page
+    page.get_by_label("Operation", exact=True).select_option("chat.create")
+    stream = page.get_by_label("Stream the answer")
+    expect(stream).to_be_checked()  # chat streams by default
+    page.get_by_role("button", name="Example").click()
+    expect(page.get_by_label(re.compile(r"^prompt"))).not_to_have_value("")
+    stream.uncheck()
+    page.get_by_role("button", name="Clear").click()
+    expect(page.get_by_label(re.compile(r"^prompt"))).to_have_value("")
+    expect(stream).to_be_checked()

@@ -13,6 +13,7 @@ export function h(tag, attrs = {}, ...children) {
       el.value = String(value);
     } else if (name === "checked") {
       el.checked = Boolean(value);
+      el.defaultChecked = Boolean(value); // what a form's reset goes back to
     } else {
       el.setAttribute(name, value === true ? "" : String(value));
     }
