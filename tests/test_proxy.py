@@ -448,3 +448,30 @@ def test_a_missing_ssl_cert_file_is_a_config_error_naming_it(
         face.run("models.list", {}, **tls_conn(https_url))
     assert "SSL_CERT_FILE=/nonexistent/ca.pem" in caught.value.message
     assert "network.trust_env" in (caught.value.hint or "")
+
+
+def test_concurrent_first_async_calls_load_the_ca_certificates_once(
+    server: ScriptedServer, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openai_connector.transport.aio as aio
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    loads: list[Network] = []
+    load = aio.ssl_context
+
+    def counted(network: Network) -> ssl.SSLContext | None:
+        loads.append(network)
+        return load(network)
+
+    monkeypatch.setattr(aio, "ssl_context", counted)
+    server.default = Reply(json={"object": "list", "data": []})
+
+    async def go() -> list[int]:
+        async with AsyncConnector(base_url=server.url + "/v1", api_key="sk-x") as connector:
+            results = await asyncio.gather(
+                *(connector.run("models.list", {}) for _ in range(64))
+            )
+            return [r.status for r in results]
+
+    assert asyncio.run(go()) == [200] * 64
+    assert len(loads) == 1

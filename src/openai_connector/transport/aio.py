@@ -12,6 +12,7 @@ its end closes its connection.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -113,12 +114,21 @@ class AiohttpTransport:
         self.proxy_passwords = self._proxies.passwords
         """Passwords of proxies taken from the environment (the connector redacts them)."""
         self._session: aiohttp.ClientSession | None = None
+        self._loading: asyncio.Future[ssl.SSLContext | None] | None = None
+        """The SSL context being loaded for the session: the calls that find no session
+        wait for this one load (64 first calls made 64 contexts, 40 ms of CPU each)."""
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
 
     async def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # loading CA certificates reads files: in a thread, not on the event loop
-            context = await asyncio.to_thread(ssl_context, self.network)
+            loading = self._loading
+            if loading is None or loading.get_loop() is not asyncio.get_running_loop():
+                # loading CA certificates reads files: in a thread, not on the event loop
+                loading = self._loading = asyncio.ensure_future(
+                    asyncio.to_thread(ssl_context, self.network)
+                )
+                loading.add_done_callback(self._loaded)
+            context = await asyncio.shield(loading)
             if self._session is not None and not self._session.closed:
                 return self._session  # another call made it meanwhile
             connector = aiohttp.TCPConnector(
@@ -128,6 +138,12 @@ class AiohttpTransport:
                 connector=connector, trust_env=False, auto_decompress=False
             )
         return self._session
+
+    def _loaded(self, loading: asyncio.Future[ssl.SSLContext | None]) -> None:
+        if self._loading is loading:
+            self._loading = None  # the next session (after a close) loads it again
+        if not loading.cancelled():
+            loading.exception()  # retrieved: the waiters raise it
 
     def _timeout(self, request: HttpRequest) -> aiohttp.ClientTimeout:
         key = (request.timeout, request.connect_timeout)
