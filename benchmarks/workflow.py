@@ -195,6 +195,7 @@ def serve_gateway(warmup: float, seconds: float) -> None:
                     "rejected": len(gateway.rejected),
                     "ok": all("openAiResponse" in a.variables for a in counted),
                     "gateway_cpu": cpu_seconds(os.getpid()),
+                    "batches": len(gateway.batches),
                 }
             ),
             flush=True,

@@ -468,9 +468,7 @@ def test_concurrent_first_async_calls_load_the_ca_certificates_once(
 
     async def go() -> list[int]:
         async with AsyncConnector(base_url=server.url + "/v1", api_key="sk-x") as connector:
-            results = await asyncio.gather(
-                *(connector.run("models.list", {}) for _ in range(64))
-            )
+            results = await asyncio.gather(*(connector.run("models.list", {}) for _ in range(64)))
             return [r.status for r in results]
 
     assert asyncio.run(go()) == [200] * 64

@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import orjson
+
 from ..errors import UserError
 from ..secrets import SECRET_REFERENCE, Redactor, SecretStore
 from .definition import ExpressionCache
@@ -112,8 +114,19 @@ def first_secret_reference(value: Any, path: str = "") -> str | None:
     return None
 
 
+def _may_hold_reference(values: Any) -> bool:
+    """False when no string in ``values`` holds ``{{`` (one orjson pass instead of a walk of
+    a whole request body: JSON escapes no brace, and ``{{`` is no JSON syntax)."""
+    try:
+        return b"{{" in orjson.dumps(values, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # a value orjson does not write: walk
+        return True
+
+
 def refuse_secret_references(values: Any, element: str, path: str = "") -> None:
     """Raise SecretInVariable when a variable-derived value holds a secret reference."""
+    if not _may_hold_reference(values):
+        return
     where = first_secret_reference(values, path)
     if where is not None:
         raise SecretInVariable(

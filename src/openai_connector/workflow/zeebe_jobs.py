@@ -42,6 +42,7 @@ from .tasks import OWN_TYPE_PREFIX, OWN_TYPE_SUFFIX, own_operation_request
 
 Clock = Callable[[], dt.datetime]
 CACHED_CONNECTIONS = 256
+CACHED_SPECS = 1024
 
 
 def utc_now() -> dt.datetime:
@@ -68,6 +69,9 @@ class ZeebeJob:
     retries: int
     headers: Mapping[str, Any] = field(default_factory=dict)
     variables: Mapping[str, Any] = field(default_factory=dict)
+    headers_text: str | None = None
+    """The custom headers as the gateway sent them (JSON), when known: jobs of one task
+    share their headers, read once (see :meth:`JobRunner.specs`)."""
 
 
 class AsyncTaskExecutor(Protocol):
@@ -153,11 +157,16 @@ class JobRunner:
         self._own_executor = executor is None
         self.executor: AsyncTaskExecutor = executor or AsyncConnectorExecutor(secrets=self.secrets)
         self.semantics = JobSemantics(ExpressionCache(), clock)
-        self._connections: dict[str, Connection] = {}
+        self._connections: dict[Any, Connection] = {}
+        self._specs: dict[tuple[str, str, int, str | None], JobSpec] = {}
 
     def _connect(self, settings: dict[str, Any]) -> Connection:
         """Connection.from_settings, cached: jobs of one task share a few connections."""
-        key = json.dumps(settings, sort_keys=True, default=str)
+        key: Any
+        if all(type(value) is str for value in settings.values()):
+            key = frozenset(settings.items())  # an http-json task's: a cheap key
+        else:
+            key = json.dumps(settings, sort_keys=True, default=str)
         connection = self._connections.get(key)
         if connection is None:
             connection = Connection.from_settings(settings)
@@ -182,20 +191,37 @@ class JobRunner:
         """The job's outcome, redacted. Never raises: a broken expression is an incident."""
         return (await self.run_answer(job))[0]
 
+    def spec(self, job: ZeebeJob) -> JobSpec:
+        """The job's spec, its headers as written; one per task (type, element, retries,
+        header text) is kept and shared by its jobs."""
+        text = job.headers_text
+        key = (job.type, job.element, job.retries, text)
+        known = self._specs.get(key) if text is not None else None
+        if known is not None:
+            return known
+        headers = {k: str(v) for k, v in job.headers.items()}
+        spec = JobSpec(element=job.element, type=job.type, retries=job.retries, headers=headers)
+        if text is not None:
+            if len(self._specs) >= CACHED_SPECS:
+                self._specs.clear()
+            self._specs[key] = spec
+        return spec
+
     async def run_answer(self, job: ZeebeJob) -> tuple[Outcome, str | None]:
         """The job's outcome, redacted, and its variables as JSON when that was already
         written (the answer then sends it as it is), else None."""
-        headers = {k: str(v) for k, v in job.headers.items()}
-        spec = JobSpec(element=job.element, type=job.type, retries=job.retries, headers=headers)
+        spec = self.spec(job)
         variables = dict(job.variables)
         try:
-            resolved = {
-                k: resolve_template_secrets(v, self.secrets, self.redactor)
-                for k, v in headers.items()
-            }
-            spec = JobSpec(
-                element=job.element, type=job.type, retries=job.retries, headers=resolved
-            )
+            if any("{{" in value for value in spec.headers.values()):
+                # secrets of the headers: resolved on every job (a secret may change)
+                resolved = {
+                    k: resolve_template_secrets(v, self.secrets, self.redactor)
+                    for k, v in spec.headers.items()
+                }
+                spec = JobSpec(
+                    element=job.element, type=job.type, retries=job.retries, headers=resolved
+                )
             call_variables = resolve_field_secrets(
                 variables,
                 self.deployed.of(job.process_id, job.element),

@@ -27,12 +27,14 @@ import contextlib
 import json
 import logging
 import os
+import re
 import signal
 import socket
 from collections.abc import Mapping
 from typing import Any
 
 import grpc
+import orjson
 
 from ..errors import ConfigError
 from .job import Outcome
@@ -45,6 +47,8 @@ LONG_POLL = 10.0
 """Seconds an ActivateJobs call waits at the gateway for a job (Zeebe's default)."""
 ANSWER_TIMEOUT = 60.0
 """Seconds a CompleteJob, FailJob or ThrowError call may take."""
+CACHED_HEADERS = 1024
+"""Distinct custom-header texts kept read (one per task of the deployed processes)."""
 CONNECTION_RETRIES = 10
 """Failed gateway calls in a row after which the gateway is taken as lost (as pyzeebe)."""
 RETRY_PAUSE = 5.0
@@ -136,16 +140,31 @@ def gateway_channel(
     )
 
 
-def zeebe_job(raw: Any) -> ZeebeJob:
-    """The job as the runner sees it, from the gateway's ``ActivatedJob`` message."""
+LONG_NUMBER = re.compile(rb"\d{19}")
+"""A number orjson may not read exactly (beyond 64 bits it gives a float): json reads it."""
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """A job's variables or custom headers from their JSON text (``{}`` when empty)."""
+    if not text:
+        return {}
+    data = text.encode()
+    value = json.loads(data) if LONG_NUMBER.search(data) else orjson.loads(data)
+    return value if isinstance(value, dict) else {}
+
+
+def zeebe_job(raw: Any, headers: Mapping[str, Any] | None = None) -> ZeebeJob:
+    """The job as the runner sees it, from the gateway's ``ActivatedJob`` message
+    (``headers``: its custom headers already read)."""
     return ZeebeJob(
         key=raw.key,
         type=raw.type,
         process_id=raw.bpmnProcessId,
         element=raw.elementId,
         retries=raw.retries,
-        headers=json.loads(raw.customHeaders or "{}"),
-        variables=json.loads(raw.variables or "{}"),
+        headers=json_object(raw.customHeaders) if headers is None else headers,
+        variables=json_object(raw.variables),
+        headers_text=raw.customHeaders,
     )
 
 
@@ -189,6 +208,7 @@ class ConnectorWorker:
         self._jobs: set[asyncio.Task[None]] = set()
         self._failures = 0
         self._connected = True
+        self._headers: dict[str, dict[str, Any]] = {}
 
     @property
     def connected(self) -> bool:
@@ -240,11 +260,23 @@ class ConnectorWorker:
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
 
+    def _zeebe_job(self, raw: Any) -> ZeebeJob:
+        """The job, its custom headers read once per distinct text (jobs of one task share
+        them; the runner does not change them)."""
+        text = raw.customHeaders
+        headers = self._headers.get(text)
+        if headers is None:
+            headers = json_object(text)
+            if len(self._headers) >= CACHED_HEADERS:
+                self._headers.clear()
+            self._headers[text] = headers
+        return zeebe_job(raw, headers)
+
     async def _job(self, task_type: str, raw: Any) -> None:
         try:
             try:
                 async with self._slots:
-                    outcome, text = await self.runner.run_answer(zeebe_job(raw))
+                    outcome, text = await self.runner.run_answer(self._zeebe_job(raw))
             except Exception as exc:  # not expected: the runner answers every failure itself
                 message = self.runner.redactor(f"{type(exc).__name__}: {exc}")
                 outcome = Outcome("fail", message=message, retries=max(0, raw.retries - 1))
