@@ -494,3 +494,32 @@ def test_numbers_beyond_64_bits_go_back_exactly(gateway, server) -> None:
     )
     work(gateway, server, lambda: gateway.finished() == 1, deployed=OWN_DEPLOYED)
     assert one_answer(gateway, key).variables == {"n": 123456789012345678901234567890, "reply": "é"}
+
+
+def test_numbers_beyond_64_bits_in_job_variables_reach_the_request_exactly(gateway, server) -> None:
+    server.script(Reply(json=chat_body()))
+    body = {"model": "m", "messages": [], "n": 123456789012345678901234567890, "t": 0.5}
+    variables = {
+        "authentication": {"type": "bearer", "token": "{{secrets.OPENAI_API_KEY}}"},
+        "method": "POST",
+        "url": "https://api.openai.com/v1/chat/completions",
+        "body": body,
+    }
+    key = gateway.add_job(HTTP_JSON, variables, process_id="translator_bot", element="translate")
+    work(gateway, server, lambda: gateway.finished() == 1, deployed=DeployedFields.read([EXAMPLES]))
+    assert one_answer(gateway, key).kind == "complete"
+    assert server.requests[-1].json == body
+
+
+def test_jobs_of_one_task_with_the_same_headers_keep_their_own_retries(gateway, server) -> None:
+    """Headers are read once per task; each job's retries still decide its FailJob."""
+    server.default = Reply(status=500, json={"error": {"message": "boom", "type": "server"}})
+    headers = {"retryBackoff": "PT2S"}
+    job = own_job(connection={"api_key": "{{secrets.OPENAI_API_KEY}}", "retry": {"max_retries": 0}})
+    keys = [
+        gateway.add_job(CHAT, job, headers, retries=r, process_id="ask", element="chat")
+        for r in (3, 1, 2)
+    ]
+    work(gateway, server, lambda: len(gateway.answers) == 3, deployed=OWN_DEPLOYED)
+    left = [(one_answer(gateway, k).retries, one_answer(gateway, k).backoff_ms) for k in keys]
+    assert left == [(2, 2000), (0, 2000), (1, 2000)]
