@@ -202,10 +202,61 @@ def serve_gateway(warmup: float, seconds: float) -> None:
         )
 
 
+class AnswerAtOnce:
+    """A runner that answers every job at once with a translator's answer (no call, no FEEL):
+    the worker with it costs what taking and answering a job costs (ActivateJobs and
+    CompleteJob with grpcio, the worker's own bookkeeping): the floor of any job."""
+
+    def __init__(self) -> None:
+        from openai_connector.secrets import Redactor
+        from openai_connector.workflow.job import Outcome
+
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from fixtures import chat_completion
+
+        variables = {"openAiResponse": chat_completion()}
+        self.answer = Outcome("complete", variables), json.dumps(variables)
+        self.redactor = Redactor()
+
+    async def run_answer(self, job: object) -> tuple[object, str]:
+        return self.answer
+
+    async def aclose(self) -> None:
+        return None
+
+
+def serve_plumbing(port: int) -> None:
+    """Child process: the worker with :class:`AnswerAtOnce` until SIGTERM."""
+    import grpc
+
+    from openai_connector.workflow.zeebe_worker import ConnectorWorker, run_worker
+
+    async def main() -> None:
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        worker = ConnectorWorker(
+            AnswerAtOnce(),  # type: ignore[arg-type]
+            channel,
+            ["io.camunda:http-json:1"],
+            concurrency=CONCURRENCY,
+        )
+        try:
+            await run_worker(worker)
+        finally:
+            await channel.close()
+
+    asyncio.run(main())
+
+
 def worker_round(
-    origin: str, seconds: float, warmup: float, cpu: dict[str, list[float]] | None = None
+    origin: str,
+    seconds: float,
+    warmup: float,
+    cpu: dict[str, list[float]] | None = None,
+    *,
+    plumbing: bool = False,
 ) -> float:
-    """Jobs per second through the worker process, counted at the gateway over the window."""
+    """Jobs per second through the worker process, counted at the gateway over the window
+    (``plumbing``: the worker that answers at once, :class:`AnswerAtOnce`)."""
     gateway = subprocess.Popen(
         [
             sys.executable, __file__, "--serve-gateway",
@@ -219,7 +270,7 @@ def worker_round(
         assert gateway.stdout is not None
         port = int(gateway.stdout.readline())
         cli = str(Path(sys.executable).with_name("openai-connector"))
-        command = [
+        command = [sys.executable, __file__, "--serve-plumbing", str(port)] if plumbing else [
             cli, "worker", "--gateway", f"127.0.0.1:{port}", "--http-json",
             "--operation", "chat.create", "--bpmn", str(TRANSLATOR),
             "--host-map", f"api.openai.com={origin}/json", "--concurrency", str(CONCURRENCY),
@@ -239,8 +290,9 @@ def worker_round(
             raise SystemExit(f"worker round went wrong: {report}")
         jobs = max(int(report["jobs"]), 1)
         if cpu is not None and None not in (worker_cpu, worker_done, gateway_cpu):
-            cpu["worker"].append((worker_done - worker_cpu) / jobs)  # type: ignore[operator]
-            cpu["gateway"].append((report["gateway_cpu"] - gateway_cpu) / jobs)  # type: ignore[operator]
+            name = "plumbing" if plumbing else "worker"
+            cpu[name].append((worker_done - worker_cpu) / jobs)  # type: ignore[operator]
+            cpu[f"{name} gateway"].append((report["gateway_cpu"] - gateway_cpu) / jobs)  # type: ignore[operator]
         return float(report["jobs"]) / seconds
     finally:
         if worker is not None:
@@ -265,9 +317,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--serve-gateway", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-plumbing", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_gateway:
         serve_gateway(args.warmup, args.seconds)
+        return 0
+    if args.serve_plumbing:
+        serve_plumbing(args.serve_plumbing)
         return 0
     try:
         import pyzeebe  # noqa: F401
@@ -285,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         engine_ms: list[float] = []
         ratios: list[float] = []
         cpu_ratios: list[float] = []
+        cpu_ms: dict[str, list[float]] = {}
         engine_runs(server.origin, 50)  # warm-up: imports, FEEL compiled, pools open
         direct_sync(server.json_base, 50)
         asyncio.run(direct_async(server.json_base, 0.5))
@@ -305,15 +362,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"({timings['direct'] / args.runs * 1000:.2f} ms/call); "
                 f"engine cost per service task {per_task:.2f} ms"
             )
-            first, second = ("worker", "direct") if round_number % 2 else ("direct", "worker")
+            order = ["worker", "direct", "plumbing"]
+            order = order[round_number % 3 :] + order[: round_number % 3]
             rates = {}
-            cpu: dict[str, list[float]] = {"worker": [], "gateway": [], "direct": []}
-            for name in (first, second):
-                if name == "worker":
-                    rates[name] = worker_round(server.origin, args.seconds, args.warmup, cpu)
-                else:
+            cpu = {name: [] for name in ("worker", "worker gateway", "direct", "plumbing")}
+            cpu["plumbing gateway"] = []
+            for name in order:
+                if name == "direct":
                     rates[name] = asyncio.run(
                         direct_async(server.json_base, args.seconds, args.warmup, cpu["direct"])
+                    )
+                else:
+                    rates[name] = worker_round(
+                        server.origin, args.seconds, args.warmup, cpu, plumbing=name == "plumbing"
                     )
             ratio = rates["worker"] / rates["direct"]
             ratios.append(ratio)
@@ -321,16 +382,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"round {round_number} zeebe: worker {rates['worker']:.0f} jobs/s, direct async "
                 f"{rates['direct']:.0f} calls/s ({CONCURRENCY} in flight each, "
                 f"{args.seconds:g} s windows after {args.warmup:g} s of work); "
-                f"worker/direct throughput {ratio:.2f}x"
+                f"worker/direct throughput {ratio:.2f}x (plumbing only: "
+                f"{rates['plumbing']:.0f} jobs/s)"
             )
-            if cpu["worker"] and cpu["direct"]:
-                per_job, per_call = cpu["worker"][0] * 1000, cpu["direct"][0] * 1000
-                cpu_ratios.append(per_call / per_job)
+            if all(cpu[name] for name in ("worker", "direct", "plumbing")):
+                ms = {name: values[0] * 1000 for name, values in cpu.items() if values}
+                for name, value in ms.items():
+                    cpu_ms.setdefault(name, []).append(value)
+                cpu_ratios.append(ms["direct"] / ms["worker"])
                 print(
-                    f"round {round_number} zeebe CPU: worker process {per_job:.2f} ms per job, "
-                    f"fake gateway {cpu['gateway'][0] * 1000:.2f} ms per job, direct "
-                    f"{per_call:.2f} ms per call (nginx not counted); direct/worker "
-                    f"{per_call / per_job:.2f}x"
+                    f"round {round_number} zeebe CPU per job: worker process "
+                    f"{ms['worker']:.3f} ms (its fake gateway {ms['worker gateway']:.3f} ms); "
+                    f"plumbing-only worker {ms['plumbing']:.3f} ms (its gateway "
+                    f"{ms['plumbing gateway']:.3f} ms); direct async call {ms['direct']:.3f} ms "
+                    f"(nginx not counted); direct/worker {ms['direct'] / ms['worker']:.2f}x, "
+                    f"ceiling direct/(direct + plumbing) "
+                    f"{ms['direct'] / (ms['direct'] + ms['plumbing']):.2f}x"
                 )
     engine_median = statistics.median(engine_ms)
     ratio_median = statistics.median(ratios)
@@ -346,10 +413,18 @@ def main(argv: list[str] | None = None) -> int:
         f"direct async connector (median of {len(ratios)} rounds; target >= {WORKER_TARGET}x)"
     )
     if cpu_ratios:
+        med = {name: statistics.median(values) for name, values in cpu_ms.items()}
+        print(
+            f"info: CPU per job (medians, ms): worker process {med['worker']:.3f}, its fake "
+            f"gateway {med['worker gateway']:.3f}; plumbing-only worker {med['plumbing']:.3f}; "
+            f"direct async call {med['direct']:.3f}; worker beyond plumbing "
+            f"{med['worker'] - med['plumbing']:.3f}"
+        )
         print(
             f"info: CPU per unit, direct async call / worker job: "
             f"{statistics.median(cpu_ratios):.2f}x (median; 1.00x would mean the worker costs "
-            "nothing beyond the call)"
+            f"nothing beyond the call); ceiling with grpcio's plumbing, direct / (direct + "
+            f"plumbing): {med['direct'] / (med['direct'] + med['plumbing']):.2f}x"
         )
     return 0 if engine_ok and worker_ok else 1
 
