@@ -47,6 +47,10 @@ LONG_POLL = 10.0
 """Seconds an ActivateJobs call waits at the gateway for a job (Zeebe's default)."""
 ANSWER_TIMEOUT = 60.0
 """Seconds a CompleteJob, FailJob or ThrowError call may take."""
+ACTIVATION_SHARE = 8
+ACTIVATION_PAUSE = 0.005
+"""With fewer than 1/ACTIVATION_SHARE of the slots free (and jobs running), a task type's
+poller waits this many seconds before it activates, so that one call takes several jobs."""
 CACHED_HEADERS = 1024
 """Distinct custom-header texts kept read (one per task of the deployed processes)."""
 CONNECTION_RETRIES = 10
@@ -209,6 +213,7 @@ class ConnectorWorker:
         self._failures = 0
         self._connected = True
         self._headers: dict[str, dict[str, Any]] = {}
+        self._batch = max(1, concurrency // ACTIVATION_SHARE)
 
     @property
     def connected(self) -> bool:
@@ -224,6 +229,11 @@ class ConnectorWorker:
                 self._freed.clear()
                 await self._freed.wait()
                 continue
+            if room < self._batch and self._held[task_type]:
+                # a few slots free and jobs running: a moment for more to finish, so one
+                # ActivateJobs takes several jobs (each call costs as much as a CompleteJob)
+                await asyncio.sleep(ACTIVATION_PAUSE)
+                room = self.concurrency - self._held[task_type]
             request = self._pb.ActivateJobsRequest(
                 type=task_type,
                 worker=self.name,
