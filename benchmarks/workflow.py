@@ -10,6 +10,11 @@
    own, which keeps 256 jobs waiting), against direct ``AsyncConnector.run`` calls at 64 in
    flight: each runs ``--warmup`` seconds, then what completes in a ``--seconds`` window is
    counted (at the gateway for the worker). Target: worker throughput >= 0.8x the direct one.
+   A third contender, the same worker with a runner that answers every job at once (no call,
+   no FEEL: ``AnswerAtOnce``), measures the plumbing every job costs (ActivateJobs and
+   CompleteJob with grpcio, the worker's bookkeeping). CPU per job is read for every process
+   (``/proc/PID/stat``: the worker's, the fake gateway's, the direct client's), and the
+   ceiling direct / (direct + plumbing) is what the worker could reach with no cost of its own.
 
 Rounds alternate the contenders; every run is printed, then medians and PASS/FAIL lines.
     python benchmarks/workflow.py [--runs 1000] [--seconds 3] [--warmup 1] [--rounds 3]
