@@ -71,7 +71,7 @@ class ZeebeJob:
     variables: Mapping[str, Any] = field(default_factory=dict)
     headers_text: str | None = None
     """The custom headers as the gateway sent them (JSON), when known: jobs of one task
-    share their headers, read once (see :meth:`JobRunner.specs`)."""
+    share their headers, read once (see :meth:`JobRunner.spec`)."""
 
 
 class AsyncTaskExecutor(Protocol):

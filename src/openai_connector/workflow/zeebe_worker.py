@@ -233,6 +233,8 @@ class ConnectorWorker:
                 # a few slots free and jobs running: a moment for more to finish, so one
                 # ActivateJobs takes several jobs (each call costs as much as a CompleteJob)
                 await asyncio.sleep(ACTIVATION_PAUSE)
+                if stop.is_set():
+                    continue
                 room = self.concurrency - self._held[task_type]
             request = self._pb.ActivateJobsRequest(
                 type=task_type,
