@@ -49,7 +49,7 @@ def caller(
 def role(needed: str) -> Callable[..., Any]:
     """A dependency that lets through keys of role ``needed`` or higher."""
 
-    def check(key: Annotated[KeyRecord, Depends(caller)]) -> KeyRecord:
+    async def check(key: Annotated[KeyRecord, Depends(caller)]) -> KeyRecord:  # no thread
         if not allows(key.role, needed):
             raise ApiError(
                 "forbidden",

@@ -1,5 +1,6 @@
-"""One run of a registered connector, as every route makes it: build the library connector
-(strict policy, the call's workspace, an observer), run or stream the operation; each
+"""One run of a registered connector, as every route makes it: a library connector over the
+connector's shared transport (:mod:`.connector_cache`) with the run's own strict policy (its
+workspace, for operations that touch files) and observer, run or stream the operation; each
 exchange the connector reports (a composite's inner calls each) is counted in the metrics
 and becomes a usage row, written off the event loop, whatever the outcome. Also the shapes
 results and connector errors take in the service's answers."""
@@ -16,7 +17,7 @@ from fastapi.responses import JSONResponse
 from ..errors import APIStatusError, ConnectorError, InvalidResponse
 from ..observers import Exchange
 from .problems import error_body, status_of_connector_error
-from .run_path import build_connector
+from .connector_cache import touches_files
 from .usage_recorder import content_of, usage_record
 from .workspace import Workspace, inline_file
 
@@ -67,13 +68,15 @@ class Run:
         self.params = params
         self.streamed = streamed
         self.workspace = workspace or Workspace(self.store.data_dir / "workspaces")
-        self.connector, self._redact = build_connector(
-            self.store,
-            record,
-            self.workspace.path,
-            observers=[self._observe],
-            name=record.name,
-        )
+        self._cache = request.app.state.connector_cache
+        self._shared = self._cache.acquire(record)
+        self._redact = self._shared.redact
+        try:
+            folder = self.workspace.path if touches_files(operation) else None
+            self.connector = self._shared.connector(self.store, folder, [self._observe])
+        except BaseException:
+            self._cache.drop(self._shared)
+            raise
         self.result: Result | None = None
         self._held: list[UsageRecord] = []
         """Rows of a connector that keeps content: written once the run's answer is known."""
@@ -85,11 +88,11 @@ class Run:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await self.connector.aclose()
             await self._flush(self.result)
         finally:
             self.workspace.close()
             self.app.state.in_flight.leave()
+            await self._cache.release(self._shared)
 
     def _observe(self, event: Exchange | RunFinished) -> None:
         """The connector's observer (on the event loop): count the exchange, queue its row."""

@@ -1,0 +1,188 @@
+"""What a registered connector's runs share, made once per version of the connector.
+
+Building a library connector for a run costs a database read of its secrets (and their
+decryption), a validated :class:`~..connection.Connection`, and, worst, a new aiohttp session
+and a new TCP (or TLS) connection to the provider. :class:`ConnectorCache` keeps, per
+registered connector, the connection, the redactor of its secret values and one transport
+(one pooled session), keyed by the connector's id and its ``updated`` time: an update
+(settings or secrets, in this process or another one on the same database) makes a new
+entry, and the old one is closed once its last run has ended.
+
+Each run still gets its own library connector over that shared transport (about 40 µs):
+its own observer (the caller's key, the run's usage rows), its own trust policy (its
+workspace folder, for the operations that read or write files). The session belongs to the
+event loop of the application's lifespan; a run on another loop (a test client used
+without ``with``) gets a transport of its own, closed when the run ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..connection import Connection
+from ..connector import AsyncConnector
+from ..core import FILE_FIELDS, Core
+from ..errors import ConnectorError
+from ..operations import registry
+from ..redaction import Redactor
+from .connector_input import connection_settings
+from .problems import ApiError
+from .run_path import policy_for
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..observers import Observer
+    from ..store import ConnectorRecord, Store
+    from ..transport.aio import AiohttpTransport
+
+
+@functools.cache
+def touches_files(operation: str) -> bool:
+    """Whether ``operation``'s input may name local files (read or written): its runs get a
+    workspace folder in their trust policy; the others need none."""
+    op = registry.get(operation)
+    return any(
+        name in FILE_FIELDS or "UploadSource" in str(info.annotation)
+        for name, info in op.input.model_fields.items()
+    )
+
+
+@dataclass(eq=False)
+class SharedConnector:
+    """One version of a registered connector: what its runs share."""
+
+    record: ConnectorRecord
+    connection: Connection
+    redact: Redactor
+    """Redacts the connector's secret values (errors that echo the caller's input)."""
+    transport: AiohttpTransport
+    passwords: tuple[str, ...]
+    """Proxy passwords the transport found (each run's connector redacts them)."""
+    cached: bool
+    users: int = 0
+    stale: bool = False
+    _closed: bool = field(default=False, repr=False)
+
+    def connector(
+        self, store: Store, workspace: Path | None, observers: list[Observer]
+    ) -> AsyncConnector:
+        """A library connector for one run over the shared transport."""
+        policy = policy_for(store, self.record, workspace)
+        connector = AsyncConnector(
+            self.connection,
+            policy=policy,
+            transport=self.transport,
+            observers=observers,
+            name=self.record.name,
+        )
+        for password in self.passwords:
+            connector.redactor.add(password)
+        return connector
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.transport.aclose()
+
+
+def _misconfigured(record: ConnectorRecord, redact: Redactor, exc: Exception) -> ApiError:
+    code = "invalid_input" if getattr(exc, "code", None) == "invalid_input" else None
+    return ApiError(
+        code or "connector_misconfigured",
+        redact(f"connector {record.name!r} cannot be used: {exc}"),
+    )
+
+
+def build_shared(store: Store, record: ConnectorRecord, *, cached: bool) -> SharedConnector:
+    """The connection and transport of ``record``; a bad stored setting is 422 with its
+    code (the message redacted of the connector's secret values)."""
+    from ..transport.aio import AiohttpTransport
+
+    values = store.connectors.connector_secrets(record.id)
+    redact = Redactor(v for v in values.values() if v)
+    try:
+        connection = Connection(**connection_settings(record, values))
+        core = Core(connection, policy=policy_for(store, record, None))
+        transport = AiohttpTransport(core.network())
+    except ConnectorError as exc:
+        raise _misconfigured(record, redact, exc) from None
+    except (TypeError, ValueError) as exc:
+        raise _misconfigured(record, redact, exc) from None
+    return SharedConnector(
+        record, connection, redact, transport, tuple(transport.proxy_passwords), cached
+    )
+
+
+class ConnectorCache:
+    """Shared connectors by registered connector id, for the runs on one event loop."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._entries: dict[str, SharedConnector] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._retired: list[SharedConnector] = []
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Share transports among the runs on ``loop`` (the application's lifespan)."""
+        self._loop = loop
+
+    def _bound(self) -> bool:
+        if self._loop is None:
+            return False
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    def acquire(self, record: ConnectorRecord) -> SharedConnector:
+        """The shared connector of this version of ``record``, held until :meth:`release`."""
+        if not self._bound():
+            shared = build_shared(self._store, record, cached=False)
+        else:
+            shared = self._entries.get(record.id)
+            if shared is None or shared.record.updated != record.updated:
+                fresh = build_shared(self._store, record, cached=True)
+                if shared is not None:
+                    self._retire(shared)
+                self._entries[record.id] = shared = fresh
+        shared.users += 1
+        return shared
+
+    def _retire(self, shared: SharedConnector) -> None:
+        shared.stale = True
+        self._retired.append(shared)
+
+    def drop(self, shared: SharedConnector) -> None:
+        """Let go of ``shared`` before any call was sent on it (nothing to close yet)."""
+        shared.users -= 1
+
+    async def release(self, shared: SharedConnector) -> None:
+        """A run ended: close its transport if nothing else shares it, and retired entries
+        nobody uses any more."""
+        shared.users -= 1
+        if not shared.cached:
+            await shared.aclose()
+        if self._retired:
+            idle = [s for s in self._retired if s.users <= 0]
+            self._retired = [s for s in self._retired if s.users > 0]
+            for entry in idle:
+                await entry.aclose()
+
+    async def aclose(self) -> None:
+        """Close every transport (the application's shutdown)."""
+        entries = [*self._entries.values(), *self._retired]
+        self._entries.clear()
+        self._retired.clear()
+        for entry in entries:
+            await entry.aclose()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entry(self, connector_id: str) -> SharedConnector | None:
+        """The current entry of a connector, if any."""
+        return self._entries.get(connector_id)
