@@ -62,6 +62,7 @@ class Contender:
     pid: int
     """The process (with its descendants) whose CPU time a call costs."""
     rounds: dict[int, list[dict[str, float]]] = field(default_factory=dict)
+    first_error: str = ""
     """Per concurrency: one entry per round (calls_s, p50, p99, cpu_ms, errors)."""
     error: str | None = None
 
@@ -116,6 +117,7 @@ def one_round(load: LoadGenerator, contender: Contender, workers: int, seconds: 
     if outcome["errors"] and not calls:
         contender.error = f"failed: {outcome['first_error'][:120]}"
         return
+    contender.first_error = contender.first_error or outcome["first_error"]
     latencies = outcome["latencies_ms"]
     contender.rounds.setdefault(workers, []).append(
         {
@@ -159,7 +161,9 @@ def table(contenders: list[Contender], workers: int) -> str:
         rounds = contender.rounds.get(workers, [])
         every = " ".join(f"{r['calls_s']:,.0f}" for r in rounds)
         errors = sum(r["errors"] for r in rounds)
-        note = f"  ({errors:.0f} failed calls)" if errors else ""
+        note = (
+            f"  ({errors:.0f} failed calls; first: {contender.first_error[:80]})" if errors else ""
+        )
         lines.append(
             f"  {contender.name:<{width}} {contender.median(workers, 'calls_s') or 0:>9,.0f} "
             f"{p50 or 0:>8.2f} {contender.median(workers, 'p99') or 0:>8.2f} "

@@ -8,9 +8,11 @@ registered connector, the connection, the redactor of its secret values and one 
 (settings or secrets, in this process or another one on the same database) makes a new
 entry, and the old one is closed once its last run has ended.
 
-Each run still gets its own library connector over that shared transport (about 40 µs):
-its own observer (the caller's key, the run's usage rows), its own trust policy (its
-workspace folder, for the operations that read or write files). The session belongs to the
+A run whose input names no files (nearly all) uses the entry's one library connector; its
+observer hands each event to the run in whose context it happens (:data:`CURRENT_RUN`, set
+by the run around its call), so each run still gets its own usage rows, caller and
+metrics. A run whose input names files gets a library connector of its own over the shared
+transport, with its workspace folder in its trust policy. The session belongs to the
 event loop of the application's lifespan; a run on another loop (a test client used
 without ``with``) gets a transport of its own, closed when the run ends.
 """
@@ -19,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..connection import Connection
 from ..connector import AsyncConnector
@@ -28,6 +31,7 @@ from ..core import FILE_FIELDS, Core
 from ..errors import ConnectorError
 from ..operations import registry
 from ..redaction import Redactor
+from ..store import NotInStore
 from .connector_input import connection_settings
 from .problems import ApiError
 from .run_path import policy_for
@@ -35,20 +39,37 @@ from .run_path import policy_for
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ..observers import Observer
+    from ..observers import Exchange, Observer, RunFinished
     from ..store import ConnectorRecord, Store
     from ..transport.aio import AiohttpTransport
 
 
 @functools.cache
-def touches_files(operation: str) -> bool:
-    """Whether ``operation``'s input may name local files (read or written): its runs get a
-    workspace folder in their trust policy; the others need none."""
+def file_fields(operation: str) -> tuple[str, ...]:
+    """The input fields of ``operation`` that may name local files (read or written)."""
     op = registry.get(operation)
-    return any(
-        name in FILE_FIELDS or "UploadSource" in str(info.annotation)
+    return tuple(
+        name
         for name, info in op.input.model_fields.items()
+        if name in FILE_FIELDS or "UploadSource" in str(info.annotation)
     )
+
+
+def touches_files(operation: str, params: dict[str, Any]) -> bool:
+    """Whether this run's input names local files (read or written): such a run gets a
+    workspace folder in its trust policy; the others need none (and no folder is made)."""
+    return any(params.get(name) is not None for name in file_fields(operation))
+
+
+CURRENT_RUN: ContextVar[Observer | None] = ContextVar("openai_connector_run", default=None)
+"""The observer of the run going on in this context (a task and the tasks and threads it
+starts): where the shared connector's events go."""
+
+
+def _to_current_run(event: Exchange | RunFinished) -> None:
+    observer = CURRENT_RUN.get()
+    if observer is not None:
+        observer(event)
 
 
 @dataclass(eq=False)
@@ -66,6 +87,15 @@ class SharedConnector:
     users: int = 0
     stale: bool = False
     _closed: bool = field(default=False, repr=False)
+    _plain: AsyncConnector | None = field(default=None, repr=False)
+
+    def plain(self, store: Store) -> AsyncConnector:
+        """The library connector of the runs whose input names no files, made once: its
+        one observer hands each event to the run in whose context it happens
+        (:data:`CURRENT_RUN`), so each run still sees only its own exchanges."""
+        if self._plain is None:
+            self._plain = self.connector(store, None, [_to_current_run])
+        return self._plain
 
     def connector(
         self, store: Store, workspace: Path | None, observers: list[Observer]
@@ -125,6 +155,25 @@ class ConnectorCache:
         self._entries: dict[str, SharedConnector] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._retired: list[SharedConnector] = []
+        self._records: dict[str, ConnectorRecord] = {}
+
+    def record(self, ref: str) -> ConnectorRecord | None:
+        """The connector ``ref`` (id, else name) as the database has it now, None when there
+        is none: one light read of its id and ``updated`` time; the whole record is read
+        only when that version is not the one kept here."""
+        version = self._store.connectors.version(ref)
+        if version is None:
+            return None
+        connector_id, updated = version
+        kept = self._records.get(connector_id)
+        if kept is not None and kept.updated == updated:
+            return kept
+        try:
+            fresh = self._store.connectors.get(connector_id)
+        except NotInStore:  # deleted meanwhile
+            return None
+        self._records[connector_id] = fresh
+        return fresh
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Share transports among the runs on ``loop`` (the application's lifespan)."""
@@ -143,12 +192,14 @@ class ConnectorCache:
         if not self._bound():
             shared = build_shared(self._store, record, cached=False)
         else:
-            shared = self._entries.get(record.id)
-            if shared is None or shared.record.updated != record.updated:
-                fresh = build_shared(self._store, record, cached=True)
-                if shared is not None:
-                    self._retire(shared)
-                self._entries[record.id] = shared = fresh
+            kept = self._entries.get(record.id)
+            if kept is not None and kept.record.updated >= record.updated:
+                shared = kept  # this version, or one a later request has read already
+            else:
+                shared = build_shared(self._store, record, cached=True)
+                if kept is not None:
+                    self._retire(kept)
+                self._entries[record.id] = shared
         shared.users += 1
         return shared
 

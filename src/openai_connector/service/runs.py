@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 
 from ..errors import APIStatusError, ConnectorError, InvalidResponse
 from ..observers import Exchange
+from .connector_cache import CURRENT_RUN, ConnectorCache, touches_files
 from .problems import error_body, status_of_connector_error
-from .connector_cache import touches_files
 from .usage_recorder import content_of, usage_record
 from .workspace import Workspace, inline_file
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from fastapi import Request
 
+    from ..connector import AsyncConnector
     from ..observers import RunFinished
     from ..result import Result
     from ..store import ConnectorRecord, KeyRecord, Store, UsageRecord
@@ -68,12 +69,17 @@ class Run:
         self.params = params
         self.streamed = streamed
         self.workspace = workspace or Workspace(self.store.data_dir / "workspaces")
-        self._cache = request.app.state.connector_cache
+        self._cache: ConnectorCache = request.app.state.connector_cache
         self._shared = self._cache.acquire(record)
         self._redact = self._shared.redact
         try:
-            folder = self.workspace.path if touches_files(operation) else None
-            self.connector = self._shared.connector(self.store, folder, [self._observe])
+            if touches_files(operation, params):
+                folder, observers = self.workspace.path, [self._observe]
+                self.connector: AsyncConnector = self._shared.connector(
+                    self.store, folder, observers
+                )
+            else:
+                self.connector = self._shared.plain(self.store)
         except BaseException:
             self._cache.drop(self._shared)
             raise
@@ -121,12 +127,15 @@ class Run:
 
     async def run(self) -> Result:
         """The result; a ConnectorError (redacted) when the call fails. Recorded either way."""
+        context = CURRENT_RUN.set(self._observe)
         try:
             result = await self.connector.run(self.operation, self.params)
         except ConnectorError as exc:
             exc.redacted(self._redact)
             await self._flush(None)
             raise
+        finally:
+            CURRENT_RUN.reset(context)
         self.result = result
         await self._flush(result)
         return result
@@ -141,6 +150,7 @@ class Run:
             raise
 
         async def chunks() -> AsyncIterator[StreamChunk]:
+            CURRENT_RUN.set(self._observe)  # the context of the task reading the stream
             try:
                 async for chunk in stream:
                     yield chunk

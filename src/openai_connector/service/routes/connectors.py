@@ -33,6 +33,16 @@ def find(store: Store, ref: str) -> ConnectorRecord:
         raise ApiError("unknown_connector", f"no connector {ref!r}", field="id") from None
 
 
+def find_current(request: Request, ref: str) -> ConnectorRecord:
+    """:func:`find` for the run path: the connector as the database has it now, read
+    through the service's connector cache (one light query when nothing changed)."""
+    record = request.app.state.connector_cache.record(ref)
+    if record is None:
+        raise ApiError("unknown_connector", f"no connector {ref!r}", field="id")
+    found: ConnectorRecord = record
+    return found
+
+
 @contextmanager
 def _secrets_masked(*values: str | None) -> Iterator[None]:
     """Refusals never repeat a secret: one given in the request or one already stored
