@@ -21,6 +21,7 @@ from openai_connector.service.connector_cache import CURRENT_RUN
 from scripted_server import Reply, ScriptedServer
 
 CHAT = {"operation": "chat.create", "params": {"prompt": "Hi"}}
+TRANSCRIBE = {"operation": "audio.transcribe", "params": {"model": "whisper-1"}}
 
 
 def _execute(service: Service, made: dict[str, Any], body: dict[str, Any] = CHAT) -> Any:
@@ -120,8 +121,8 @@ def test_changes_made_by_another_service_process_hold_at_once(
         url = f"/api/connectors/{made['id']}/execute"
         assert a.admin.as_key(key).post(url, json=CHAT).status_code == 200
 
-        assert b.patch(f"/api/connectors/{made['id']}", json={"config": {
-            "base_url": server.url + "/other/v1", "default_model": "gpt-4o-mini"}}).status_code == 200  # fmt: skip
+        moved = {"config": {"base_url": server.url + "/other/v1", "default_model": "gpt-4o-mini"}}
+        assert b.patch(f"/api/connectors/{made['id']}", json=moved).status_code == 200
         assert a.admin.as_key(key).post(url, json=CHAT).status_code == 200
         assert server.requests[-1].path == "/other/v1/chat/completions"
 
