@@ -204,11 +204,7 @@ def test_workspaces_stay_per_call(service: Service, server: ScriptedServer) -> N
     for name in ("one.mp3", "two.mp3"):
         response = service.admin.post(
             f"/api/connectors/{made['id']}/execute",
-            data={
-                "request": json.dumps(
-                    {"operation": "audio.transcribe", "params": {"model": "whisper-1"}}
-                )
-            },  # fmt: skip
+            data={"request": json.dumps(TRANSCRIBE)},
             files={"file": (name, name.encode() * 10, "audio/mpeg")},
         )
         assert response.status_code == 200, response.text
