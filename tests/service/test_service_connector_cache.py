@@ -76,9 +76,11 @@ def test_a_deleted_connector_is_404_on_the_next_run(
     server.default = Reply(json=CHAT_BODY)
     assert _execute(service, made).status_code == 200
     assert service.admin.delete(f"/api/connectors/{made['id']}").status_code == 204
+    cached = _cache(service).entry(made["id"])
     refused = _execute(service, made)
     assert refused.status_code == 404
     assert refused.json()["error"]["code"] == "unknown_connector"
+    assert _cache(service).entry(made["id"]) is None and cached.stale
     gateway = service.admin.post(
         "/v1/chat/completions",
         json={"model": "support/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]},

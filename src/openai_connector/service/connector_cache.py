@@ -163,6 +163,10 @@ class ConnectorCache:
         only when that version is not the one kept here."""
         version = self._store.connectors.version(ref)
         if version is None:
+            self._records.pop(ref, None)
+            gone = self._entries.pop(ref, None)  # deleted: its session closes when idle
+            if gone is not None:
+                self._retire(gone)
             return None
         connector_id, updated = version
         kept = self._records.get(connector_id)
