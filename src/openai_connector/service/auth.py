@@ -55,7 +55,11 @@ async def caller(
 def role(needed: str) -> Callable[..., Any]:
     """A dependency that lets through keys of role ``needed`` or higher."""
 
-    async def check(key: Annotated[KeyRecord, Depends(caller)]) -> KeyRecord:  # no thread
+    async def check(  # one dependency (no thread): the key is read here, then its role
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> KeyRecord:
+        key = await caller(request, credentials)
         if not allows(key.role, needed):
             raise ApiError(
                 "forbidden",
