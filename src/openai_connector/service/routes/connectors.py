@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from ...redaction import Redactor
 from ...store import ConnectorRecord, NotInStore, Store
 from ..auth import Admin, Viewer, store_of
+from ..connector_cache import ConnectorCache
 from ..connector_input import (
     ConnectorIn,
     ConnectorPatch,
@@ -36,11 +37,11 @@ def find(store: Store, ref: str) -> ConnectorRecord:
 def find_current(request: Request, ref: str) -> ConnectorRecord:
     """:func:`find` for the run path: the connector as the database has it now, read
     through the service's connector cache (one light query when nothing changed)."""
-    record = request.app.state.connector_cache.record(ref)
+    cache: ConnectorCache = request.app.state.connector_cache
+    record = cache.record(ref)
     if record is None:
         raise ApiError("unknown_connector", f"no connector {ref!r}", field="id")
-    found: ConnectorRecord = record
-    return found
+    return record
 
 
 @contextmanager
