@@ -18,6 +18,7 @@ from .. import __version__
 from ..store import DuplicateName, NotInStore, PriceTable, Store, StoreError
 from .access_log import AccessLog
 from .body_limit import BodyLimit
+from .connector_cache import ConnectorCache
 from .console_files import router as console_router
 from .console_files import schema_router
 from .metrics import InFlight, ServiceMetrics
@@ -106,6 +107,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.connector_cache.bind(asyncio.get_running_loop())
         yield
         # Graceful shutdown: runs and streams in flight finish before the process exits.
         if not await app.state.in_flight.wait_idle(chosen.shutdown_grace):
@@ -115,6 +117,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
                 chosen.shutdown_grace,
             )
         await asyncio.to_thread(app.state.usage_writer.close)  # every queued row written
+        await app.state.connector_cache.aclose()
 
     app = FastAPI(
         title="openai-connector",
@@ -131,6 +134,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     app.state.in_flight = InFlight(app.state.metrics)
     app.state.usage_writer = UsageWriter(store, app.state.metrics.usage_rows_lost.inc)
     app.state.limiter = RateLimiter()
+    app.state.connector_cache = ConnectorCache(store)
     app.state.downloads = Downloads(store.data_dir / "downloads", ttl=chosen.download_ttl)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StoreError, _store_error)

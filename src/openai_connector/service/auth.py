@@ -1,7 +1,8 @@
 """Bearer keys and roles: who is calling and whether their role may do what they ask.
 
 No key: 401 ``unauthenticated``; an unknown or revoked key: 401 ``invalid_key`` (checked
-against the database on every request, so a revocation holds at once); a role below the one
+against the database on every request, so a revocation holds at once, whichever service
+process made it); a role below the one
 a route needs: 403 ``forbidden``. Roles rank viewer < operator < admin.
 """
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from ..store import KeyRecord, Store
 from ..store.api_keys import allows
@@ -28,20 +30,24 @@ def store_of(request: Request) -> Store:
     return store
 
 
-def caller(
+async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> KeyRecord:
-    """The key of the request; refused when missing, unknown or revoked."""
+    """The key of the request; refused when missing, unknown or revoked. One light read on
+    the event loop (no thread hop); ``last_used`` is written, in a thread, when due."""
     if credentials is None or not credentials.credentials:
         raise ApiError(
             "unauthenticated",
             "this route needs a service key: send 'Authorization: Bearer ocs_...'",
             headers=_CHALLENGE,
         )
-    record = store_of(request).keys.authenticate(credentials.credentials)
+    keys = store_of(request).keys
+    record = keys.lookup(credentials.credentials)
     if record is None:
         raise ApiError("invalid_key", "the service key is unknown or revoked", headers=_CHALLENGE)
+    if keys.touch_due(record):
+        record = await run_in_threadpool(keys.touch, record)
     request.state.caller = record
     return record
 
@@ -49,7 +55,11 @@ def caller(
 def role(needed: str) -> Callable[..., Any]:
     """A dependency that lets through keys of role ``needed`` or higher."""
 
-    def check(key: Annotated[KeyRecord, Depends(caller)]) -> KeyRecord:
+    async def check(  # one dependency (no thread): the key is read here, then its role
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> KeyRecord:
+        key = await caller(request, credentials)
         if not allows(key.role, needed):
             raise ApiError(
                 "forbidden",

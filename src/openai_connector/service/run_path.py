@@ -1,6 +1,7 @@
 """What every run of a registered connector goes through, whichever route asks for it (the
 run API, Kibana's shape, the ``/v1`` gateway): the operation allowed, the caller's rate, the
-connector's budget, then a library connector under the strict trust policy.
+connector's budget; and the strict trust policy of its library connector (which
+:mod:`.connector_cache` makes).
 
 Refusals here happen before anything is sent to the provider.
 """
@@ -10,15 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..connection import Connection
-from ..connector import AsyncConnector
-from ..errors import ConnectorError, UnknownOperation
+from ..errors import UnknownOperation
 from ..operations import registry
 from ..policy import TrustPolicy
-from ..redaction import Redactor
-from .connector_input import connection_settings
 from .problems import ApiError
 
 if TYPE_CHECKING:
@@ -106,26 +103,3 @@ def policy_for(store: Store, record: ConnectorRecord, workspace: Path | None) ->
             input_secrets=False, secrets=strict.secrets, files=strict.files, host_features=True
         )
     return strict
-
-
-def build_connector(
-    store: Store, record: ConnectorRecord, workspace: Path | None = None, **options: Any
-) -> tuple[AsyncConnector, Redactor]:
-    """The library connector of a registered one, and a redactor of its secret values (for
-    errors that echo the caller's input: a stored key typed into a parameter stays hidden);
-    a bad stored setting is 422 with its code."""
-    values = store.connectors.connector_secrets(record.id)
-    redact = Redactor(v for v in values.values() if v)
-    try:
-        connection = Connection(**connection_settings(record, values))
-        policy = policy_for(store, record, workspace)
-        return AsyncConnector(connection, policy=policy, **options), redact
-    except ConnectorError as exc:
-        raise ApiError(
-            "invalid_input" if exc.code == "invalid_input" else "connector_misconfigured",
-            redact(f"connector {record.name!r} cannot be used: {exc}"),
-        ) from None
-    except (TypeError, ValueError) as exc:
-        raise ApiError(
-            "connector_misconfigured", redact(f"connector {record.name!r} cannot be used: {exc}")
-        ) from None

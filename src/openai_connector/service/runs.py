@@ -1,5 +1,6 @@
-"""One run of a registered connector, as every route makes it: build the library connector
-(strict policy, the call's workspace, an observer), run or stream the operation; each
+"""One run of a registered connector, as every route makes it: a library connector over the
+connector's shared transport (:mod:`.connector_cache`) with the run's own strict policy (its
+workspace, for operations that touch files) and observer, run or stream the operation; each
 exchange the connector reports (a composite's inner calls each) is counted in the metrics
 and becomes a usage row, written off the event loop, whatever the outcome. Also the shapes
 results and connector errors take in the service's answers."""
@@ -15,8 +16,8 @@ from fastapi.responses import JSONResponse
 
 from ..errors import APIStatusError, ConnectorError, InvalidResponse
 from ..observers import Exchange
+from .connector_cache import CURRENT_RUN, ConnectorCache, touches_files
 from .problems import error_body, status_of_connector_error
-from .run_path import build_connector
 from .usage_recorder import content_of, usage_record
 from .workspace import Workspace, inline_file
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     from fastapi import Request
 
+    from ..connector import AsyncConnector
     from ..observers import RunFinished
     from ..result import Result
     from ..store import ConnectorRecord, KeyRecord, Store, UsageRecord
@@ -67,13 +69,20 @@ class Run:
         self.params = params
         self.streamed = streamed
         self.workspace = workspace or Workspace(self.store.data_dir / "workspaces")
-        self.connector, self._redact = build_connector(
-            self.store,
-            record,
-            self.workspace.path,
-            observers=[self._observe],
-            name=record.name,
-        )
+        self._cache: ConnectorCache = request.app.state.connector_cache
+        self._shared = self._cache.acquire(record)
+        self._redact = self._shared.redact
+        try:
+            if touches_files(operation, params):
+                folder, observers = self.workspace.path, [self._observe]
+                self.connector: AsyncConnector = self._shared.connector(
+                    self.store, folder, observers
+                )
+            else:
+                self.connector = self._shared.plain(self.store)
+        except BaseException:
+            self._cache.drop(self._shared)
+            raise
         self.result: Result | None = None
         self._held: list[UsageRecord] = []
         """Rows of a connector that keeps content: written once the run's answer is known."""
@@ -85,11 +94,11 @@ class Run:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await self.connector.aclose()
             await self._flush(self.result)
         finally:
             self.workspace.close()
             self.app.state.in_flight.leave()
+            await self._cache.release(self._shared)
 
     def _observe(self, event: Exchange | RunFinished) -> None:
         """The connector's observer (on the event loop): count the exchange, queue its row."""
@@ -118,12 +127,15 @@ class Run:
 
     async def run(self) -> Result:
         """The result; a ConnectorError (redacted) when the call fails. Recorded either way."""
+        context = CURRENT_RUN.set(self._observe)
         try:
             result = await self.connector.run(self.operation, self.params)
         except ConnectorError as exc:
             exc.redacted(self._redact)
             await self._flush(None)
             raise
+        finally:
+            CURRENT_RUN.reset(context)
         self.result = result
         await self._flush(result)
         return result
@@ -138,6 +150,7 @@ class Run:
             raise
 
         async def chunks() -> AsyncIterator[StreamChunk]:
+            CURRENT_RUN.set(self._observe)  # the context of the task reading the stream
             try:
                 async for chunk in stream:
                     yield chunk

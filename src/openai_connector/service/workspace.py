@@ -34,12 +34,21 @@ def safe_name(name: str | None, fallback: str = "upload") -> str:
 
 
 class Workspace:
-    """One call's folder; ``close()`` removes it (and everything not moved out)."""
+    """One call's folder, made when first needed (most calls never touch files);
+    ``close()`` removes it (and everything not moved out)."""
 
     def __init__(self, root: Path) -> None:
-        self.path = root / uuid.uuid4().hex
-        self.path.mkdir(parents=True, mode=0o700)
+        self._path = root / uuid.uuid4().hex
+        self._made = False
         self.uploads: set[Path] = set()
+
+    @property
+    def path(self) -> Path:
+        """The folder (made on first use)."""
+        if not self._made:
+            self._path.mkdir(parents=True, mode=0o700)
+            self._made = True
+        return self._path
 
     def upload_path(self, name: str | None) -> Path:
         target = self.path / safe_name(name)
@@ -50,6 +59,8 @@ class Workspace:
 
     def produced(self) -> list[Path]:
         """Files in the workspace that were not uploaded: what the call wrote."""
+        if not self._made:
+            return []
         return sorted(
             p
             for p in self.path.rglob("*")
@@ -57,7 +68,8 @@ class Workspace:
         )
 
     def close(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        if self._made:
+            shutil.rmtree(self._path, ignore_errors=True)
 
 
 @dataclass

@@ -38,6 +38,10 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit does not wait for fsync (5 ms on a busy disk, on every
+            # call's usage row); the database stays consistent, and only the last commits
+            # before a power failure (not a crash of the process) can be lost.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import api_keys
@@ -38,6 +39,7 @@ class KeyStore:
         from sqlalchemy.orm import sessionmaker
 
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._engine = engine
 
     def create(
         self,
@@ -91,23 +93,61 @@ class KeyStore:
             return _record(row)
 
     def authenticate(self, key: str) -> KeyRecord | None:
-        """The active key's record, or None for an unknown, malformed or revoked key."""
+        """The active key's record, or None for an unknown, malformed or revoked key (its
+        ``last_used`` written when due)."""
+        found = self.lookup(key)
+        return found if found is None or not self.touch_due(found) else self.touch(found)
+
+    def lookup(self, key: str) -> KeyRecord | None:
+        """The active key's record, or None for an unknown, malformed or revoked key: one
+        read, nothing written (the database is asked every time: a revocation holds at
+        once, whichever process made it)."""
         if not key.startswith(api_keys.KEY_PREFIX) or len(key) > 200:
             return None
+        with self._engine.connect() as connection:
+            rows = connection.execute(_BY_PREFIX, {"prefix": api_keys.shown_prefix(key)}).all()
+        found = next((row for row in rows if api_keys.matches(key, row.key_hash)), None)
+        if found is None or found.revoked is not None:
+            return None
+        return KeyRecord(
+            id=found.id,
+            name=found.name,
+            role=found.role,
+            prefix=found.prefix,
+            created=as_utc(found.created) or utcnow(),
+            last_used=as_utc(found.last_used),
+            revoked=None,
+            rate_limit_per_minute=found.rate_limit_per_minute,
+            default_connector=found.default_connector,
+        )
+
+    @staticmethod
+    def touch_due(record: KeyRecord) -> bool:
+        """Whether ``last_used`` is older than :data:`LAST_USED_PRECISION` (or unset)."""
+        last = record.last_used
+        return last is None or utcnow() - last >= LAST_USED_PRECISION
+
+    def touch(self, record: KeyRecord) -> KeyRecord:
+        """Write ``last_used`` = now; the record with it."""
+        now = utcnow()
         with self._sessions() as session:
-            query = select(ApiKeyRow).where(ApiKeyRow.prefix == api_keys.shown_prefix(key))
-            found = None
-            for row in session.scalars(query):
-                if api_keys.matches(key, row.key_hash):
-                    found = row
-            if found is None or found.revoked is not None:
-                return None
-            now = utcnow()
-            last = as_utc(found.last_used)
-            if last is None or now - last >= LAST_USED_PRECISION:
-                session.execute(
-                    update(ApiKeyRow).where(ApiKeyRow.id == found.id).values(last_used=now)
-                )
-                session.commit()
-                found.last_used = now
-            return _record(found)
+            query = update(ApiKeyRow).where(ApiKeyRow.id == record.id).values(last_used=now)
+            session.execute(query)
+            session.commit()
+        return replace(record, last_used=now)
+
+
+_KEY_COLUMNS = (
+    ApiKeyRow.id,
+    ApiKeyRow.name,
+    ApiKeyRow.role,
+    ApiKeyRow.prefix,
+    ApiKeyRow.key_hash,
+    ApiKeyRow.created,
+    ApiKeyRow.last_used,
+    ApiKeyRow.revoked,
+    ApiKeyRow.rate_limit_per_minute,
+    ApiKeyRow.default_connector,
+)
+_BY_PREFIX = select(*_KEY_COLUMNS).where(ApiKeyRow.prefix == bindparam("prefix"))
+"""Made once: SQLAlchemy reuses its compiled form (no statement built per request)."""

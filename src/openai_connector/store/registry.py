@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .models import ConnectorRow, SecretRow
@@ -76,6 +76,7 @@ class ConnectorRegistry:
         from sqlalchemy.orm import sessionmaker
 
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._engine = engine
         self._cipher = cipher
 
     # ------------------------------------------------------------ connectors
@@ -132,6 +133,16 @@ class ConnectorRegistry:
         with self._sessions() as session:
             row = self._row(session, ref)
             return _record(row, self._secret_names(session, row.id))
+
+    def version(self, ref: str) -> tuple[str, datetime] | None:
+        """The id and ``updated`` time of a connector by id, else by name (None: there is
+        none): one light query, for the run path's check that its cached copy is current."""
+        with self._engine.connect() as connection:
+            found = {row[0]: row[1] for row in connection.execute(_VERSION, {"ref": ref})}
+        chosen = ref if ref in found else next(iter(found), None)
+        if chosen is None:
+            return None
+        return chosen, as_utc(found[chosen]) or utcnow()
 
     def update(
         self,
@@ -232,6 +243,11 @@ class ConnectorRegistry:
             query = select(SecretRow.name).where(SecretRow.connector_id.is_(None))
             return sorted(session.scalars(query))
 
+
+_VERSION = select(ConnectorRow.id, ConnectorRow.updated).where(
+    or_(ConnectorRow.id == bindparam("ref"), ConnectorRow.name == bindparam("ref"))
+)
+"""Made once: SQLAlchemy reuses its compiled form (no statement built per request)."""
 
 _DEFAULTS: dict[str, Any] = {
     "description": "",

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from ...redaction import Redactor
 from ...store import ConnectorRecord, NotInStore, Store
 from ..auth import Admin, Viewer, store_of
+from ..connector_cache import ConnectorCache
 from ..connector_input import (
     ConnectorIn,
     ConnectorPatch,
@@ -31,6 +32,16 @@ def find(store: Store, ref: str) -> ConnectorRecord:
         return store.connectors.get(ref)
     except NotInStore:
         raise ApiError("unknown_connector", f"no connector {ref!r}", field="id") from None
+
+
+def find_current(request: Request, ref: str) -> ConnectorRecord:
+    """:func:`find` for the run path: the connector as the database has it now, read
+    through the service's connector cache (one light query when nothing changed)."""
+    cache: ConnectorCache = request.app.state.connector_cache
+    record = cache.record(ref)
+    if record is None:
+        raise ApiError("unknown_connector", f"no connector {ref!r}", field="id")
+    return record
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from ..problems import ApiError, error_body, field_path
 from ..run_path import admit
 from ..runs import Run, connector_error_response, error_payload, jsonable
 from ..workspace import Workspace
-from .connectors import find
+from .connectors import find, find_current
 
 if TYPE_CHECKING:
     from ...result import Result
@@ -132,7 +132,7 @@ _EXECUTE_BODY = {
 async def execute(ref: str, request: Request, key: Operator) -> JSONResponse | StreamingResponse:
     """Run an operation on the connector: ``{status, headers, body, meta}``."""
     store = store_of(request)
-    record = find(store, ref)
+    record = find_current(request, ref)
     workspace = Workspace(store.data_dir / "workspaces")
     try:
         body = await _read_request(request, workspace)

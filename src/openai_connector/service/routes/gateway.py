@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile
 
 from ...errors import APIStatusError, ConnectorError, InvalidInput
 from ...operations import registry
-from ...store import ConnectorRecord, KeyRecord, NotInStore, Store
+from ...store import ConnectorRecord, KeyRecord
 from ..auth import Operator, store_of
 from ..openai_errors import openai_error
 from ..run_path import admit
@@ -34,20 +34,19 @@ DROPPED = ("stream_options",)
 """Fields the library sets itself (a streamed call always asks for its usage)."""
 
 
-def pick_connector(store: Store, key: KeyRecord, model: Any) -> tuple[ConnectorRecord, Any]:
+def pick_connector(request: Request, key: KeyRecord, model: Any) -> tuple[ConnectorRecord, Any]:
     """The connector named in ``model`` (``name/model``) or the key's default; the model the
     provider gets."""
+    cache = request.app.state.connector_cache
     if isinstance(model, str) and "/" in model:
         name, rest = model.split("/", 1)
-        try:
-            return store.connectors.get(name), rest or None
-        except NotInStore:
-            pass
+        record = cache.record(name)
+        if record is not None:
+            return record, rest or None
     if key.default_connector:
-        try:
-            return store.connectors.get(key.default_connector), model
-        except NotInStore:
-            pass
+        record = cache.record(key.default_connector)
+        if record is not None:
+            return record, model
     from ..problems import ApiError
 
     raise ApiError(
@@ -97,7 +96,7 @@ async def _run(
     workspace: Workspace | None = None,
 ) -> Response:
     store = store_of(request)
-    record, model = pick_connector(store, key, body.get("model"))
+    record, model = pick_connector(request, key, body.get("model"))
     params = {k: v for k, v in body.items() if k not in DROPPED}
     if model is None:
         params.pop("model", None)
