@@ -73,7 +73,7 @@ def test_first_start_prints_the_address_and_an_admin_key_once(tmp_path: Path) ->
     process, lines = _start(tmp_path, port)
     try:
         assert lines == [
-            f"openai-connector service: http://127.0.0.1:{port}/",
+            f"web console: http://127.0.0.1:{port}/",
             f"API docs: http://127.0.0.1:{port}/docs",
         ]
         assert process.stdout is not None
@@ -120,7 +120,7 @@ def test_a_non_loopback_address_is_allowed_once_a_key_exists(tmp_path: Path) -> 
         cli, ["serve", "--host", "192.0.2.1", "--port", "9", "--data-dir", str(tmp_path)]
     )
     assert "refusing" not in result.output
-    assert "openai-connector service: http://192.0.2.1:9/" in result.output
+    assert "web console: http://192.0.2.1:9/" in result.output
     assert "admin key" not in result.output
     assert result.exit_code == 2
     assert "cannot listen on 192.0.2.1:9" in result.output
