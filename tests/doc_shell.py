@@ -78,11 +78,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def copy_of_the_repository(into: Path, venv: Path) -> Path:
-    """The reader's clone after the README's first command: with its ``.venv``."""
+def copy_of_the_repository(into: Path, venv: Path | None = None) -> Path:
+    """A fresh clone; given ``venv``, as after the README's first command (its ``.venv``)."""
     clone = into / "clone"
     shutil.copytree(ROOT, clone, ignore=SKIP_IN_COPY, symlinks=True)
-    (clone / ".venv").symlink_to(venv)
+    if venv is not None:
+        (clone / ".venv").symlink_to(venv)
     return clone
 
 

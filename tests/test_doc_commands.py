@@ -66,43 +66,82 @@ def test_the_docs_hold_shell_blocks() -> None:
         assert not languages_of(path) & {"bash", "shell", "console", "shell-session"}, path
 
 
-@pytest.mark.timeout(1800)
-@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_the_commands_of_a_doc_run_as_written(
-    doc: Path, server: ScriptedServer, tmp_path: Path, doc_venv: Path
-) -> None:
+def _reader_run(tmp_path: Path, server: ScriptedServer, venv: Path, zeebe: str) -> DocRun:
     server.default = answer
-    blocks = runnable_blocks(doc)
-    needs_zeebe = any("openai-connector worker" in "\n".join(b.lines) for b in blocks)
     home, run_dir = tmp_path / "home", tmp_path / "run"
     home.mkdir()
     run_dir.mkdir()
-    clone = copy_of_the_repository(tmp_path, doc_venv)
+    clone = copy_of_the_repository(tmp_path, venv)
     (clone / "talk.mp3").write_bytes(wav(b"\x00\x01" * 800))  # the recording service.md sends
     port = free_port()
     curlrc = f"connect-to = localhost:8080:127.0.0.1:{port}\n"
     curlrc += f"connect-to = 127.0.0.1:8080:127.0.0.1:{port}\nfail-with-body\nshow-error\n"
     (home / ".curlrc").write_text(curlrc)
+    env = reader_environment(
+        home,
+        venv,
+        OPENAI_API_KEY="sk-doc-test-1234",
+        OPENAI_BASE_URL=server.url + "/v1",
+        AZURE_OPENAI_ENDPOINT=server.url,
+        AZURE_OPENAI_API_KEY="azure-doc-test-1234",
+        OPENAI_CONNECTOR_HOST_MAP=f"api.openai.com={server.url}",
+        OPENAI_CONNECTOR_PORT=str(port),
+        ZEEBE_ADDRESS=zeebe,
+        DB=f"sqlite:///{tmp_path / 'service.db'}",
+    )
+    return DocRun(clone, env, run_dir)
+
+
+def _run_all(run: DocRun, blocks: list[Block]) -> list[str]:
     failures: list[str] = []
+    try:
+        for block in blocks:
+            outcome = run.run(block, BLOCK_TIMEOUT)
+            if outcome.status != 0:
+                failures.append(describe(outcome))
+    finally:
+        failures += run.stop_long_running()
+    return failures
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_commands_of_a_doc_run_as_written(
+    doc: Path, server: ScriptedServer, tmp_path: Path, doc_venv: Path
+) -> None:
+    blocks = runnable_blocks(doc)
+    needs_zeebe = any("openai-connector worker" in "\n".join(b.lines) for b in blocks)
     with zeebe_gateway(needs_zeebe) as zeebe:
-        env = reader_environment(
-            home,
-            doc_venv,
-            OPENAI_API_KEY="sk-doc-test-1234",
-            OPENAI_BASE_URL=server.url + "/v1",
-            AZURE_OPENAI_ENDPOINT=server.url,
-            AZURE_OPENAI_API_KEY="azure-doc-test-1234",
-            OPENAI_CONNECTOR_HOST_MAP=f"api.openai.com={server.url}",
-            OPENAI_CONNECTOR_PORT=str(port),
-            ZEEBE_ADDRESS=zeebe,
-            DB=f"sqlite:///{tmp_path / 'service.db'}",
-        )
-        run = DocRun(clone, env, run_dir)
-        try:
-            for block in blocks:
-                outcome = run.run(block, BLOCK_TIMEOUT)
-                if outcome.status != 0:
-                    failures.append(describe(outcome))
-        finally:
-            failures += [f"{doc.name}: {problem}" for problem in run.stop_long_running()]
+        failures = _run_all(_reader_run(tmp_path, server, doc_venv, zeebe), blocks)
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.timeout(300)
+def test_a_failing_command_is_reported_with_its_place_and_output(
+    server: ScriptedServer, tmp_path: Path, doc_venv: Path
+) -> None:
+    run = _reader_run(tmp_path, server, doc_venv, "127.0.0.1:1")
+    broken = Block("docs/x.md", 10, ("true", "openai-connector nosuch \\", "  --flag", "echo no"))
+    refused = Block(
+        "docs/y.md",
+        20,
+        (
+            "openai-connector serve   # runs until stopped",
+            "curl -s localhost:8080/healthz",
+            "curl -s localhost:8080/api/keys",
+            "echo never",
+        ),
+    )
+    failures = _run_all(run, [broken, refused])
+    assert len(failures) == 2, failures
+    assert failures[0].startswith("docs/x.md:11 (the sh block at docs/x.md:10) failed with exit")
+    assert "$ openai-connector nosuch \\\n  --flag\n" in failures[0]
+    assert "No such command 'nosuch'" in failures[0]
+    assert "never" not in failures[0] + failures[1]
+    # the service started, answered /healthz through the reader's localhost:8080 ...
+    assert failures[1].startswith("docs/y.md:22 (the sh block at docs/y.md:20)"), failures[1]
+    assert '{"status":"ok"}' in failures[1] and "web console: http://127.0.0.1:" in failures[1]
+    # ... and an error status fails the command (curl -s alone would exit 0)
+    assert "$ curl -s localhost:8080/api/keys\n" in failures[1]
+    assert "The requested URL returned error: 401" in failures[1]
+    assert run.long_running == [], "stopped"

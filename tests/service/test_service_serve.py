@@ -126,6 +126,19 @@ def test_a_non_loopback_address_is_allowed_once_a_key_exists(tmp_path: Path) -> 
     assert "cannot listen on 192.0.2.1:9" in result.output
 
 
+def test_the_address_may_come_from_the_environment(tmp_path: Path) -> None:
+    made = CliRunner().invoke(
+        cli, ["keys", "create", "--name", "ops", "--role", "admin", "--data-dir", str(tmp_path)]
+    )
+    assert made.exit_code == 0
+    env = {"OPENAI_CONNECTOR_HOST": "192.0.2.1", "OPENAI_CONNECTOR_PORT": "9"}
+    result = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path)], env=env)
+    assert "web console: http://192.0.2.1:9/" in result.output
+    assert result.exit_code == 2 and "cannot listen on 192.0.2.1:9" in result.output
+    result = CliRunner().invoke(cli, ["serve"], env={"OPENAI_CONNECTOR_PORT": "http"})
+    assert result.exit_code == 2 and "Invalid value for '--port'" in result.output
+
+
 def test_a_revoked_only_key_counts_as_no_key(tmp_path: Path) -> None:
     store = Store.open(data_dir=tmp_path)
     store.keys.create("old", "admin")
