@@ -121,9 +121,10 @@ def reader_environment(home: Path, venv: Path, **variables: str) -> dict[str, st
         PIP_DISABLE_PIP_VERSION_CHECK="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
-    for name in ("OPENAI_CONNECTOR_SHARED",):  # the specs, for commands that run tests
-        if name in os.environ:
-            env[name] = os.environ[name]
+    # the shared specs and tools, next to the clone or named (README: ../shared/specs)
+    shared = os.environ.get("OPENAI_CONNECTOR_SHARED") or str(ROOT.parent / "shared")
+    if Path(shared).is_dir():
+        env["OPENAI_CONNECTOR_SHARED"] = shared
     env.update(variables)
     return env
 
