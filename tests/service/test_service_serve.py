@@ -73,7 +73,7 @@ def test_first_start_prints_the_address_and_an_admin_key_once(tmp_path: Path) ->
     process, lines = _start(tmp_path, port)
     try:
         assert lines == [
-            f"openai-connector service: http://127.0.0.1:{port}/",
+            f"web console: http://127.0.0.1:{port}/",
             f"API docs: http://127.0.0.1:{port}/docs",
         ]
         assert process.stdout is not None
@@ -120,10 +120,23 @@ def test_a_non_loopback_address_is_allowed_once_a_key_exists(tmp_path: Path) -> 
         cli, ["serve", "--host", "192.0.2.1", "--port", "9", "--data-dir", str(tmp_path)]
     )
     assert "refusing" not in result.output
-    assert "openai-connector service: http://192.0.2.1:9/" in result.output
+    assert "web console: http://192.0.2.1:9/" in result.output
     assert "admin key" not in result.output
     assert result.exit_code == 2
     assert "cannot listen on 192.0.2.1:9" in result.output
+
+
+def test_the_address_may_come_from_the_environment(tmp_path: Path) -> None:
+    made = CliRunner().invoke(
+        cli, ["keys", "create", "--name", "ops", "--role", "admin", "--data-dir", str(tmp_path)]
+    )
+    assert made.exit_code == 0
+    env = {"OPENAI_CONNECTOR_HOST": "192.0.2.1", "OPENAI_CONNECTOR_PORT": "9"}
+    result = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path)], env=env)
+    assert "web console: http://192.0.2.1:9/" in result.output
+    assert result.exit_code == 2 and "cannot listen on 192.0.2.1:9" in result.output
+    result = CliRunner().invoke(cli, ["serve"], env={"OPENAI_CONNECTOR_PORT": "http"})
+    assert result.exit_code == 2 and "Invalid value for '--port'" in result.output
 
 
 def test_a_revoked_only_key_counts_as_no_key(tmp_path: Path) -> None:

@@ -39,8 +39,20 @@ def _free_admin_name(taken: set[str]) -> str:
 
 
 @click.command(short_help="Run the REST service (connector registry, keys, usage).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="OPENAI_CONNECTOR_HOST",
+    help="Address to listen on.",
+)
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    envvar="OPENAI_CONNECTOR_PORT",
+    type=click.IntRange(1, 65535),
+)
 @database_options
 @click.option(
     "--preconfigured",
@@ -98,7 +110,7 @@ def serve(
         except ConnectorError as exc:
             fail(exc.message, exc.hint)
         shown = f"[{host}]" if ":" in host else host
-        click.echo(f"openai-connector service: http://{shown}:{port}/")
+        click.echo(f"web console: http://{shown}:{port}/")
         click.echo(f"API docs: http://{shown}:{port}/docs")
         if new_key is not None:
             click.echo(f"admin key (shown once, stored hashed): {new_key}")
