@@ -102,3 +102,18 @@ class UsageRow(Base):
     streamed: Mapped[bool] = mapped_column(Boolean, default=False)
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     """The redacted input and output, only for connectors that opt in (``log_content``)."""
+
+
+class ProcessInstanceRow(Base):
+    """A saved BPMN process instance of the embedded engine (``process run --save-db``)."""
+
+    __tablename__ = "process_instances"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    """completed, incident or waiting, as the last run left it."""
+    saved: Mapped[str] = mapped_column(Text)
+    """The engine's save: the BPMN and SpiffWorkflow's serialisation, as JSON text."""
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))

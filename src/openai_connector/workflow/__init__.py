@@ -1,7 +1,8 @@
 """Running the connector inside BPMN processes (Camunda 8 element templates, FEEL).
 
-``run_process`` and ``ProcessEngine`` (the embedded engine, the ``workflow`` extra) are
-imported on first use, so ``openai_connector.workflow.feel`` does not load SpiffWorkflow.
+``run_process``, ``resume_process`` and ``ProcessEngine`` (the embedded engine, the
+``workflow`` extra) are imported on first use, so ``openai_connector.workflow.feel`` does
+not load SpiffWorkflow.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "run_process": "engine",
+    "run_process": "runs",
+    "resume_process": "runs",
+    "SavedInDatabase": "saved",
+    "SavedProcessError": "saved",
     "ProcessEngine": "engine",
     "ProcessLoadError": "definition",
     "JobFailed": "job",
@@ -24,14 +28,19 @@ __all__ = [
     "JobFailed",
     "ProcessEngine",
     "ProcessLoadError",
+    "SavedInDatabase",
+    "SavedProcessError",
     "TaskExecutor",
+    "resume_process",
     "run_process",
 ]
 
 if TYPE_CHECKING:
     from .definition import ProcessLoadError
-    from .engine import ProcessEngine, run_process
+    from .engine import ProcessEngine
     from .job import JobFailed
+    from .runs import resume_process, run_process
+    from .saved import SavedInDatabase, SavedProcessError
     from .tasks import ConnectorExecutor, JobCall, TaskExecutor
 
 

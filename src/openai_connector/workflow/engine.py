@@ -16,7 +16,6 @@ resumed later; the script engine (clock, handlers) is attached again on resume.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +34,14 @@ from .hosts import HostPolicy
 from .http_json import HTTP_JSON_TYPE, http_json_handler
 from .io_mapping import evaluate_inputs
 from .job import JobSemantics, Outcome, failure_context
+from .saved import (
+    ProcessAlreadyCompleted,
+    SavedProcessError,
+    check_same_process,
+    check_source,
+    make_save,
+    read_save,
+)
 from .serializer import dump_workflow, load_workflow
 from .tasks import (
     ConnectorExecutor,
@@ -49,7 +56,6 @@ from .throwing import throw_bpmn_error
 from .timers import timer_due
 
 Clock = Callable[[], dt.datetime]
-SAVE_FORMAT = "openai-connector-process/1"
 
 
 def utc_now() -> dt.datetime:
@@ -319,25 +325,72 @@ class ProcessEngine:
     # ---------------------------------------------------------------- saving
 
     def save(self, instance: ProcessInstance) -> str:
-        return json.dumps(
-            {
-                "format": SAVE_FORMAT,
-                "bpmn": instance.loaded.bpmn,
-                "process_id": instance.loaded.process_id,
-                "workflow": dump_workflow(instance.workflow),
-            }
+        """The instance as JSON text (its BPMN, its state, SpiffWorkflow's serialisation)."""
+        return make_save(
+            instance.loaded.bpmn,
+            instance.loaded.process_id,
+            instance_state(instance.workflow),
+            dump_workflow(instance.workflow),
         )
 
-    def resume(self, saved: str) -> ProcessInstance:
-        data = json.loads(saved)
-        if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
-            raise ProcessLoadError(f"not a saved process (format {SAVE_FORMAT})")
-        loaded = load_process(data["bpmn"], process_id=data["process_id"], cache=self.cache)
+    def resume(
+        self,
+        saved: str,
+        *,
+        name: str = "the save",
+        source: str | Path | None = None,
+        completed_ok: bool = False,
+    ) -> ProcessInstance:
+        """The instance saved in ``saved`` (named ``name`` in errors), ready to run again.
+
+        With ``source``, the save must be an instance of that BPMN. A completed instance is
+        refused (:class:`ProcessAlreadyCompleted`) unless ``completed_ok``.
+        """
+        data = read_save(saved, name)
+        if source is not None:
+            check_source(name, data, _read_source(source), str(source)[:200])
+        try:
+            loaded = load_process(data["bpmn"], process_id=data["process_id"], cache=self.cache)
+        except ProcessLoadError as exc:
+            raise SavedProcessError(f"{name} is corrupt: {exc.message}") from None
         for job in loaded.jobs.values():
             self._check_handler(job)
-        workflow = load_workflow(data["workflow"])
+        try:
+            workflow = load_workflow(data["workflow"])
+        except Exception as exc:  # whatever SpiffWorkflow's converters raise on bad input
+            raise SavedProcessError(
+                f"{name} is corrupt: its workflow state does not load ({type(exc).__name__})"
+            ) from None
+        check_same_process(name, data, workflow, loaded)
+        if workflow.is_completed() and not completed_ok:
+            raise ProcessAlreadyCompleted(
+                f"{name} is a completed process instance: there is nothing to resume",
+                hint="start the process again with: process run FILE.bpmn",
+            )
         workflow.script_engine = self.script_engine
         return ProcessInstance(loaded, workflow)
+
+    def set_variables(self, instance: ProcessInstance, variables: Mapping[str, Any]) -> None:
+        """Set (or replace) process variables on every token still waiting or ready."""
+        if variables:
+            for task in instance.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+                task.data.update(variables)
+
+    def retry_incidents(self, instance: ProcessInstance, retries: int = 1) -> int:
+        """Resolve every incident: its task is tried again with ``retries`` attempts (as
+        Camunda Operate's "retry" does); returns how many were resolved."""
+        resolved = 0
+        for task in instance.workflow.get_tasks(state=TaskState.READY):
+            if task._get_internal_data("incident"):
+                task._set_internal_data(incident=None, retries=retries, retry_at=None)
+                resolved += 1
+        return resolved
+
+
+def instance_state(workflow: Any) -> str:
+    if workflow.is_completed():
+        return "completed"
+    return "incident" if _incidents(workflow) else "waiting"
 
 
 def _read_source(source: str | Path) -> str:
@@ -365,31 +418,3 @@ def _incidents(workflow: Any) -> list[dict[str, Any]]:
         for task in workflow.get_tasks(state=TaskState.READY)
         if task._get_internal_data("incident")
     ]
-
-
-def run_process(
-    source: str | Path,
-    variables: Mapping[str, Any] | None = None,
-    *,
-    host_map: Mapping[str, str] | None = None,
-    save_to: str | Path | None = None,
-    resume_from: str | Path | None = None,
-    **engine_options: Any,
-) -> dict[str, Any]:
-    """Run a Camunda 8 process (a path or BPMN XML text) to its end, or as far as it goes.
-
-    Returns ``{"state", "variables", "incidents"}``; ``save_to`` writes the instance (to resume
-    it later with ``resume_from``, where ``source`` is then ignored).
-    """
-    engine = ProcessEngine(host_map=host_map, **engine_options)
-    try:
-        if resume_from is not None:
-            instance = engine.resume(Path(resume_from).read_text(encoding="utf-8"))
-        else:
-            instance = engine.start(engine.load(source), variables)
-        outcome = engine.run(instance)
-        if save_to is not None:
-            Path(save_to).write_text(engine.save(instance), encoding="utf-8")
-        return outcome.to_dict()
-    finally:
-        engine.close()

@@ -1,0 +1,31 @@
+"""0003: saved process instances of the embedded BPMN engine.
+
+Revision ID: 0003_process_instances
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_process_instances"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "process_instances",
+        sa.Column("id", sa.String(200), primary_key=True),
+        sa.Column("process_id", sa.String(200), nullable=False),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("saved", sa.Text, nullable=False),
+        sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    raise NotImplementedError("migrations are append-only: restore a backup to go back")
