@@ -19,7 +19,6 @@ pytest.importorskip("SpiffWorkflow")
 pytest.importorskip("sqlalchemy")
 
 from engine_helpers import BPMN, EXAMPLES, KEY, FakeClock
-from scripted_server import Reply, ScriptedServer, chat_body
 
 from openai_connector.secrets import SecretStore
 from openai_connector.workflow import (
@@ -29,6 +28,7 @@ from openai_connector.workflow import (
     run_process,
 )
 from openai_connector.workflow.saved import ProcessAlreadyCompleted
+from scripted_server import Reply, ScriptedServer, chat_body
 
 TRANSLATOR = EXAMPLES / "translator_bot.bpmn"
 
@@ -127,9 +127,12 @@ def test_a_retried_incident_that_fails_again_is_an_incident_again(
     clock = FakeClock()
     server.default = Reply(status=400, json={"error": {"message": "bad", "type": "invalid"}})
     options = _options(clock, server)
-    assert run_process(TRANSLATOR, {"text": "a", "language": "French"}, save_to=slot, **options)[
-        "state"
-    ] == "incident"
+    assert (
+        run_process(TRANSLATOR, {"text": "a", "language": "French"}, save_to=slot, **options)[
+            "state"
+        ]
+        == "incident"
+    )
     before = len(server.requests)
     again = resume_process(slot, retries=2, **options)
     assert again["state"] == "incident"
@@ -188,9 +191,7 @@ def _saved_file(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
         ),
     ],
 )
-def test_a_corrupt_save_is_refused_naming_the_file(
-    tmp_path: Path, damage: Any, says: str
-) -> None:
+def test_a_corrupt_save_is_refused_naming_the_file(tmp_path: Path, damage: Any, says: str) -> None:
     path, data = _saved_file(tmp_path)
     path.write_text(damage(data))
     with pytest.raises(SavedProcessError, match=says) as caught:
