@@ -71,6 +71,14 @@ class JobTask(NoneTask):  # type: ignore[misc]
         super().__init__(wf_spec, bpmn_id, **kwargs)
 
 
+class UndefinedTask(NoneTask):  # type: ignore[misc]
+    """A ``bpmn:task`` (no type): passes the token on at once, as Zeebe does."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, **kwargs: Any) -> None:
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
 def _local(node: Any) -> str:
     return str(etree.QName(node).localname)
 
@@ -204,6 +212,7 @@ class ZeebeParser(BpmnParser):  # type: ignore[misc]
     OVERRIDE_PARSER_CLASSES = {
         full_tag("serviceTask"): (_JobParser, JobTask),
         full_tag("scriptTask"): (_JobParser, JobTask),
+        full_tag("task"): (TaskParser, UndefinedTask),
         full_tag("intermediateCatchEvent"): (
             _CatchParser,
             BpmnParser.PARSER_CLASSES[full_tag("intermediateCatchEvent")][1],

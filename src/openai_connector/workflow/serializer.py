@@ -16,12 +16,13 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import (
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 
-from .bpmn_parser import JobTask
+from .bpmn_parser import JobTask, UndefinedTask
 from .timers import ClockDateTimer, ClockDurationTimer
 
 _CONFIG = {
     **DEFAULT_CONFIG,
     JobTask: BpmnTaskSpecConverter,
+    UndefinedTask: BpmnTaskSpecConverter,
     ClockDurationTimer: TimerConditionalEventDefinitionConverter,
     ClockDateTimer: TimerConditionalEventDefinitionConverter,
 }
