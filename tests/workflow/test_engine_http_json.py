@@ -115,6 +115,34 @@ def test_other_hosts_are_refused_without_a_request(server: Any, url: str) -> Non
     assert server.requests == []
 
 
+@pytest.mark.parametrize(
+    ("task", "url"),
+    [
+        ("http-json", "http://api.openai.com/v1/chat/completions"),
+        (
+            "http-json",
+            "http://acme.openai.azure.com/openai/deployments/d/chat/completions?api-version=1",
+        ),
+        ("own", "http://api.openai.com/v1"),
+    ],
+)
+def test_openai_and_azure_are_reached_over_https_only(task: str, url: str) -> None:
+    # no host map: a plain http URL would send the key in the clear
+    if task == "own":
+        text = own(
+            "io.openai-connector:chat.create:1",
+            {"prompt": "x", "connection.api_key": "{{secrets.OPENAI_API_KEY}}",
+             "connection.base_url": url},
+        )  # fmt: skip
+    else:
+        text = http_json({**OPENAI, "url": url}, RESULT)
+    outcome = run(engine(FakeClock()), text, {"prompt": "x"})
+    assert outcome["state"] == "incident"
+    [incident] = outcome["incidents"]
+    assert incident["code"] == "host_refused"
+    assert "over https only" in incident["message"]
+
+
 def test_an_allowed_host_is_reached_as_a_compatible_server(server: Any) -> None:
     server.script(Reply(json=chat_body("local")))
     eng = engine(FakeClock(), allowed_hosts={"llm.internal"}, host_map={"llm.internal": server.url})

@@ -42,11 +42,24 @@ class HostPolicy:
             hint="allow other hosts in the engine's configuration (allowed_hosts, --allow-host)",
         )
 
-    def origin(self, url: str) -> str:
-        """``scheme://host[:port]`` of ``url``, or the host map's replacement for its host."""
+    def origin(self, url: str, element: str) -> str:
+        """``scheme://host[:port]`` of ``url``, or the host map's replacement for its host.
+
+        OpenAI and Azure OpenAI are reached over https only (the key would travel in the
+        clear); an allowed host or a mapped one goes where the configuration says.
+        """
         parts = urlsplit(url)
-        mapped = self.host_map.get((parts.hostname or "").lower())
-        return mapped.rstrip("/") if mapped else f"{parts.scheme}://{parts.netloc}"
+        host = (parts.hostname or "").lower()
+        mapped = self.host_map.get(host)
+        if mapped:
+            return mapped.rstrip("/")
+        if parts.scheme != "https" and host not in self.allowed_hosts:
+            raise HostRefused(
+                f"element {element!r}: {parts.scheme}://{host} is refused: OpenAI and Azure "
+                "OpenAI are reached over https only (the key would travel in the clear)",
+                hint="write the URL with https://",
+            )
+        return f"{parts.scheme}://{parts.netloc}"
 
     def route(self, settings: dict[str, Any], element: str) -> dict[str, Any]:
         """Connection settings checked against the policy, with the host map applied."""
@@ -64,5 +77,5 @@ class HostPolicy:
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or not self.known(host):
             raise self.refuse(host or str(url), element)
-        routed[key] = self.origin(str(url)) + parts.path.rstrip("/")
+        routed[key] = self.origin(str(url), element) + parts.path.rstrip("/")
         return routed

@@ -40,7 +40,9 @@ def _target(
     if parts.scheme not in ("http", "https") or not host:
         raise InvalidInput(f"element {element!r}: url {url!r} is not an http(s) URL", field="url")
     query = dict(parse_qsl(parts.query))
-    origin = policy.origin(url)
+    if not policy.known(host):
+        raise policy.refuse(host, element)
+    origin = policy.origin(url, element)
     if host == OPENAI_HOST and parts.path.startswith("/v1/"):
         return (
             {"provider": "openai", "base_url": origin + "/v1"},
