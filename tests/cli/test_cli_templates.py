@@ -67,6 +67,25 @@ def test_lint_exported_templates_pass(tmp_path: Path) -> None:
     assert f"{len(files)} file(s) checked, no problem found" in result.output
 
 
+def test_every_exported_file_validates_against_the_whole_camunda_schema(tmp_path: Path) -> None:
+    # the schema file as Camunda ships it (draft-07, its top-level oneOf included), not the
+    # per-template slice the lint uses
+    from jsonschema import Draft7Validator
+
+    schema = json.loads(default_schema_path().read_text(encoding="utf-8"))
+    assert default_schema_path().name == "zeebe-element-templates-schema-0.46.0.json"
+    validator = Draft7Validator(schema)
+    run("export", str(tmp_path))
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == len(list(registry.operations()))
+    for path in files:
+        errors = [e.message for e in validator.iter_errors(json.loads(path.read_text()))]
+        assert errors == [], path.name
+    broken = json.loads(files[0].read_text())
+    broken["properties"][0]["binding"] = {"type": "zeebe:nothing"}
+    assert list(validator.iter_errors(broken))
+
+
 def test_lint_reports_problems_with_exit_1(tmp_path: Path) -> None:
     run("export", str(tmp_path), "--operation", "chat.create")
     path = tmp_path / "chat.create.json"
