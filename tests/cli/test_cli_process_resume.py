@@ -212,3 +212,20 @@ def test_save_to_a_file_and_the_database_at_once_exits_2(invoke: Invoke, tmp_pat
     )  # fmt: skip
     assert result.exit_code == 2
     assert "not both" in result.output
+
+
+@pytest.mark.parametrize("save", ["--save", "--save-db"])
+def test_a_save_that_cannot_be_written_exits_2_before_any_call(
+    invoke: Invoke, server: ScriptedServer, tmp_path: Path, save: str
+) -> None:
+    where = [save, str(tmp_path / "no" / "such" / "x.json")]
+    if save == "--save-db":
+        where = [save, "x", "--database-url", f"sqlite:///{tmp_path / 'no' / 'such.db'}"]
+    result = invoke(
+        "process", "run", str(_translator(tmp_path)), "--var", 'text="a"',
+        "--var", 'language="French"', "--host-map", f"api.openai.com={server.url}", *where,
+        env={"OPENAI_API_KEY": KEY}, connect=False,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "cannot" in result.output
+    assert server.requests == []

@@ -301,3 +301,16 @@ def test_result_expressions_do_not_see_the_task_inputs(server: Any) -> None:
     outcome = run(engine(FakeClock(), server), http_json(OPENAI, headers), {"prompt": "x"})
     assert outcome["variables"]["token"] is None
     assert outcome["variables"]["status"] == 200
+
+
+def test_observers_see_each_task_call_with_its_usage(server: Any) -> None:
+    from openai_connector.observers import RunFinished
+
+    server.script(Reply(json=chat_body("pong")))
+    seen: list[Any] = []
+    outcome = run(engine(FakeClock(), server, observers=[seen.append]), http_json(OPENAI), {})
+    assert outcome["state"] == "completed"
+    [finished] = [event for event in seen if isinstance(event, RunFinished)]
+    assert finished.operation == "raw.request"
+    assert finished.status == 200
+    assert finished.usage is not None and finished.usage.total_tokens == 7

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from ..errors import ConnectorError
+from ..observers import Observer
 from ..secrets import Redactor, SecretStore
 from .bpmn_parser import LoadedProcess, load_process
 from .definition import SCRIPT_TASK_TYPE, ExpressionCache, JobSpec, ProcessLoadError
@@ -119,6 +120,7 @@ class ProcessEngine:
         clock: Clock = utc_now,
         sleep: Callable[[float], Any] = time.sleep,
         max_wait: float | None = None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.secrets = secrets or SecretStore()
         self.redactor = Redactor()
@@ -129,7 +131,7 @@ class ProcessEngine:
         self.semantics = JobSemantics(self.cache, clock)
         self._own_executor = executor is None
         self.executor: TaskExecutor = executor or ConnectorExecutor(
-            secrets=self.secrets, sleep=sleep
+            secrets=self.secrets, sleep=sleep, observers=observers
         )
         policy = HostPolicy(
             {k.lower(): v for k, v in (host_map or {}).items()},

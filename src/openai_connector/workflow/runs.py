@@ -39,6 +39,9 @@ def run_process(
     of ``source`` instead of starting one (an empty ``source`` skips the check that the save
     is of that BPMN); :func:`resume_process` does more (variables, incidents).
     """
+    target = save_slot(save_to) if save_to is not None else None
+    if target is not None:
+        target.check()  # before any call is made (and paid for)
     engine = ProcessEngine(host_map=host_map, **engine_options)
     try:
         if resume_from is not None:
@@ -48,8 +51,8 @@ def run_process(
         else:
             instance = engine.start(engine.load(source), variables)
         outcome = engine.run(instance)
-        if save_to is not None:
-            _save(engine, instance, save_slot(save_to), outcome.state)
+        if target is not None:
+            _save(engine, instance, target, outcome.state)
         return outcome.to_dict()
     finally:
         engine.close()
@@ -77,13 +80,16 @@ def resume_process(
 
         raise ConfigError(f"retries must be 1 or more, not {retries}")
     slot = save_slot(saved)
+    target = save_slot(save_to) if save_to is not None else slot
+    if target is not slot:
+        target.check()
     engine = ProcessEngine(host_map=host_map, **engine_options)
     try:
         instance = engine.resume(slot.read(), name=slot.name)
         engine.set_variables(instance, variables or {})
         engine.retry_incidents(instance, retries)
         outcome = engine.run(instance)
-        _save(engine, instance, save_slot(save_to) if save_to is not None else slot, outcome.state)
+        _save(engine, instance, target, outcome.state)
         return outcome.to_dict()
     finally:
         engine.close()

@@ -37,6 +37,9 @@ class SaveSlot(Protocol):
     def name(self) -> str:
         """How messages name it (the file's path, ``database id 'x'``)."""
 
+    def check(self) -> None:
+        """Refuse, before anything runs, a place the save could not be written to."""
+
     def read(self) -> str: ...
 
     def write(self, text: str, *, process_id: str, state: str) -> None: ...
@@ -60,6 +63,12 @@ class SavedFile:
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or exc
             raise SavedProcessError(f"cannot read {self.path}: {reason}") from None
+
+    def check(self) -> None:
+        folder = self.path.parent
+        if self.path.is_dir() or not folder.is_dir():
+            why = "is a folder" if self.path.is_dir() else f"folder {folder} does not exist"
+            raise SavedProcessError(f"cannot save the process instance to {self.path}: {why}")
 
     def write(self, text: str, *, process_id: str, state: str) -> None:
         try:
@@ -100,6 +109,9 @@ class SavedInDatabase:
                 f"no saved process instance with id {self.id!r} in {self._where()}",
                 hint="save one with: process run FILE.bpmn --save-db ID",
             ) from None
+
+    def check(self) -> None:
+        self._with_instances(lambda instances: None)
 
     def write(self, text: str, *, process_id: str, state: str) -> None:
         self._with_instances(

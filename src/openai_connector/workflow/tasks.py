@@ -22,12 +22,13 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..connection import Connection
 from ..errors import ConfigError, InvalidInput, UnknownOperation
+from ..observers import Observer
 from ..policy import SecretSource
 from ..result import Result
 from ..secrets import SecretStore
@@ -58,10 +59,12 @@ class ConnectorExecutor:
         secrets: SecretSource | None = None,
         sleep: Callable[[float], Any] = time.sleep,
         transport: Any = None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.secrets: SecretSource = secrets or SecretStore()
         self.sleep = sleep
         self.transport = transport
+        self.observers = tuple(observers)
         self._connectors: dict[str, Any] = {}
 
     def run(
@@ -80,6 +83,8 @@ class ConnectorExecutor:
             }
             if self.transport is not None:
                 options["transport"] = self.transport
+            if self.observers:
+                options["observers"] = self.observers
             connector = self._connectors[key] = Connector(connection, **options)
         return connector.run(operation, params)
 
