@@ -80,3 +80,52 @@ def test_another_host_needs_allow_host(
     )  # fmt: skip
     assert allowed.exit_code == 0, allowed.output
     assert server.requests[0].path == "/v1/chat"
+
+
+_IMAGE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="draw" />
+    <bpmn:serviceTask id="draw"><bpmn:extensionElements>
+      <zeebe:taskDefinition type="io.openai-connector:images.generate:1" retries="1" />
+      <zeebe:ioMapping>
+        <zeebe:input source="{{secrets.OPENAI_API_KEY}}" target="connection.apiKey" />
+        <zeebe:input source="a cat" target="prompt" />
+        <zeebe:input source="workspace" target="fileOutput" />
+        <zeebe:input source="pictures" target="output_dir" />
+      </zeebe:ioMapping>
+    </bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="draw" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_files_are_written_only_into_the_workspace(
+    invoke: Invoke, server: ScriptedServer, tmp_path: Path
+) -> None:
+    import base64
+
+    path = tmp_path / "image.bpmn"
+    path.write_text(_IMAGE)
+    hosts = ["--host-map", f"api.openai.com={server.url}"]
+    env = {"OPENAI_API_KEY": KEY}
+    refused = invoke("process", "run", str(path), *hosts, env=env, connect=False)
+    assert refused.exit_code == 3
+    assert "--workspace" in json.loads(refused.output)["incidents"][0]["message"]
+    assert server.requests == []
+
+    workspace = tmp_path / "workspace"
+    (workspace / "pictures").mkdir(parents=True)
+    server.script(
+        Reply(json={"created": 1, "data": [{"b64_json": base64.b64encode(b"PNG").decode()}]})
+    )
+    result = invoke(
+        "process", "run", str(path), *hosts, "--workspace", str(workspace), env=env,
+        connect=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [written] = (workspace / "pictures").iterdir()
+    assert written.read_bytes() == b"PNG"

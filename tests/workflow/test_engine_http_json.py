@@ -254,7 +254,7 @@ def test_own_task_type_runs_the_operation_with_its_params_and_connection(server:
         (
             "io.openai-connector:files.content:1",
             {"file_id": "file-1", "output": "/tmp/x.jsonl"},
-            "cannot write files",
+            "writes files only into the engine's workspace",
         ),
         (
             "io.openai-connector:chat.create:1",

@@ -73,6 +73,7 @@ def _engine_options(values: dict[str, Any]) -> dict[str, Any]:
         "allowed_hosts": frozenset(h.lower() for h in values["allowed_hosts"]),
         "secrets": SecretStore(file=values["secrets_file"], directory=values["secrets_dir"]),
         "max_wait": values["max_wait"],
+        "workspace": values["workspace"],
     }
 
 
@@ -105,6 +106,13 @@ def _run_options(function: Any) -> Any:
                 type=click.FloatRange(min=0),
                 metavar="SECONDS",
                 help="Longest total wait for timers and retries before stopping as waiting.",
+            ),
+            click.option(
+                "--workspace",
+                type=click.Path(exists=True, file_okay=False),
+                metavar="DIR",
+                help="Folder tasks may write files to (our templates' \"Write to the "
+                'workspace"); without it, files come back as base64.',
             ),
             database_options,
         )

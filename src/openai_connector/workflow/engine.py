@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from ..errors import ConnectorError
+from ..errors import ConfigError, ConnectorError
 from ..observers import Observer
 from ..secrets import Redactor, SecretStore
 from .bpmn_parser import LoadedProcess, load_process
@@ -35,6 +35,7 @@ from .hosts import HostPolicy
 from .http_json import HTTP_JSON_TYPE, http_json_handler
 from .io_mapping import evaluate_inputs
 from .job import JobSemantics, Outcome, failure_context
+from .outcome import RunOutcome, incidents_of, instance_state, variables_of
 from .saved import (
     ProcessAlreadyCompleted,
     SavedProcessError,
@@ -85,20 +86,6 @@ class FeelScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
 
 @dataclass
-class RunOutcome:
-    state: str
-    variables: dict[str, Any]
-    incidents: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "variables": self.variables, "incidents": self.incidents}
-
-    def redacted(self, redactor: Redactor) -> RunOutcome:
-        """A copy with every secret the engine resolved shown as ***."""
-        return RunOutcome(self.state, redactor.deep(self.variables), redactor.deep(self.incidents))
-
-
-@dataclass
 class ProcessInstance:
     """A running (or finished) process: its BPMN and SpiffWorkflow's state."""
 
@@ -121,7 +108,10 @@ class ProcessEngine:
         sleep: Callable[[float], Any] = time.sleep,
         max_wait: float | None = None,
         observers: Sequence[Observer] = (),
+        workspace: str | Path | None = None,
     ) -> None:
+        if workspace is not None and not Path(workspace).is_dir():
+            raise ConfigError(f"workspace {str(workspace)!r} is not an existing folder")
         self.secrets = secrets or SecretStore()
         self.redactor = Redactor()
         self.clock = clock
@@ -131,13 +121,13 @@ class ProcessEngine:
         self.semantics = JobSemantics(self.cache, clock)
         self._own_executor = executor is None
         self.executor: TaskExecutor = executor or ConnectorExecutor(
-            secrets=self.secrets, sleep=sleep, observers=observers
+            secrets=self.secrets, sleep=sleep, observers=observers, workspace=workspace
         )
         policy = HostPolicy(
             {k.lower(): v for k, v in (host_map or {}).items()},
             frozenset(h.lower() for h in allowed_hosts),
         )
-        self.own_handler = own_operation_handler(policy)
+        self.own_handler = own_operation_handler(policy, workspace=workspace is not None)
         self.handlers: dict[str, Handler] = {HTTP_JSON_TYPE: http_json_handler(policy)}
         self.handlers.update(handlers or {})
         self.script_engine = FeelScriptEngine(self.cache, clock)
@@ -204,16 +194,16 @@ class ProcessEngine:
             if progressed:
                 continue
             if workflow.is_completed():
-                return RunOutcome("completed", _variables(workflow), [])
-            incidents = _incidents(workflow)
+                return RunOutcome("completed", variables_of(workflow), [])
+            incidents = incidents_of(workflow)
             if incidents:
-                return RunOutcome("incident", _variables(workflow), incidents)
+                return RunOutcome("incident", variables_of(workflow), incidents)
             due = self._next_due(workflow)
             if due is None:
-                return RunOutcome("waiting", _variables(workflow), [])
+                return RunOutcome("waiting", variables_of(workflow), [])
             pause = max(0.0, (due - self.clock()).total_seconds())
             if self.max_wait is not None and waited + pause > self.max_wait:
-                return RunOutcome("waiting", _variables(workflow), [])
+                return RunOutcome("waiting", variables_of(workflow), [])
             if pause > 0:
                 self.sleep(pause)
                 waited += pause
@@ -389,12 +379,6 @@ class ProcessEngine:
         return resolved
 
 
-def instance_state(workflow: Any) -> str:
-    if workflow.is_completed():
-        return "completed"
-    return "incident" if _incidents(workflow) else "waiting"
-
-
 def _read_source(source: str | Path) -> str:
     if isinstance(source, Path) or not source.lstrip().startswith("<"):
         path = Path(source)
@@ -403,20 +387,3 @@ def _read_source(source: str | Path) -> str:
         except OSError as exc:
             raise ProcessLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
     return source
-
-
-def _variables(workflow: Any) -> dict[str, Any]:
-    if workflow.is_completed():
-        return dict(workflow.data) or dict(workflow.last_task.data if workflow.last_task else {})
-    merged: dict[str, Any] = {}
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-        merged.update(task.data)
-    return merged
-
-
-def _incidents(workflow: Any) -> list[dict[str, Any]]:
-    return [
-        task._get_internal_data("incident")
-        for task in workflow.get_tasks(state=TaskState.READY)
-        if task._get_internal_data("incident")
-    ]

@@ -24,6 +24,7 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..connection import Connection
@@ -60,11 +61,13 @@ class ConnectorExecutor:
         sleep: Callable[[float], Any] = time.sleep,
         transport: Any = None,
         observers: Sequence[Observer] = (),
+        workspace: str | Path | None = None,
     ) -> None:
         self.secrets: SecretSource = secrets or SecretStore()
         self.sleep = sleep
         self.transport = transport
         self.observers = tuple(observers)
+        self.workspace = workspace
         self._connectors: dict[str, Any] = {}
 
     def run(
@@ -78,7 +81,7 @@ class ConnectorExecutor:
             from ..policy import TrustPolicy
 
             options: dict[str, Any] = {
-                "policy": TrustPolicy.strict(secrets=self.secrets),
+                "policy": TrustPolicy.strict(secrets=self.secrets, workspace=self.workspace),
                 "sleep": self.sleep,
             }
             if self.transport is not None:
@@ -135,12 +138,17 @@ def _file_fields(model: Any) -> tuple[set[str], set[str]]:
     return uploads, writing
 
 
-def _refuse_paths(operation: str, params: dict[str, Any], model: Any, element: str) -> None:
+def _refuse_paths(
+    operation: str, params: dict[str, Any], model: Any, element: str, *, workspace: bool = False
+) -> None:
     uploads, writing = _file_fields(model)
     for name in sorted(writing & params.keys()):
+        if workspace:
+            break  # the connector's workspace policy confines the paths
         raise InvalidInput(
             f"element {element!r}: {operation}: {name} names a host file or folder; a process "
-            "cannot write files",
+            "writes files only into the engine's workspace (--workspace DIR, workspace=...) "
+            'when its task chooses "Write to the workspace" (fileOutput)',
             field=name,
         )
     for name in sorted(uploads & params.keys()):
@@ -180,8 +188,30 @@ def connection_from(
     if not isinstance(settings, dict):
         raise ConfigError(f"element {element!r}: connection must be a context of settings")
     refuse_secret_references(settings, element)
-    given = {k: v for k, v in settings.items() if v is not None}
-    return connect(policy.route(given, element))
+    return connect(policy.route(_connection_keys(settings), element))
+
+
+def _connection_keys(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Connection settings by their Connection names: the keys our element templates bind
+    (``connection.apiKey``, ``connection.timeout`` in seconds, ...) become the settings they
+    stand for (``api_key``, ``timeout.total``); Connection's own names pass as they are.
+    Null and empty values are left out (the template's unset fields)."""
+    from .template_bindings import CONNECTION_INPUTS
+
+    given: dict[str, Any] = {}
+    for key, value in settings.items():
+        if value is None or value == "":
+            continue
+        path = CONNECTION_INPUTS.get(key)
+        if path is None or (key == "timeout" and isinstance(value, Mapping)):
+            given[key] = value
+            continue
+        place = given
+        for part in path[:-1]:
+            inner = place.get(part)
+            place = place[part] = dict(inner) if isinstance(inner, Mapping) else {}
+        place[path[-1]] = value
+    return given
 
 
 def own_operation_request(
@@ -189,9 +219,16 @@ def own_operation_request(
     variables: Mapping[str, Any],
     policy: HostPolicy,
     connect: Callable[[dict[str, Any]], Connection] = Connection.from_settings,
+    *,
+    workspace: bool = False,
 ) -> tuple[Connection, str, dict[str, Any]]:
-    """(connection, operation id, params) of an ``io.openai-connector:<id>:1`` job, checked."""
+    """(connection, operation id, params) of an ``io.openai-connector:<id>:1`` job, checked.
+
+    Paths files are written to are taken only when the task says ``fileOutput`` =
+    ``workspace`` (our templates' choice), and refused unless the engine has a workspace.
+    """
     from ..operations.registry import get
+    from .template_bindings import operation_params
 
     element = job.element
     operation_id = own_operation(job.type)
@@ -199,19 +236,27 @@ def own_operation_request(
         raise UnknownOperation(f"element {element!r}: task type {job.type!r}")
     operation = get(operation_id)
     fields = operation.input.model_fields
-    params = {k: v for k, v in variables.items() if k in fields and v is not None}
+    params = operation_params(fields, variables)
+    # an output path the task maps itself without choosing the workspace is refused, not
+    # dropped (a process variable of that name is the process's own: dropped)
+    mapped = {m.target.partition(".")[0] for m in job.input_mappings}
+    for name in sorted(mapped & fields.keys() - params.keys()):
+        if variables.get(name) is not None:
+            params[name] = variables[name]
     refuse_secret_references(params, element)
     _files_from_records(params, operation.input)
-    _refuse_paths(operation_id, params, operation.input, element)
+    _refuse_paths(operation_id, params, operation.input, element, workspace=workspace)
     connection = connection_from(variables.get("connection"), policy, element, connect)
     return connection, operation_id, params
 
 
-def own_operation_handler(policy: HostPolicy) -> Handler:
+def own_operation_handler(policy: HostPolicy, *, workspace: bool = False) -> Handler:
     """The handler for ``io.openai-connector:<operation-id>:1`` under ``policy``."""
 
     def run(call: JobCall) -> Any:
-        connection, operation_id, params = own_operation_request(call.job, call.variables, policy)
+        connection, operation_id, params = own_operation_request(
+            call.job, call.variables, policy, workspace=workspace
+        )
         return call.executor.run(
             connection, operation_id, params, element=call.job.element
         ).envelope()
