@@ -69,7 +69,10 @@ def test_openai_url_runs_through_the_connector_and_gives_camundas_response_shape
     assert request.json["messages"] == [{"role": "user", "content": "hello"}]
 
 
-def test_azure_url_becomes_an_azure_connection(server: Any) -> None:
+@pytest.mark.parametrize(
+    "path", ["/chat/completions", "/completions", "/extensions/chat/completions"]
+)
+def test_azure_url_becomes_an_azure_connection(server: Any, path: str) -> None:
     inputs = {
         "authentication.type": "apiKey",
         "authentication.apiKeyLocation": "headers",
@@ -77,7 +80,7 @@ def test_azure_url_becomes_an_azure_connection(server: Any) -> None:
         "authentication.value": "{{secrets.AZURE_KEY}}",
         "method": "POST",
         "url": '="https://" + resource + ".openai.azure.com/openai/deployments/" + deployment'
-        ' + "/chat/completions?api-version=" + version',
+        f' + "{path}?api-version=" + version',
         "body": '={messages: [{role: "user", content: "hi"}]}',
     }
     server.script(Reply(json=chat_body("hallo")))
@@ -93,7 +96,7 @@ def test_azure_url_becomes_an_azure_connection(server: Any) -> None:
     )
     assert outcome["variables"]["text"] == "hallo"
     [request] = server.requests
-    assert request.path == "/openai/deployments/gpt4o/chat/completions"
+    assert request.path == "/openai/deployments/gpt4o" + path
     assert request.query == {"api-version": "2024-06-01"}
     assert request.headers["api-key"] == "a" * 32
 
@@ -314,3 +317,31 @@ def test_observers_see_each_task_call_with_its_usage(server: Any) -> None:
     assert finished.operation == "raw.request"
     assert finished.status == 200
     assert finished.usage is not None and finished.usage.total_tokens == 7
+
+
+@pytest.mark.parametrize(("seconds", "sent"), [("20", 20.0), ("=5", 5.0), (None, None)])
+def test_connection_timeout_in_seconds_becomes_the_call_timeout(
+    seconds: str | None, sent: float | None
+) -> None:
+    from openai_connector.result import Result
+
+    calls: list[dict[str, Any]] = []
+
+    class Recording:
+        def run(self, connection: Any, operation: str, params: dict[str, Any], *, element: str):
+            calls.append(params)
+            return Result(status=200, headers={}, body={"ok": True})
+
+    inputs = {**OPENAI}
+    if seconds is not None:
+        inputs["connectionTimeoutInSeconds"] = seconds
+    outcome = run(engine(FakeClock(), executor=Recording()), http_json(inputs, RESULT), {})
+    assert outcome["state"] == "completed", outcome
+    assert calls[0].get("timeout") == sent
+
+
+def test_a_timeout_that_is_not_a_number_is_an_incident_naming_the_field() -> None:
+    inputs = {**OPENAI, "connectionTimeoutInSeconds": "soon"}
+    outcome = run(engine(FakeClock()), http_json(inputs, RESULT), {"prompt": "x"})
+    assert outcome["state"] == "incident"
+    assert "connectionTimeoutInSeconds 'soon' is not a number" in outcome["incidents"][0]["message"]

@@ -195,3 +195,11 @@ def test_fine_tuning_builds_uploads_polls_and_asks_the_tuned_model(server: Any) 
     assert clock.slept == [300.0, 300.0]  # two timer waits: running, then succeeded
     chat = [r for r in server.requests if r.path == "/v1/chat/completions"]
     assert chat[0].json["model"] == "ft:gpt-4o-mini:acme:pirate:1"
+
+
+def test_every_example_is_run_here() -> None:
+    # a process added to examples/ without a test that runs it fails here
+    source = open(__file__, encoding="utf-8").read()
+    examples = sorted(path.name for path in EXAMPLES.glob("*.bpmn"))
+    assert len(examples) >= 5
+    assert [name for name in examples if f'EXAMPLES / "{name}"' not in source] == []
