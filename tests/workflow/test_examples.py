@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,7 +200,7 @@ def test_fine_tuning_builds_uploads_polls_and_asks_the_tuned_model(server: Any) 
 
 def test_every_example_is_run_here() -> None:
     # a process added to examples/ without a test that runs it fails here
-    source = open(__file__, encoding="utf-8").read()
+    source = Path(__file__).read_text(encoding="utf-8")
     examples = sorted(path.name for path in EXAMPLES.glob("*.bpmn"))
     assert len(examples) >= 5
     assert [name for name in examples if f'EXAMPLES / "{name}"' not in source] == []
