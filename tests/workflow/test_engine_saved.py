@@ -224,3 +224,25 @@ def test_resume_needs_at_least_one_retry(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="retries must be 1 or more"):
         resume_process(tmp_path / "x.json", retries=0)
+
+
+def test_a_retry_backoff_beyond_max_wait_is_saved_and_retried_on_resume(
+    slot: Any, server: ScriptedServer
+) -> None:
+    clock = FakeClock()
+    server.script(Reply(status=400, json={"error": {"message": "no", "type": "invalid"}}))
+    options = _options(clock, server)
+    first = run_process(
+        TRANSLATOR, {"text": "a", "language": "French"}, save_to=slot, max_wait=0, **options
+    )
+    assert first["state"] == "waiting"  # retryBackoff PT30S after the first failure
+    assert len(server.requests) == 1
+
+    server.script(Reply(json=chat_body("b")))
+    clock.now += dt.timedelta(seconds=10)
+    assert resume_process(slot, max_wait=0, **options)["state"] == "waiting"  # not yet due
+    assert len(server.requests) == 1
+    clock.now += dt.timedelta(seconds=25)
+    outcome = resume_process(slot, max_wait=0, **options)
+    assert outcome["state"] == "completed"
+    assert outcome["variables"]["translation"] == "b"
