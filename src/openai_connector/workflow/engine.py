@@ -9,8 +9,10 @@ timers and backoffs cost tests nothing; when nothing is ready the engine sleeps 
 timer or retry is due (or stops "waiting" when ``max_wait`` would be exceeded).
 
 A run's outcome is ``{"state": "completed" | "incident" | "waiting", "variables", "incidents"}``.
-A process instance can be saved to JSON (the BPMN text and SpiffWorkflow's serialisation) and
-resumed later; the script engine (clock, handlers) is attached again on resume.
+A process instance can be saved to JSON (the BPMN text and SpiffWorkflow's serialisation; in
+a file or the service's database, :mod:`.saved`) and resumed later, after variables are set
+and incidents resolved (``set_variables``, ``retry_incidents``); the script engine (clock,
+handlers) is attached again on resume.
 """
 
 from __future__ import annotations
