@@ -322,3 +322,45 @@ def test_the_workflow_package_exports_what_its_all_names_without_loading_spiffwo
     code = "import sys, openai_connector.workflow.feel; print('SpiffWorkflow' in sys.modules)"
     light = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert light.stdout.strip() == "False"
+
+
+def test_modelled_only_artifacts_are_ignored_as_zeebe_does() -> None:
+    # a pool, a lane, an annotation, a group, a data object and a data store linked to the
+    # task: the Modeler writes them, Zeebe ignores them, and so does the engine
+    text = (
+        (BPMN / "gateways.bpmn")
+        .read_text()
+        .replace(
+            '<bpmn:process id="gateways"',
+            '<bpmn:collaboration id="c"><bpmn:participant id="pool" processRef="gateways" />'
+            '</bpmn:collaboration><bpmn:process id="gateways"',
+        )
+        .replace(
+            '<bpmn:startEvent id="start"',
+            '<bpmn:laneSet id="ls"><bpmn:lane id="lane"><bpmn:flowNodeRef>start'
+            "</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>"
+            '<bpmn:textAnnotation id="note"><bpmn:text>hi</bpmn:text></bpmn:textAnnotation>'
+            '<bpmn:association id="link" sourceRef="start" targetRef="note" />'
+            '<bpmn:group id="group" /><bpmn:dataObject id="data" />'
+            '<bpmn:dataObjectReference id="dataref" dataObjectRef="data" />'
+            '<bpmn:dataStoreReference id="store" />'
+            '<bpmn:startEvent id="start"',
+            1,
+        )
+        .replace(
+            '<bpmn:scriptTask id="double">',
+            '<bpmn:scriptTask id="double"><bpmn:property id="prop" name="__targetRef" />'
+            '<bpmn:dataInputAssociation id="in"><bpmn:sourceRef>dataref</bpmn:sourceRef>'
+            "<bpmn:targetRef>prop</bpmn:targetRef></bpmn:dataInputAssociation>"
+            '<bpmn:dataOutputAssociation id="out"><bpmn:targetRef>store</bpmn:targetRef>'
+            "</bpmn:dataOutputAssociation>",
+        )
+    )
+    assert text.count("dataInputAssociation") == 2
+    eng = engine(FakeClock())
+    instance = eng.start(eng.load(text), {"n": 7})
+    assert eng.run(instance).to_dict() == {
+        "state": "completed",
+        "variables": {"n": 7, "doubled": 14, "label": "large", "tens": 150},
+        "incidents": [],
+    }

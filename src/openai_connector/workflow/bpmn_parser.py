@@ -51,6 +51,10 @@ FLOW_NODES: dict[str, set[str | None]] = {
     "parallelGateway": {None},
     "inclusiveGateway": {None},
 }
+MODELLED_ONLY = {"group", "dataObject", "dataObjectReference", "dataStoreReference"}
+MODELLED_ONLY_PARTS = {"dataInputAssociation", "dataOutputAssociation", "property"}
+"""Data objects and stores, groups, and a task's links to them are modelled only: Zeebe
+accepts and ignores them, so the engine drops them before SpiffWorkflow reads the process."""
 OTHER_CHILDREN = {
     "sequenceFlow",
     "documentation",
@@ -58,8 +62,16 @@ OTHER_CHILDREN = {
     "laneSet",
     "textAnnotation",
     "association",
+    *MODELLED_ONLY,
 }
-NODE_PARTS = {"incoming", "outgoing", "documentation", "extensionElements", "conditionExpression"}
+NODE_PARTS = {
+    "incoming",
+    "outgoing",
+    "documentation",
+    "extensionElements",
+    "conditionExpression",
+    *MODELLED_ONLY_PARTS,
+}
 TIMER_PARTS = {"timeDuration", "timeDate"}
 
 
@@ -168,6 +180,18 @@ def check_elements(process: Any) -> None:
             )
         if kind == "timerEventDefinition":
             _check_timer(child, element)
+
+
+def _drop_modelled_only(process: Any) -> None:
+    for child in list(process):
+        if not isinstance(child.tag, str):
+            continue
+        if _local(child) in MODELLED_ONLY:
+            process.remove(child)
+            continue
+        for part in list(child):
+            if isinstance(part.tag, str) and _local(part) in MODELLED_ONLY_PARTS:
+                child.remove(part)
 
 
 def _check_timer(node: Any, element: str) -> None:
@@ -280,6 +304,7 @@ def load_process(
         raise ProcessLoadError(f"several executable processes ({ids}): name one to run")
     process = executable[0]
     check_elements(process)
+    _drop_modelled_only(process)
     jobs = {
         node.get("id"): read_job(node)
         for node in process
