@@ -229,3 +229,15 @@ def test_a_save_that_cannot_be_written_exits_2_before_any_call(
     assert result.exit_code == 2
     assert "cannot" in result.output
     assert server.requests == []
+
+
+def test_save_db_over_an_instance_still_waiting_exits_2(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "timer.bpmn"
+    path.write_text(_TIMER)
+    args = ["process", "run", str(path), "--var", "before=1", "--max-wait", "0", "--save-db",
+            "w", "--database-url", f"sqlite:///{tmp_path / 'p.db'}"]  # fmt: skip
+    assert invoke(*args, connect=False).exit_code == 5
+    again = invoke(*args, connect=False)
+    assert again.exit_code == 2
+    assert "a process instance with id 'w' is saved in" in again.output
+    assert "already (waiting)" in again.output

@@ -246,3 +246,40 @@ def test_a_retry_backoff_beyond_max_wait_is_saved_and_retried_on_resume(
     outcome = resume_process(slot, max_wait=0, **options)
     assert outcome["state"] == "completed"
     assert outcome["variables"]["translation"] == "b"
+
+
+def test_a_new_save_over_an_instance_that_is_not_completed_is_refused_before_running(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    clock = FakeClock()
+    options = _options(clock, server)
+    server.default = Reply(status=400, json={"error": {"message": "no", "type": "invalid"}})
+    variables = {"text": "a", "language": "French"}
+    first = run_process(TRANSLATOR, variables, save_to=SavedInDatabase("t", url), **options)
+    assert first["state"] == "incident"
+    sent = len(server.requests)
+    with pytest.raises(SavedProcessError, match=r"'t' is saved in .* already \(incident\)"):
+        run_process(TRANSLATOR, variables, save_to=SavedInDatabase("t", url), **options)
+    assert len(server.requests) == sent  # refused before any call
+
+    server.default = Reply(json=chat_body("b"))
+    assert resume_process(SavedInDatabase("t", url), **options)["state"] == "completed"
+    again = run_process(TRANSLATOR, variables, save_to=SavedInDatabase("t", url), **options)
+    assert again["state"] == "completed"  # a completed instance may be replaced
+
+
+def test_two_resumes_of_one_instance_at_once_save_only_the_first(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    clock = FakeClock()
+    handlers = _states(["running", "running", "running"])
+    run_process(
+        BPMN / "poll.bpmn", {"interval": "PT1M"}, save_to=SavedInDatabase("p", url),
+        max_wait=0, **handlers, **_options(clock),
+    )  # fmt: skip
+    here, there = SavedInDatabase("p", url), SavedInDatabase("p", url)
+    text = here.read()
+    assert there.read() == text
+    here.write(text, process_id="poll", state="waiting")
+    with pytest.raises(SavedProcessError, match=r"was saved again .* since it was read"):
+        there.write(text, process_id="poll", state="waiting")

@@ -115,5 +115,7 @@ class ProcessInstanceRow(Base):
     """completed, incident or waiting, as the last run left it."""
     saved: Mapped[str] = mapped_column(Text)
     """The engine's save: the BPMN and SpiffWorkflow's serialisation, as JSON text."""
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Raised by each save: a resume saves back only over the version it read."""
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -79,7 +79,7 @@ class SavedFile:
             ) from None
 
 
-@dataclass(frozen=True)
+@dataclass
 class SavedInDatabase:
     """A process instance saved in the service's database under ``id``.
 
@@ -91,6 +91,8 @@ class SavedInDatabase:
     id: str
     database_url: str | None = None
     data_dir: Path | None = None
+    _version: int | None = field(default=None, init=False, repr=False, compare=False)
+    """The version read: the next write saves over it only (None: a new instance)."""
 
     @property
     def name(self) -> str:
@@ -99,23 +101,55 @@ class SavedInDatabase:
     def read(self) -> str:
         from ..store.records import NotInStore
 
-        def get(instances: Any) -> str:
-            return str(instances.get(self.id).saved)
-
         try:
-            return str(self._with_instances(get))
+            record = self._with_instances(lambda instances: instances.get(self.id))
         except NotInStore:
             raise SavedProcessError(
                 f"no saved process instance with id {self.id!r} in {self._where()}",
                 hint="save one with: process run FILE.bpmn --save-db ID",
             ) from None
+        self._version = record.version
+        return str(record.saved)
 
     def check(self) -> None:
-        self._with_instances(lambda instances: None)
+        """Refuse a new save over an instance that is not completed, before any call."""
+        from ..store.records import NotInStore
+
+        if self._version is not None:
+            return
+        try:
+            record = self._with_instances(lambda instances: instances.get(self.id))
+        except NotInStore:
+            return
+        if record.state != "completed":
+            raise self._duplicate(record.state)
 
     def write(self, text: str, *, process_id: str, state: str) -> None:
-        self._with_instances(
-            lambda instances: instances.put(self.id, process_id=process_id, state=state, saved=text)
+        from ..store.process_instances import StaleVersion
+        from ..store.records import DuplicateName
+
+        def put(instances: Any) -> int:
+            return int(
+                instances.put(
+                    self.id,
+                    process_id=process_id,
+                    state=state,
+                    saved=text,
+                    over_version=self._version,
+                )
+            )
+
+        try:
+            self._version = self._with_instances(put)
+        except DuplicateName:
+            raise self._duplicate("not completed") from None
+        except StaleVersion as exc:
+            raise SavedProcessError(f"{self.name}: {exc.message}") from None
+
+    def _duplicate(self, state: str) -> SavedProcessError:
+        return SavedProcessError(
+            f"a process instance with id {self.id!r} is saved in {self._where()} already ({state})",
+            hint="resume it (process resume --db ID), or choose another id",
         )
 
     def _where(self) -> str:

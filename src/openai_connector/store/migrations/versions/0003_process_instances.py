@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("process_id", sa.String(200), nullable=False),
         sa.Column("state", sa.String(20), nullable=False),
         sa.Column("saved", sa.Text, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
         sa.Column("created", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
     )
