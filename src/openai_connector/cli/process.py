@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 PROCESS_EXIT_CODES = """\b
 Exit codes:
   0  the process completed
-  2  the file cannot run (the message names the element and why), or a bad option
+  2  the file cannot run (the message names the element and why), a save that cannot
+     be used (unknown id, corrupt, of another file, completed), or a bad option
   3  the process stopped at an incident (the JSON lists them)
   5  the process is waiting (a timer beyond --max-wait); save it (--save or --save-db)
      and continue it later with: process resume
