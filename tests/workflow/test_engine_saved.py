@@ -283,3 +283,15 @@ def test_two_resumes_of_one_instance_at_once_save_only_the_first(tmp_path: Path)
     here.write(text, process_id="poll", state="waiting")
     with pytest.raises(SavedProcessError, match=r"was saved again .* since it was read"):
         there.write(text, process_id="poll", state="waiting")
+
+
+def test_database_saves_without_the_service_extra_say_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sqlalchemy.exc", None)
+    where = SavedInDatabase("x", database_url=f"sqlite:///{tmp_path / 'p.db'}")
+    with pytest.raises(SavedProcessError, match="needs sqlalchemy") as caught:
+        resume_process(where)
+    assert caught.value.hint == "pip install 'openai-connector[service]'"

@@ -99,11 +99,9 @@ class SavedInDatabase:
         return f"database id {self.id!r}"
 
     def read(self) -> str:
-        from ..store.records import NotInStore
-
         try:
             record = self._with_instances(lambda instances: instances.get(self.id))
-        except NotInStore:
+        except _Missing:
             raise SavedProcessError(
                 f"no saved process instance with id {self.id!r} in {self._where()}",
                 hint="save one with: process run FILE.bpmn --save-db ID",
@@ -113,21 +111,16 @@ class SavedInDatabase:
 
     def check(self) -> None:
         """Refuse a new save over an instance that is not completed, before any call."""
-        from ..store.records import NotInStore
-
         if self._version is not None:
             return
         try:
             record = self._with_instances(lambda instances: instances.get(self.id))
-        except NotInStore:
+        except _Missing:
             return
         if record.state != "completed":
             raise self._duplicate(record.state)
 
     def write(self, text: str, *, process_id: str, state: str) -> None:
-        from ..store.process_instances import StaleVersion
-        from ..store.records import DuplicateName
-
         def put(instances: Any) -> int:
             return int(
                 instances.put(
@@ -139,12 +132,7 @@ class SavedInDatabase:
                 )
             )
 
-        try:
-            self._version = self._with_instances(put)
-        except DuplicateName:
-            raise self._duplicate("not completed") from None
-        except StaleVersion as exc:
-            raise SavedProcessError(f"{self.name}: {exc.message}") from None
+        self._version = self._with_instances(put)
 
     def _duplicate(self, state: str) -> SavedProcessError:
         return SavedProcessError(
@@ -162,10 +150,11 @@ class SavedInDatabase:
             from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
             from ..store.database import default_data_dir, default_url, make_engine, upgrade
-            from ..store.process_instances import ProcessInstances
+            from ..store.process_instances import ProcessInstances, StaleVersion
+            from ..store.records import DuplicateName, NotInStore
         except ModuleNotFoundError as exc:
             raise SavedProcessError(
-                f"saving processes in a database needs {exc.name}",
+                f"saving processes in a database needs {(exc.name or '').split('.')[0]}",
                 hint="pip install 'openai-connector[service]'",
             ) from None
         try:
@@ -180,10 +169,20 @@ class SavedInDatabase:
         try:
             upgrade(engine)
             return action(ProcessInstances(engine))
+        except NotInStore:
+            raise _Missing from None
+        except DuplicateName:
+            raise self._duplicate("not completed") from None
+        except StaleVersion as exc:
+            raise SavedProcessError(f"{self.name}: {exc.message}") from None
         except SQLAlchemyError as exc:
             raise SavedProcessError(f"cannot use {self._where()}: {_first_line(exc)}") from None
         finally:
             engine.dispose()
+
+
+class _Missing(Exception):
+    """No instance under the id (the store's NotInStore, without importing the store)."""
 
 
 def save_slot(where: str | Path | SaveSlot) -> SaveSlot:
