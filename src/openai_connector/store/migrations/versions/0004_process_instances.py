@@ -1,7 +1,7 @@
-"""0003: saved process instances of the embedded BPMN engine.
+"""0004: saved process instances of the embedded BPMN engine.
 
-Revision ID: 0003_process_instances
-Revises: 0002
+Revision ID: 0004_process_instances
+Revises: 0003_connector_last_test
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_process_instances"
-down_revision = "0002"
+revision = "0004_process_instances"
+down_revision = "0003_connector_last_test"
 branch_labels = None
 depends_on = None
 
