@@ -9,7 +9,10 @@ from store_files import database_bytes
 from openai_connector.store import DuplicateName, NotInStore, Store
 from openai_connector.store.api_keys import KEY_PREFIX, hash_key
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
+
+@pytest.mark.databases("sqlite")
 def test_a_new_key_is_random_prefixed_and_only_its_hash_is_stored(
     store: Store, data_dir: Path
 ) -> None:

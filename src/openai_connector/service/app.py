@@ -133,7 +133,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     app.state.metrics = ServiceMetrics()
     app.state.in_flight = InFlight(app.state.metrics)
     app.state.usage_writer = UsageWriter(store, app.state.metrics.usage_rows_lost.inc)
-    app.state.limiter = RateLimiter()
+    app.state.limiter = RateLimiter(store.rates)
     app.state.connector_cache = ConnectorCache(store)
     app.state.downloads = Downloads(store.data_dir / "downloads", ttl=chosen.download_ttl)
     app.add_exception_handler(ApiError, _api_error)

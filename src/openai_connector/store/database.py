@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 APP_NAME = "openai-connector"
 DATABASE_FILE = "service.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x6F63_6D69_6772  # "ocmigr"
+"""The PostgreSQL advisory lock held while migrating: instances starting together on an
+empty database migrate one after the other (the later ones find it up to date)."""
 
 
 def default_data_dir() -> Path:
@@ -52,13 +55,17 @@ def make_engine(url: str) -> Engine:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied (append-only, numbered)."""
+    """Apply every migration not yet applied (append-only, numbered); on PostgreSQL under
+    an advisory lock held until the migrations are committed."""
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy import text
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -42,6 +42,16 @@ class SecretCipher:
     def encrypt(self, value: str) -> bytes:
         return self._fernet.encrypt(value.encode("utf-8"))
 
+    def opens(self, token: bytes) -> bool:
+        """Whether this key opens a sealed value."""
+        from cryptography.fernet import InvalidToken
+
+        try:
+            self._fernet.decrypt(bytes(token))
+        except InvalidToken:
+            return False
+        return True
+
     def decrypt(self, token: bytes) -> str:
         from cryptography.fernet import InvalidToken
 
