@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import threading
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,34 @@ def test_last_use_is_written_at_most_every_thirty_seconds(store: Store) -> None:
     second = store.keys.authenticate(key)
     assert first and second and first.last_used == second.last_used
     assert timedelta(seconds=30) == LAST_USED_PRECISION
+
+
+def test_the_first_admin_key_is_made_once_however_many_start_together(store: Store) -> None:
+    start = threading.Barrier(6)
+    made: list[object] = []
+
+    def first_start() -> None:
+        start.wait()
+        made.append(store.keys.create_first_admin())
+
+    threads = [threading.Thread(target=first_start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    keys = [m for m in made if m is not None]
+    assert len(made) == 6 and len(keys) == 1
+    assert [(k.name, k.role) for k in store.keys.all()] == [("admin", "admin")]
+
+
+def test_no_first_admin_key_while_an_active_key_exists(store: Store) -> None:
+    store.keys.create("ops", "operator")
+    assert store.keys.create_first_admin() is None
+    store.keys.revoke("ops")
+    made = store.keys.create_first_admin()
+    assert made is not None and made[0].name == "admin"
+    store.keys.revoke("admin")
+    again = store.keys.create_first_admin()
+    assert again is not None and again[0].name == "admin-2"
+    found = store.keys.authenticate(again[1])
+    assert found is not None and (found.id, found.role) == (again[0].id, "admin")

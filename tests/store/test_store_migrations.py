@@ -9,8 +9,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import inspect, text
 
 from openai_connector.store import Store
-from openai_connector.store.encryption import KEY_ENV
 from openai_connector.store.database import MIGRATIONS, current_revision, make_engine, upgrade
+from openai_connector.store.encryption import KEY_ENV
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 

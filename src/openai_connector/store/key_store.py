@@ -81,7 +81,9 @@ class KeyStore:
         when revoked keys hold the name."""
         with self._sessions() as session:
             if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": FIRST_ADMIN_LOCK})
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": FIRST_ADMIN_LOCK}
+                )
             active = select(func.count()).select_from(ApiKeyRow).where(ApiKeyRow.revoked.is_(None))
             if session.scalar(active):
                 return None

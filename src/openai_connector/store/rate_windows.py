@@ -39,7 +39,9 @@ class RateWindows:
         statement = new.on_conflict_do_update(
             index_elements=[table.c.key_id],
             set_={
-                "window_start": case((ended, new.excluded.window_start), else_=table.c.window_start),
+                "window_start": case(
+                    (ended, new.excluded.window_start), else_=table.c.window_start
+                ),
                 "count": case((ended, 1), else_=table.c.count + 1),
             },
         ).returning(table.c.window_start, table.c.count)
