@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

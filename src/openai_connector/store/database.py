@@ -7,7 +7,7 @@ SQLite in the user's data directory by default; any SQLAlchemy URL otherwise
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -52,6 +52,18 @@ def make_engine(url: str) -> Engine:
         # Days of the usage log are UTC days, whatever the server's own time zone.
         return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c timezone=UTC"})
     return create_engine(url, pool_pre_ping=True)
+
+
+def upsert(engine: Engine) -> Any:
+    """The dialect's ``insert`` that has ``on_conflict_do_update``/``_nothing`` (SQLite and
+    PostgreSQL spell ``INSERT ... ON CONFLICT`` alike)."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 def upgrade(engine: Engine) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from ..errors import ConfigError
+from .database import upsert
 from .encryption import KEY_ENV, KEY_FILE
 from .models import SecretRow, StoreFactRow
 
@@ -54,12 +55,8 @@ def check_sealing_key(engine: Engine, cipher: SecretCipher, key: bytes) -> None:
             sealed = connection.scalar(select(SecretRow.ciphertext).limit(1))
             if sealed is not None and not cipher.opens(sealed):
                 raise _refusal(None, mine)
-            if engine.dialect.name == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert
             connection.execute(
-                insert(StoreFactRow)
+                upsert(engine)(StoreFactRow)
                 .values(name=FINGERPRINT, value=mine)
                 .on_conflict_do_nothing(index_elements=[StoreFactRow.name])
             )

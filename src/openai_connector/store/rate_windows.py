@@ -8,10 +8,11 @@ admitting calls at the same moment never both take the last slot.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case
 
+from .database import upsert
 from .models import RateWindowRow
 
 if TYPE_CHECKING:
@@ -24,11 +25,7 @@ WINDOW = 60.0
 class RateWindows:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        if engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        self._insert: Any = insert
+        self._insert = upsert(engine)
 
     def hit(self, key_id: int, now: float) -> tuple[float, int]:
         """Count one request of the key at ``now`` (epoch seconds): the start of its current
