@@ -97,6 +97,7 @@ def test_an_instance_with_another_encryption_key_is_refused_at_start(
 ) -> None:
     """Its own data directory makes its own key file: serve says which key to use, exit 2."""
     assert database is not None
+    assert service.admin.put("/api/secrets/TEAM_KEY", json={"value": "sk-1"}).status_code < 300
     args = ["serve", "--database-url", database, "--data-dir", str(tmp_path / "second")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2

@@ -113,14 +113,18 @@ def test_instances_with_their_own_key_files_cannot_share_a_database(
         first.close()
 
 
-def test_the_database_keeps_a_fingerprint_of_the_key_never_the_key(
+def test_the_first_secret_records_a_fingerprint_of_the_key_never_the_key(
     data_dir: Path, database: str | None
 ) -> None:
     key = _key()
     store = Store.open(database, data_dir=data_dir, environ=key)
+    query = text("SELECT name, value FROM store_facts")
     try:
         with store.engine.connect() as connection:
-            facts = connection.execute(text("SELECT name, value FROM store_facts")).all()
+            assert connection.execute(query).all() == []
+        store.connectors.set_named_secret("SHARED", PLANTED)
+        with store.engine.connect() as connection:
+            facts = connection.execute(query).all()
         assert [name for name, _ in facts] == ["encryption_key_fingerprint"]
         value = facts[0][1]
         assert len(value) == 64
@@ -128,6 +132,43 @@ def test_the_database_keeps_a_fingerprint_of_the_key_never_the_key(
         assert Fernet(key[KEY_ENV].encode())._signing_key.hex() not in value
     finally:
         store.close()
+
+
+def test_a_database_without_secrets_is_not_bound_to_the_key_that_opened_it(
+    data_dir: Path, database: str | None
+) -> None:
+    """``keys create`` run with another key before the first secret binds nothing."""
+    first = Store.open(database, data_dir=data_dir, environ=_key())
+    first.keys.create("admin", "admin")
+    first.close()
+    key = _key()
+    second = Store.open(database, data_dir=data_dir, environ=key)
+    second.connectors.set_named_secret("SHARED", PLANTED)
+    second.close()
+    with pytest.raises(ConfigError, match="sealed with another encryption key"):
+        Store.open(database, data_dir=data_dir, environ=_key())
+    Store.open(database, data_dir=data_dir, environ=key).close()
+
+
+def test_an_instance_with_another_key_refuses_to_seal_a_secret(
+    data_dir: Path, database: str | None
+) -> None:
+    """Two instances started before the first secret, with different keys: the second to
+    seal one is refused (else neither could read the other's)."""
+    first = Store.open(database, data_dir=data_dir, environ=_key())
+    second = Store.open(database, data_dir=data_dir, environ=_key())
+    try:
+        first.connectors.set_named_secret("ONE", PLANTED)
+        with pytest.raises(ConfigError, match="sealed with another encryption key"):
+            second.connectors.set_named_secret("TWO", PLANTED + "-2")
+        with pytest.raises(ConfigError, match="sealed with another encryption key"):
+            second.connectors.create({"name": "a", "provider": "openai"}, {"api_key": PLANTED})
+        assert first.connectors.named_secret_names() == ["ONE"]
+        assert [c.name for c in first.connectors.all()] == []
+        second.connectors.set_named_secret("ONE", None)  # removing seals nothing
+    finally:
+        second.close()
+        first.close()
 
 
 def test_a_database_from_before_fingerprints_is_checked_against_a_stored_secret(

@@ -84,9 +84,8 @@ class Store:
         engine = make_engine(url or default_url(folder))
         try:
             upgrade(engine)
-            key = load_key(folder, environ)
-            cipher = SecretCipher(key)
-            check_sealing_key(engine, cipher, key)
+            cipher = SecretCipher(load_key(folder, environ))
+            check_sealing_key(engine, cipher)
         except BaseException:
             engine.dispose()
             raise

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
 APP_NAME = "openai-connector"
 DATABASE_FILE = "service.db"
@@ -54,10 +54,10 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def upsert(engine: Engine) -> Any:
+def upsert(bind: Engine | Connection) -> Any:
     """The dialect's ``insert`` that has ``on_conflict_do_update``/``_nothing`` (SQLite and
     PostgreSQL spell ``INSERT ... ON CONFLICT`` alike)."""
-    if engine.dialect.name == "postgresql":
+    if bind.dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql
 
         return postgresql.insert
