@@ -4,11 +4,14 @@ with another encryption key is refused. On SQLite (one file) and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography.fernet import Fernet
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from run_fixtures import CHAT_BODY, make_connector
 from service_app import Service
@@ -17,6 +20,7 @@ from service_client import ServiceClient, error_of
 from openai_connector.cli.main import cli
 from openai_connector.service import ServiceSettings, create_app
 from openai_connector.service.run_path import RateLimiter
+from openai_connector.store.encryption import KEY_ENV
 from postgres_cluster import PostgresCluster
 from scripted_server import Reply, ScriptedServer
 
@@ -115,3 +119,47 @@ def test_readyz_is_503_when_postgresql_is_gone(
     response = service.anonymous.get("/readyz")
     assert response.status_code == 503
     assert error_of(response)["code"] == "database_unreachable"
+
+
+PRECONFIGURED = """
+[connectors.local]
+provider = "compatible"
+config = { base_url = "http://127.0.0.1:11434/v1" }
+secrets = { api_key = "literal-key-123456" }
+"""
+
+
+@pytest.mark.databases("postgresql")
+def test_instances_starting_together_make_the_preconfigured_connectors_once(
+    tmp_path: Path, database: str | None
+) -> None:
+    """Under an advisory lock the later instances find the connectors made (else two would
+    create the same name and one would not start)."""
+    path = tmp_path / "connectors.toml"
+    path.write_text(PRECONFIGURED)
+    key = {KEY_ENV: Fernet.generate_key().decode()}
+    start = threading.Barrier(4)
+    apps: list[FastAPI] = []
+    failures: list[BaseException] = []
+
+    def start_one(number: int) -> None:
+        settings = ServiceSettings(
+            database_url=database, data_dir=tmp_path / str(number), preconfigured=path, environ=key
+        )
+        start.wait()
+        try:
+            apps.append(create_app(settings))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start_one, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    try:
+        assert failures == []
+        assert [c.name for c in apps[0].state.store.connectors.all()] == ["local"]
+    finally:
+        for app in apps:
+            app.state.store.close()

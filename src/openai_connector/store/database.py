@@ -6,6 +6,8 @@ SQLite in the user's data directory by default; any SQLAlchemy URL otherwise
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +54,25 @@ def make_engine(url: str) -> Engine:
         # Days of the usage log are UTC days, whatever the server's own time zone.
         return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c timezone=UTC"})
     return create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def held_lock(engine: Engine, lock: int) -> Iterator[None]:
+    """A PostgreSQL advisory lock held for the block (instances on one database take turns);
+    nothing on SQLite, whose writes are serialised anyway."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:lock)"), {"lock": lock})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:lock)"), {"lock": lock})
+            connection.commit()
 
 
 def upsert(bind: Engine | Connection) -> Any:
