@@ -163,3 +163,26 @@ def test_instances_starting_together_make_the_preconfigured_connectors_once(
     finally:
         for app in apps:
             app.state.store.close()
+
+
+def test_an_instance_with_another_key_answers_why_it_cannot_store_a_secret(
+    service: Service, database: str | None
+) -> None:
+    """Started before the first secret with a key of its own: storing one is refused with a
+    message naming the fix, and nothing is stored."""
+    own_key = {KEY_ENV: Fernet.generate_key().decode()}
+    app = create_app(
+        ServiceSettings(database_url=database, data_dir=service.data_dir, environ=own_key)
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        second = ServiceClient(client, service.admin.key)
+        assert service.admin.put("/api/secrets/ONE", json={"value": "sk-1"}).status_code < 300
+        refused = second.put("/api/secrets/TWO", json={"value": "sk-2"})
+        assert refused.status_code == 500
+        error = error_of(refused)
+        assert error["code"] == "encryption_key_mismatch"
+        assert "sealed with another encryption key" in error["message"]
+        assert "OPENAI_CONNECTOR_ENCRYPTION_KEY" in error["message"]
+        assert "sk-2" not in refused.text
+    app.state.store.close()
+    assert service.store.connectors.named_secret_names() == ["ONE"]

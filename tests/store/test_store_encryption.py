@@ -12,6 +12,7 @@ from store_files import database_bytes
 from openai_connector.errors import ConfigError
 from openai_connector.store import SecretCipher, Store
 from openai_connector.store.encryption import KEY_ENV, KEY_FILE
+from openai_connector.store.key_fingerprint import KeyMismatch
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
@@ -159,9 +160,10 @@ def test_an_instance_with_another_key_refuses_to_seal_a_secret(
     second = Store.open(database, data_dir=data_dir, environ=_key())
     try:
         first.connectors.set_named_secret("ONE", PLANTED)
-        with pytest.raises(ConfigError, match="sealed with another encryption key"):
+        with pytest.raises(KeyMismatch, match="sealed with another encryption key") as caught:
             second.connectors.set_named_secret("TWO", PLANTED + "-2")
-        with pytest.raises(ConfigError, match="sealed with another encryption key"):
+        assert KEY_ENV in caught.value.message and PLANTED not in caught.value.message
+        with pytest.raises(KeyMismatch, match="sealed with another encryption key"):
             second.connectors.create({"name": "a", "provider": "openai"}, {"api_key": PLANTED})
         assert first.connectors.named_secret_names() == ["ONE"]
         assert [c.name for c in first.connectors.all()] == []

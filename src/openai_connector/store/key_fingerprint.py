@@ -19,6 +19,7 @@ from ..errors import ConfigError
 from .database import upsert
 from .encryption import KEY_ENV, KEY_FILE
 from .models import SecretRow, StoreFactRow
+from .records import StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -59,14 +60,21 @@ def check_sealing_key(engine: Engine, cipher: SecretCipher) -> None:
         raise _refusal(stored, cipher.fingerprint)
 
 
+class KeyMismatch(StoreError):
+    """A secret not stored: this instance's encryption key is not the database's."""
+
+    code = "encryption_key_mismatch"
+
+
 def record_sealing_key(connection: Connection | Session, cipher: SecretCipher) -> None:
     """Before a secret is sealed (in its transaction): record this key's fingerprint when
-    none is, and refuse (ConfigError) when another key's is."""
+    none is, and refuse (KeyMismatch) when another key's is."""
     stored = connection.scalar(_QUERY)
     if stored is None:
         stored = _record(connection, cipher)
     if stored != cipher.fingerprint:
-        raise _refusal(stored, cipher.fingerprint)
+        refusal = _refusal(stored, cipher.fingerprint)
+        raise KeyMismatch(f"the secret was not stored: {refusal.message}; {refusal.hint}")
 
 
 def _record(connection: Connection | Session, cipher: SecretCipher) -> str | None:
