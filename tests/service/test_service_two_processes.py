@@ -152,6 +152,17 @@ def _admin_key(instances: list[Instance]) -> str:
     return keys[0]
 
 
+def _answered(instance: Instance, path: str, caller: str) -> int:
+    """The calls of ``caller`` to ``path`` that the instance's JSON access log shows as 200."""
+    count = 0
+    for line in instance.log.read_text().splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            hit = (entry.get("path"), entry.get("caller"), entry.get("status"))
+            count += hit == (path, caller, 200)
+    return count
+
+
 def _provider(server: ScriptedServer) -> None:
     """Each answer with its own request id, as a real provider gives."""
     numbers = itertools.count(1)
@@ -195,6 +206,7 @@ def test_two_processes_share_one_postgresql(
     assert [s for s, _ in answers if s != 200] == []
     assert len({rid for _, rid in answers}) == EXECUTIONS
     assert len(server.requests) == EXECUTIONS
+    assert [_answered(i, execute, "load") for i in instances] == [EXECUTIONS // 2] * 2
     engine = create_engine(postgres_url)
     try:
         with engine.connect() as connection:
