@@ -192,6 +192,14 @@ def running_cluster(root: Path = DEBIAN_BINARIES) -> Iterator[PostgresCluster]:
         import psycopg  # noqa: F401
     except ImportError:
         unavailable("the PostgreSQL tests need psycopg: pip install -e '.[test]'")
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam(SERVER_USER)
+        except KeyError:
+            unavailable(
+                f"as root the test cluster runs as the {SERVER_USER!r} user, which does not "
+                "exist: apt-get install postgresql makes it"
+            )
     cluster = PostgresCluster(binaries).start()
     try:
         yield cluster
