@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import api_keys
@@ -16,8 +17,6 @@ from .records import DuplicateName, KeyRecord, NotInStore, as_utc, utcnow
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-FIRST_ADMIN_LOCK = 0x6F63_6669_7273  # "ocfirs"
-"""The PostgreSQL advisory lock held while the first admin key is made."""
 LAST_USED_PRECISION = timedelta(seconds=30)
 """``last_used`` is written at most this often per key (no write on every request)."""
 
@@ -75,37 +74,22 @@ class KeyStore:
             return _record(row), key
 
     def create_first_admin(self, name: str = "admin") -> tuple[KeyRecord, str] | None:
-        """An admin key when the database holds no active key, else None: made once however
-        many instances start together (under an advisory lock on PostgreSQL; on SQLite the
-        later instance's insert of the same name fails). Named ``name``, or ``name-2``, ...
-        when revoked keys hold the name."""
-        with self._sessions() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(
-                    text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": FIRST_ADMIN_LOCK}
-                )
-            active = select(func.count()).select_from(ApiKeyRow).where(ApiKeyRow.revoked.is_(None))
-            if session.scalar(active):
+        """An admin key when the database holds no active key, else None; made once however
+        many instances start together. Named ``name``, or ``name-2``, ... when revoked keys
+        hold the name. No lock needed: an instance makes the key only by inserting a name
+        no other holds, and one that finds its name taken looks again for an active key."""
+        taken = {k.name for k in self.all()}
+        for number in itertools.count(1):
+            if self.count_active():
                 return None
-            taken = set(session.scalars(select(ApiKeyRow.name)))
-            chosen, number = name, 1
-            while chosen in taken:
-                number += 1
-                chosen = f"{name}-{number}"
-            key = api_keys.new_key()
-            row = ApiKeyRow(
-                name=chosen,
-                role="admin",
-                prefix=api_keys.shown_prefix(key),
-                key_hash=api_keys.hash_key(key),
-                created=utcnow(),
-            )
-            session.add(row)
+            chosen = name if number == 1 else f"{name}-{number}"
+            if chosen in taken:
+                continue
             try:
-                session.commit()
-            except IntegrityError:
-                return None  # another instance made it a moment ago
-            return _record(row), key
+                return self.create(chosen, "admin")
+            except DuplicateName:
+                continue  # made a moment ago: by another instance when it is active
+        raise AssertionError("unreachable")
 
     def all(self) -> list[KeyRecord]:
         with self._sessions() as session:
