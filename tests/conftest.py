@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from faces import Face
+from postgres_cluster import PostgresCluster, running_cluster
 from scripted_server import ScriptedServer
 
 
@@ -15,6 +16,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="tests/console: write the README's screenshots of the console into DIR",
     )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``database``: SQLite only, unless the test or its module is marked
+    ``@pytest.mark.databases("sqlite", "postgresql")``."""
+    if "database" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("databases")
+        if marker is not None:
+            metafunc.parametrize("database", marker.args, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1, for the whole session."""
+    with running_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> Iterator[str]:
+    """An empty PostgreSQL database of its own: its SQLAlchemy URL."""
+    url = postgres_cluster.new_database()
+    yield url
+    postgres_cluster.drop_database(url)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> str | None:
+    """The database a store test runs on: None for SQLite in the test's data directory, or
+    the URL of an empty PostgreSQL database (see ``pytest_generate_tests``)."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        return None
+    assert kind == "postgresql", kind
+    url: str = request.getfixturevalue("postgres_url")
+    return url
 
 
 @pytest.fixture(scope="session")

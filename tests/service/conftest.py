@@ -9,10 +9,11 @@ from service_client import ServiceClient
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    """The real application on a fresh SQLite database, with an admin key."""
+def service(tmp_path: Path, database: str | None) -> Iterator[Service]:
+    """The real application on a fresh database, with an admin key: SQLite, or PostgreSQL
+    too for tests marked ``databases("sqlite", "postgresql")``."""
     data_dir = tmp_path / "data"
-    store, client = start(data_dir)
+    store, client = start(data_dir, database_url=database)
     _, key = store.keys.create("admin", "admin")
     with client:
         yield Service(store, ServiceClient(client, key), data_dir)

@@ -4,6 +4,8 @@ import pytest
 from service_app import Service
 from service_client import error_of
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 ADMIN_ROUTES = [
     ("POST", "/api/connectors", {"name": "x"}),
     ("GET", "/api/keys", None),
@@ -78,6 +80,7 @@ def test_readyz_says_the_database_answers(service: Service) -> None:
     assert service.anonymous.get("/readyz").json() == {"status": "ready"}
 
 
+@pytest.mark.databases("sqlite")  # PostgreSQL: tests/service/test_service_scale_out.py
 def test_readyz_is_503_when_the_database_is_gone(service: Service) -> None:
     service.store.engine.dispose()
     for path in service.data_dir.glob("service.db*"):

@@ -7,6 +7,8 @@ import pytest
 from service_app import CONNECTOR, Service
 from service_client import error_of
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 SECRET = CONNECTOR["secrets"]["api_key"]  # type: ignore[index]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from run_fixtures import CHAT_BODY, PLANTED, make_connector
 from service_app import Service
 from service_client import error_of
 
 from scripted_server import Reply, ScriptedServer
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 def test_execute_answers_the_envelope_with_meta(service: Service, server: ScriptedServer) -> None:

@@ -10,6 +10,8 @@ from service_client import error_of
 from openai_connector.store import UsageRecord
 from scripted_server import Reply, ScriptedServer
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 HI = {"operation": "chat.create", "params": {"prompt": "Hi"}}
 
 

@@ -4,6 +4,8 @@ import pytest
 from service_app import Service
 from service_client import error_of
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def test_a_new_key_is_shown_once_and_works(service: Service) -> None:
     response = service.admin.post("/api/keys", json={"name": "ci", "role": "operator"})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from run_fixtures import CHAT_BODY, make_connector
 from service_app import Service
 
 from scripted_server import Reply, ScriptedServer
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 HI = {"operation": "chat.create", "params": {"prompt": "a secret plan"}}
 

@@ -10,6 +10,8 @@ from service_client import error_of
 
 from openai_connector.store import UsageRecord
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 DAY = datetime(2026, 11, 3, 10, tzinfo=UTC)
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from service_app import Service
 from service_client import error_of
 
 from openai_connector.store.records import UsageRecord
 from openai_connector.store.usage_summary import percentile
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 DAY1 = datetime(2026, 11, 10, 9, tzinfo=UTC)
 DAY2 = DAY1 + timedelta(days=1)

@@ -14,8 +14,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    """A fresh SQLite store in a temporary data directory (its own key file)."""
-    opened = Store.open(data_dir=data_dir, environ={})
+def store(data_dir: Path, database: str | None) -> Iterator[Store]:
+    """A fresh store in a temporary data directory (its own key file): SQLite there, or an
+    empty PostgreSQL database for tests marked ``databases("sqlite", "postgresql")``."""
+    opened = Store.open(database, data_dir=data_dir, environ={})
     yield opened
     opened.close()

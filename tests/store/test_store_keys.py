@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,7 +10,10 @@ from store_files import database_bytes
 from openai_connector.store import DuplicateName, NotInStore, Store
 from openai_connector.store.api_keys import KEY_PREFIX, hash_key
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
+
+@pytest.mark.databases("sqlite")
 def test_a_new_key_is_random_prefixed_and_only_its_hash_is_stored(
     store: Store, data_dir: Path
 ) -> None:
@@ -72,3 +76,40 @@ def test_last_use_is_written_at_most_every_thirty_seconds(store: Store) -> None:
     second = store.keys.authenticate(key)
     assert first and second and first.last_used == second.last_used
     assert timedelta(seconds=30) == LAST_USED_PRECISION
+
+
+@pytest.mark.parametrize("revoked_before", [False, True])
+def test_the_first_admin_key_is_made_once_however_many_start_together(
+    store: Store, revoked_before: bool
+) -> None:
+    if revoked_before:  # the name "admin" is held: the key is "admin-2"
+        store.keys.create("admin", "admin")
+        store.keys.revoke("admin")
+    start = threading.Barrier(6)
+    made: list[object] = []
+
+    def first_start() -> None:
+        start.wait()
+        made.append(store.keys.create_first_admin())
+
+    threads = [threading.Thread(target=first_start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(made) == 6 and len([m for m in made if m is not None]) == 1
+    active = [(k.name, k.role) for k in store.keys.all() if k.revoked is None]
+    assert active == [("admin-2" if revoked_before else "admin", "admin")]
+
+
+def test_no_first_admin_key_while_an_active_key_exists(store: Store) -> None:
+    store.keys.create("ops", "operator")
+    assert store.keys.create_first_admin() is None
+    store.keys.revoke("ops")
+    made = store.keys.create_first_admin()
+    assert made is not None and made[0].name == "admin"
+    store.keys.revoke("admin")
+    again = store.keys.create_first_admin()
+    assert again is not None and again[0].name == "admin-2"
+    found = store.keys.authenticate(again[1])
+    assert found is not None and (found.id, found.role) == (again[0].id, "admin")

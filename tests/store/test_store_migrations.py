@@ -1,40 +1,53 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from cryptography.fernet import Fernet
+from sqlalchemy import inspect, text
 
 from openai_connector.store import Store
 from openai_connector.store.database import MIGRATIONS, current_revision, make_engine, upgrade
+from openai_connector.store.encryption import KEY_ENV
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 VERSIONS = MIGRATIONS / "versions"
+KEY = {KEY_ENV: Fernet.generate_key().decode()}
 
 
-def test_an_empty_database_is_brought_to_the_latest_revision(tmp_path: Path) -> None:
-    store = Store.open(data_dir=tmp_path, environ={})
+def test_an_empty_database_is_brought_to_the_latest_revision(
+    tmp_path: Path, database: str | None
+) -> None:
+    store = Store.open(database, data_dir=tmp_path, environ={})
     try:
         tables = set(inspect(store.engine).get_table_names())
-        assert {"connectors", "secrets", "api_keys", "usage", "alembic_version"} <= tables
+        assert {
+            *("connectors", "secrets", "api_keys", "usage", "alembic_version"),
+            *("rate_windows", "store_facts"),
+        } <= tables
         assert current_revision(store.engine) == _numbered()[-1][0]
     finally:
         store.close()
 
 
-def test_opening_again_keeps_the_data(tmp_path: Path) -> None:
-    first = Store.open(data_dir=tmp_path, environ={})
+def test_opening_again_keeps_the_data(tmp_path: Path, database: str | None) -> None:
+    first = Store.open(database, data_dir=tmp_path, environ={})
     first.keys.create("admin", "admin")
     first.close()
-    second = Store.open(data_dir=tmp_path, environ={})
+    second = Store.open(database, data_dir=tmp_path, environ={})
     try:
         assert [k.name for k in second.keys.all()] == ["admin"]
     finally:
         second.close()
 
 
-def test_upgrade_of_an_up_to_date_database_changes_nothing(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+def test_upgrade_of_an_up_to_date_database_changes_nothing(
+    tmp_path: Path, database: str | None
+) -> None:
+    engine = make_engine(database or f"sqlite:///{tmp_path / 'x.db'}")
     upgrade(engine)
     before = inspect(engine).get_table_names()
     upgrade(engine)
@@ -75,3 +88,37 @@ def test_migrations_are_append_only_no_way_down() -> None:
         spec.loader.exec_module(module)
         with pytest.raises(NotImplementedError, match="append-only"):
             module.downgrade()
+
+
+@pytest.mark.databases("postgresql")
+def test_instances_starting_together_on_an_empty_database_migrate_once(
+    tmp_path: Path, database: str | None
+) -> None:
+    """Under PostgreSQL's advisory lock the later instance waits, then finds it up to date
+    (without it, both would create the tables and one would fail)."""
+    assert database is not None
+    start = threading.Barrier(4)
+    opened: list[Store] = []
+    failures: list[BaseException] = []
+
+    def open_one(number: int) -> None:
+        start.wait()
+        try:
+            opened.append(Store.open(database, data_dir=tmp_path / str(number), environ=KEY))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_one, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    try:
+        assert failures == []
+        assert len(opened) == 4
+        with opened[0].engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        assert [v[0] for v in versions] == [_numbered()[-1][0]]
+    finally:
+        for store in opened:
+            store.close()

@@ -9,6 +9,8 @@ import pytest
 from openai_connector.store import Store, UsageRecord, to_csv
 from openai_connector.store.usage_log import ROW_COLUMNS, TOTAL_COLUMNS
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 DAY1 = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 DAY2 = datetime(2026, 11, 2, 23, 59, tzinfo=UTC)
 

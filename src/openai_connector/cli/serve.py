@@ -30,14 +30,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _free_admin_name(taken: set[str]) -> str:
-    name, number = ADMIN_KEY_NAME, 1
-    while name in taken:
-        number += 1
-        name = f"{ADMIN_KEY_NAME}-{number}"
-    return name
-
-
 @click.command(short_help="Run the REST service (connector registry, keys, usage).")
 @click.option(
     "--host",
@@ -97,8 +89,8 @@ def serve(
                     "make an admin key first (openai-connector keys create --name admin "
                     "--role admin), or start once on 127.0.0.1",
                 )
-            name = _free_admin_name({k.name for k in store.keys.all()})
-            _, new_key = store.keys.create(name, "admin")
+            made = store.keys.create_first_admin(ADMIN_KEY_NAME)
+            new_key = made[1] if made else None  # another instance made it a moment ago
         settings = ServiceSettings(
             database_url=database_url,
             data_dir=store.data_dir,

@@ -101,9 +101,11 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     if store is None:
         store = Store.open(chosen.database_url, chosen.data_dir, chosen.environ)
     if chosen.preconfigured is not None:
-        from .preconfigured import load_preconfigured
+        from ..store.database import held_lock
+        from .preconfigured import PRECONFIGURED_LOCK, load_preconfigured
 
-        load_preconfigured(store, chosen.preconfigured)
+        with held_lock(store.engine, PRECONFIGURED_LOCK):  # instances starting together
+            load_preconfigured(store, chosen.preconfigured)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -133,7 +135,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     app.state.metrics = ServiceMetrics()
     app.state.in_flight = InFlight(app.state.metrics)
     app.state.usage_writer = UsageWriter(store, app.state.metrics.usage_rows_lost.inc)
-    app.state.limiter = RateLimiter()
+    app.state.limiter = RateLimiter(store.rates)
     app.state.connector_cache = ConnectorCache(store)
     app.state.downloads = Downloads(store.data_dir / "downloads", ttl=chosen.download_ttl)
     app.add_exception_handler(ApiError, _api_error)

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
     from ..store import Store
 
+PRECONFIGURED_LOCK = 0x6F63_7072_6563  # "ocprec"
+"""The PostgreSQL advisory lock held while the file's connectors are made: instances starting
+together take turns (the later ones find them made)."""
+
 
 def load_preconfigured(store: Store, path: Path) -> list[str]:
     """Make the file's connectors in ``store``; their names, in the file's order."""

@@ -30,6 +30,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "duplicate_name": 409,
     "preconfigured_read_only": 409,
     "internal_error": 500,
+    "encryption_key_mismatch": 500,
     "database_unreachable": 503,
 }
 """Every code the service answers with, and its status. A code not listed is a 500."""

@@ -8,21 +8,21 @@ Refusals here happen before anything is sent to the provider.
 
 from __future__ import annotations
 
-import threading
+import math
 import time
-from collections import deque
 from typing import TYPE_CHECKING
 
 from ..errors import UnknownOperation
 from ..operations import registry
 from ..policy import TrustPolicy
+from ..store.rate_windows import WINDOW
 from .problems import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from ..store import ConnectorRecord, KeyRecord, Store
+    from ..store import ConnectorRecord, KeyRecord, RateWindows, Store
 
 
 def check_operation(record: ConnectorRecord, operation: str) -> None:
@@ -57,12 +57,13 @@ def check_budget(store: Store, record: ConnectorRecord) -> None:
 
 
 class RateLimiter:
-    """Requests per minute per key, in a sliding window of 60 s (this process's count)."""
+    """Requests per minute per key, counted in the database: every instance on it shares the
+    count. A key's window starts at its first request and lasts 60 s; a key without a limit
+    costs nothing, one with a limit one statement per call."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, windows: RateWindows, clock: Callable[[], float] = time.time) -> None:
+        self._windows = windows
         self._clock = clock
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     def check(self, key: KeyRecord) -> None:
         """429 ``rate_limited`` (with Retry-After) when the key is over its limit."""
@@ -70,18 +71,14 @@ class RateLimiter:
         if limit is None:
             return
         now = self._clock()
-        with self._lock:
-            seen = self._seen.setdefault(key.name, deque())
-            while seen and seen[0] <= now - 60.0:
-                seen.popleft()
-            if len(seen) >= limit:
-                wait = max(1, int(seen[0] + 60.0 - now + 0.999))
-                raise ApiError(
-                    "rate_limited",
-                    f"the key {key.name!r} may make {limit} requests a minute; retry in {wait} s",
-                    headers={"Retry-After": str(wait)},
-                )
-            seen.append(now)
+        start, count = self._windows.hit(key.id, now)
+        if count > limit:
+            wait = max(1, math.ceil(start + WINDOW - now))
+            raise ApiError(
+                "rate_limited",
+                f"the key {key.name!r} may make {limit} requests a minute; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
 
 
 def admit(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .encryption import SecretCipher, load_key
 from .key_store import KeyStore
 from .prices import PriceTable, cost
+from .rate_windows import RateWindows
 from .records import (
     ConnectionTestRecord,
     ConnectorRecord,
@@ -40,6 +41,7 @@ __all__ = [
     "KeyStore",
     "NotInStore",
     "PriceTable",
+    "RateWindows",
     "SecretCipher",
     "Store",
     "StoreError",
@@ -60,6 +62,7 @@ class Store:
     keys: KeyStore
     usage: UsageLog
     data_dir: Path
+    rates: RateWindows
 
     @classmethod
     def open(
@@ -68,21 +71,31 @@ class Store:
         data_dir: Path | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Store:
-        """Open (and migrate) the database at ``url`` (default: SQLite in ``data_dir``)."""
+        """Open (and migrate) the database at ``url`` (default: SQLite in ``data_dir``).
+
+        A ConfigError when the database's secrets were sealed with another encryption key
+        (instances sharing a database must share the key)."""
         from .database import default_data_dir, default_url, make_engine, upgrade
+        from .key_fingerprint import check_sealing_key
 
         folder = data_dir or default_data_dir()
         if url is None:
             folder.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url or default_url(folder))
-        upgrade(engine)
-        cipher = SecretCipher(load_key(folder, environ))
+        try:
+            upgrade(engine)
+            cipher = SecretCipher(load_key(folder, environ))
+            check_sealing_key(engine, cipher)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(
             engine=engine,
             connectors=ConnectorRegistry(engine, cipher),
             keys=KeyStore(engine),
             usage=UsageLog(engine),
             data_dir=folder,
+            rates=RateWindows(engine),
         )
 
     def secret_source(self) -> StoredSecrets:

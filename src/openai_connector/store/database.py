@@ -6,15 +6,20 @@ SQLite in the user's data directory by default; any SQLAlchemy URL otherwise
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
 APP_NAME = "openai-connector"
 DATABASE_FILE = "service.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x6F63_6D69_6772  # "ocmigr"
+"""The PostgreSQL advisory lock held while migrating: instances starting together on an
+empty database migrate one after the other (the later ones find it up to date)."""
 
 
 def default_data_dir() -> Path:
@@ -51,14 +56,51 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+@contextmanager
+def held_lock(engine: Engine, lock: int) -> Iterator[None]:
+    """A PostgreSQL advisory lock held for the block (instances on one database take turns);
+    nothing on SQLite, whose writes are serialised anyway."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:lock)"), {"lock": lock})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:lock)"), {"lock": lock})
+            connection.commit()
+
+
+def upsert(bind: Engine | Connection) -> Any:
+    """The dialect's ``insert`` that has ``on_conflict_do_update``/``_nothing`` (SQLite and
+    PostgreSQL spell ``INSERT ... ON CONFLICT`` alike)."""
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied (append-only, numbered)."""
+    """Apply every migration not yet applied (append-only, numbered); on PostgreSQL under
+    an advisory lock held until the migrations are committed."""
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy import text
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": MIGRATION_LOCK}
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -8,6 +8,8 @@ stored secret.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import stat
 from typing import TYPE_CHECKING
@@ -24,11 +26,21 @@ KEY_ENV = "OPENAI_CONNECTOR_ENCRYPTION_KEY"
 KEY_FILE = "encryption.key"
 
 
+_FINGERPRINT_LABEL = b"openai-connector encryption key fingerprint v1"
+
+
+def fingerprint(key: bytes) -> str:
+    """What tells keys apart and reveals nothing of them: an HMAC of a fixed label."""
+    return hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+
 class SecretCipher:
     """Encrypts and decrypts secret values with one key."""
 
     def __init__(self, key: bytes) -> None:
         from cryptography.fernet import Fernet
+
+        self.fingerprint = fingerprint(key)
 
         try:
             self._fernet: Fernet = Fernet(key)
@@ -41,6 +53,16 @@ class SecretCipher:
 
     def encrypt(self, value: str) -> bytes:
         return self._fernet.encrypt(value.encode("utf-8"))
+
+    def opens(self, token: bytes) -> bool:
+        """Whether this key opens a sealed value."""
+        from cryptography.fernet import InvalidToken
+
+        try:
+            self._fernet.decrypt(bytes(token))
+        except InvalidToken:
+            return False
+        return True
 
     def decrypt(self, token: bytes) -> str:
         from cryptography.fernet import InvalidToken

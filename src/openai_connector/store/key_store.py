@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -71,6 +72,24 @@ class KeyStore:
             except IntegrityError:
                 raise DuplicateName(f"a key named {name!r} exists", field="name") from None
             return _record(row), key
+
+    def create_first_admin(self, name: str = "admin") -> tuple[KeyRecord, str] | None:
+        """An admin key when the database holds no active key, else None; made once however
+        many instances start together. Named ``name``, or ``name-2``, ... when revoked keys
+        hold the name. No lock needed: an instance makes the key only by inserting a name
+        no other holds, and one that finds its name taken looks again for an active key."""
+        taken = {k.name for k in self.all()}
+        for number in itertools.count(1):
+            if self.count_active():
+                return None
+            chosen = name if number == 1 else f"{name}-{number}"
+            if chosen in taken:
+                continue
+            try:
+                return self.create(chosen, "admin")
+            except DuplicateName:
+                continue  # made a moment ago: by another instance when it is active
+        raise AssertionError("unreachable")
 
     def all(self) -> list[KeyRecord]:
         with self._sessions() as session:

@@ -119,3 +119,23 @@ class ProcessInstanceRow(Base):
     """Raised by each save: a resume saves back only over the version it read."""
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RateWindowRow(Base):
+    """A key's current rate window: when it started (epoch seconds) and the requests in it.
+    One row per key, counted up by one atomic statement shared by every instance."""
+
+    __tablename__ = "rate_windows"
+
+    key_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    window_start: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class StoreFactRow(Base):
+    """A fact about the database itself, e.g. the fingerprint of its encryption key."""
+
+    __tablename__ = "store_facts"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

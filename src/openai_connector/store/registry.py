@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from .key_fingerprint import record_sealing_key
 from .models import ConnectorRow, SecretRow
 from .records import (
     ConnectionTestRecord,
@@ -199,6 +200,8 @@ class ConnectorRegistry:
     def _put_secrets(
         self, session: Session, connector_id: str | None, secrets: Mapping[str, str | None]
     ) -> None:
+        if any(value is not None for value in secrets.values()):
+            record_sealing_key(session, self._cipher)
         for name, value in secrets.items():
             where = SecretRow.name == name
             where &= (
