@@ -110,8 +110,14 @@ def _run(
     observed: Run | None,
 ) -> Plan[Result]:
     try:
-        prepared = yield from prepare(core, operation, params, retry=retry, timeout=timeout)
-        op = prepared.operation
+        op = operation if isinstance(operation, Operation) else registry.get(operation)
+        if core.blocks or core.reads_files(op, params):
+            # a token command, secret files or local files: not on the event loop
+            prepared: Prepared = yield Blocking(
+                lambda: core.prepare(op, params, retry=retry, timeout=timeout)
+            )
+        else:  # the usual call: no step, no generator (a ModelNotNamed goes to run())
+            prepared = core.prepare(op, params, retry=retry, timeout=timeout)
         spec = prepared.spec
         if op.runner is not None:
             result: Result = yield from op.runner(Composite(core, progress), prepared.data)
