@@ -99,6 +99,9 @@ STAGE_NAMES = (
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE"))}
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # the untimed first run fills the bytecode cache, as an install does: a session that
+    # writes none would compile every module of an editable install in every timed run
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     return env
 

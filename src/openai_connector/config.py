@@ -25,7 +25,6 @@ A config file looks like::
 from __future__ import annotations
 
 import os
-import tomllib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -93,6 +92,8 @@ def load_config(
         return ConfigFile()
     if file.is_dir():
         raise ConfigError(f"config file {file} is a directory, not a TOML file")
+    import tomllib  # only when there is a file to read (start-up of every command)
+
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:  # its message says where: (at line 3, column 7)

@@ -70,7 +70,7 @@ class _Face:
 
     def _run_started(self, operation: str | Operation) -> Run | None:
         observers = self._core.observers
-        return observers.start(_operation_id(operation)) if observers else None
+        return observers.start(_operation_id(operation)) if observers.active else None
 
     def _run_ended(
         self,
@@ -156,9 +156,14 @@ class AsyncConnector(_Face):
 
         ``progress`` receives events from long waits (polling, many chats).
         """
-        run = self._run_started(operation)
+        core = self._core
+        if not core.observers.active:  # the usual call: nobody listens
+            return await self._driver.drive(
+                plans.run(core, operation, params, retry=retry, timeout=timeout, progress=progress)
+            )
+        run = core.observers.start(_operation_id(operation))
         plan = plans.run(
-            self._core,
+            core,
             operation,
             params,
             retry=retry,
@@ -166,9 +171,7 @@ class AsyncConnector(_Face):
             progress=progress,
             observed=run,
         )
-        if run is None:
-            return await self._driver.drive(plan)
-        started = self._core.clock()
+        started = core.clock()
         try:
             result = await self._driver.drive(plan, run)
         except BaseException as exc:
@@ -269,9 +272,14 @@ class Connector(_Face):
 
         ``progress`` receives events from long waits (polling, many chats).
         """
-        run = self._run_started(operation)
+        core = self._core
+        if not core.observers.active:  # the usual call: nobody listens
+            return self._driver.drive(
+                plans.run(core, operation, params, retry=retry, timeout=timeout, progress=progress)
+            )
+        run = core.observers.start(_operation_id(operation))
         plan = plans.run(
-            self._core,
+            core,
             operation,
             params,
             retry=retry,
@@ -279,9 +287,7 @@ class Connector(_Face):
             progress=progress,
             observed=run,
         )
-        if run is None:
-            return self._driver.drive(plan)
-        started = self._core.clock()
+        started = core.clock()
         try:
             result = self._driver.drive(plan, run)
         except BaseException as exc:

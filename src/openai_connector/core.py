@@ -113,8 +113,9 @@ class Core:
         )
         self._target: Target | None = None
         self.blocks = not self._static
-        self._file_fields: dict[str, tuple[str, ...]] = {}
         """Preparing may block (a token command, secret files): the async face uses a thread."""
+        self._file_fields: dict[str, tuple[str, ...]] = {}
+        self._writes_files: dict[str, bool] = {}
 
     # ---------------------------------------------------------------- preparing
 
@@ -178,7 +179,10 @@ class Core:
 
     def writes_files(self, op: Operation) -> bool:
         """Whether ``op``'s post-processing may write local files (images, speech ...)."""
-        return any(name in OUTPUT_FIELDS for name in self.file_fields(op))
+        writes = self._writes_files.get(op.id)
+        if writes is None:
+            writes = self._writes_files[op.id] = not OUTPUT_FIELDS.isdisjoint(self.file_fields(op))
+        return writes
 
     def reads_files(self, op: Operation, params: Any) -> bool:
         """Whether preparing this call may read local files (then it is blocking work)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextvars
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -119,6 +118,8 @@ class SyncDriver:
                     return
                 with turn:
                     turn.notify_all()
+
+        from concurrent.futures import ThreadPoolExecutor  # composites only: not for a chat
 
         with ThreadPoolExecutor(workers, thread_name_prefix="openai-connector") as pool:
             for _ in range(workers):

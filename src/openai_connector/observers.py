@@ -70,12 +70,14 @@ Observer = Callable[[Exchange | RunFinished], None]
 class Observers:
     """A connector's observers, its name, and what each event says about the connection."""
 
-    __slots__ = ("_failed", "_observers", "name", "provider", "redactor")
+    __slots__ = ("_failed", "_observers", "active", "name", "provider", "redactor")
 
     def __init__(
         self, observers: Sequence[Observer], name: str | None, provider: str, redactor: Redactor
     ) -> None:
         self._observers = tuple(observers)
+        self.active = bool(self._observers)
+        """Whether anyone listens (checked on every call: an attribute, not a method)."""
         self._failed: set[int] = set()
         self.name = name
         self.provider = provider

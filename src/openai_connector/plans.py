@@ -9,6 +9,7 @@ these plans with their own transport; nothing here does I/O.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .errors import APIStatusError, ConnectorError, TransportError, UnknownOperation
@@ -88,51 +89,36 @@ def run(
 
     A call (or a composite's item) that names no model on a compatible server lists the
     server's models first, then runs again."""
-    while True:
+    while True:  # one generator for the whole call (the usual one yields only its Send)
         try:
-            return (
-                yield from _run(
-                    core, operation, params, retry, timeout, progress=progress, observed=observed
+            op = operation if isinstance(operation, Operation) else registry.get(operation)
+            if core.blocks or core.reads_files(op, params):
+                # a token command, secret files or local files: not on the event loop
+                prepared: Prepared = yield Blocking(
+                    partial(core.prepare, op, params, retry=retry, timeout=timeout)
                 )
-            )
-        except ModelNotNamed as signal:
-            yield from list_models(core, signal)
-
-
-def _run(
-    core: Core,
-    operation: str | Operation,
-    params: Any,
-    retry: RetryPolicy | None,
-    timeout: float | None,
-    *,
-    progress: Progress | None,
-    observed: Run | None,
-) -> Plan[Result]:
-    try:
-        prepared = yield from prepare(core, operation, params, retry=retry, timeout=timeout)
-        op = prepared.operation
-        spec = prepared.spec
-        if op.runner is not None:
-            result: Result = yield from op.runner(Composite(core, progress), prepared.data)
-        elif spec is not None and spec.stream:
-            result = yield Collect(prepared)
-        elif spec is not None and spec.download is not None:
-            result = yield from exchange(
-                core, prepared, lambda clock: _save(prepared, clock), observed
-            )
-        else:
-            result = yield from exchange(core, prepared, None, observed)
-        post = op.post_process
-        if post is not None:
-            if core.writes_files(op):  # e.g. images.generate's output_dir: not on the loop
-                done = result
-                result = yield Blocking(lambda: post(done, prepared.data, core.context))
+            else:  # the usual call: no step, no generator
+                prepared = core.prepare(op, params, retry=retry, timeout=timeout)
+            spec = prepared.spec
+            if op.runner is not None:
+                result: Result = yield from op.runner(Composite(core, progress), prepared.data)
+            elif spec is not None and spec.stream:
+                result = yield Collect(prepared)
+            elif spec is not None and spec.download is not None:
+                result = yield from exchange(core, prepared, partial(_save, prepared), observed)
             else:
-                result = post(result, prepared.data, core.context)
-        return result
-    except ConnectorError as exc:
-        raise core.redact_error(exc) from None
+                result = yield from exchange(core, prepared, None, observed)
+            post = op.post_process
+            if post is not None:
+                if core.writes_files(op):  # e.g. images.generate's output_dir: not on the loop
+                    result = yield Blocking(partial(post, result, prepared.data, core.context))
+                else:
+                    result = post(result, prepared.data, core.context)
+            return result
+        except ModelNotNamed as signal:  # its own errors are raised as list_models gives them
+            yield from list_models(core, signal)
+        except ConnectorError as exc:
+            raise core.redact_error(exc) from None
 
 
 def _save(prepared: Prepared, clock: RetryClock) -> Plan[Result]:

@@ -24,14 +24,14 @@ Plan = Generator["Step", Any, T]
 """A plan that ends with a ``T``: ``value = yield step`` for each thing to be done."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Send:
     """Send a request, read its whole answer -> ``HttpResponse``."""
 
     request: HttpRequest
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OpenStream:
     """Send a request and open its answer for reading -> ``SyncStream``/``AsyncStream``."""
 

@@ -66,19 +66,16 @@ class Usage:
             return cls(prompt, completion, total)
         given = usage.get("prompt_tokens_details", usage.get("input_tokens_details"))
         taken = usage.get("completion_tokens_details", usage.get("output_tokens_details"))
-        return cls(
-            prompt,
-            completion,
-            total,
-            _count(given, "cached_tokens"),
-            _count(taken, "reasoning_tokens"),
-            _count(given, "audio_tokens") + _count(taken, "audio_tokens"),
-        )
+        cached = audio = reasoning = 0  # read inline: every chat body has both details
+        if isinstance(given, dict):
+            cached = _count(given.get("cached_tokens"))
+            audio = _count(given.get("audio_tokens"))
+        if isinstance(taken, dict):
+            reasoning = _count(taken.get("reasoning_tokens"))
+            audio += _count(taken.get("audio_tokens"))
+        return cls(prompt, completion, total, cached, reasoning, audio)
 
 
-def _count(details: Any, name: str) -> int:
+def _count(value: Any) -> int:
     """A count from a ``*_tokens_details`` object; 0 when absent or not a count."""
-    if not isinstance(details, dict):
-        return 0
-    value = details.get(name)
     return value if type(value) is int and value > 0 else 0

@@ -147,15 +147,17 @@ class Urllib3Transport:
         """The direct manager (key None) and one per proxy URL."""
         self._timeouts: dict[tuple[float, float], Any] = {}
         self._routes: dict[str, tuple[HTTPConnectionPool | None, str]] = {}
+        self._tls_loaded = False
+        """Whether the direct manager has its TLS settings (read at the first https URL)."""
 
     def _manager(self, proxy: str | None) -> urllib3.PoolManager:
         manager = self._managers.get(proxy)
         if manager is None:
             kwargs: dict[str, Any] = {"maxsize": self.pool_size, "retries": False}
-            context = ssl_context(self.network)
-            if context is not None:
-                kwargs["ssl_context"] = context
-            if proxy:
+            if proxy:  # the direct manager gets its TLS settings with its first https pool
+                context = ssl_context(self.network)
+                if context is not None:
+                    kwargs["ssl_context"] = context
                 manager = urllib3.ProxyManager(proxy, proxy_headers=_proxy_auth(proxy), **kwargs)
             else:
                 manager = urllib3.PoolManager(**kwargs)
@@ -180,7 +182,14 @@ class Urllib3Transport:
             proxy = self._proxies.proxy_for(url)
             if proxy is None:
                 parts = parse_url(url)
-                pool = self._manager(None).connection_from_host(
+                manager = self._manager(None)
+                if parts.scheme == "https" and not self._tls_loaded:
+                    # loading CA certificates takes tens of ms: only for an https URL
+                    context = ssl_context(self.network)
+                    if context is not None:
+                        manager.connection_pool_kw["ssl_context"] = context
+                    self._tls_loaded = True
+                pool = manager.connection_from_host(
                     parts.host, port=parts.port, scheme=parts.scheme
                 )
                 route = (pool, parts.request_uri)
@@ -247,3 +256,4 @@ class Urllib3Transport:
         for manager in self._managers.values():
             manager.clear()
         self._managers.clear()
+        self._tls_loaded = False
