@@ -39,8 +39,7 @@ class AccessLog:
             await self.app(scope, receive, watching)
         finally:
             elapsed = time.perf_counter() - started
-            self.metrics.requests.labels(scope["method"], str(status)).inc()
-            self.metrics.request_latency.observe(elapsed)
+            self.metrics.answered(scope["method"], status, elapsed)
             if access.isEnabledFor(logging.INFO):
                 state: Any = scope.get("state") or {}
                 caller = getattr(state.get("caller"), "name", None)
@@ -51,7 +50,8 @@ class AccessLog:
                     "latency_ms": round(elapsed * 1000, 3),
                     "caller": caller,
                 }
-                access.info(json.dumps(line, ensure_ascii=False))
+                # the fields ride along, so that JsonLines need not parse the message again
+                access.info(json.dumps(line, ensure_ascii=False), extra={"access": line})
 
 
 class JsonLines(logging.Formatter):
@@ -64,11 +64,15 @@ class JsonLines(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
         }
-        message = record.getMessage()
-        if record.name == access.name and message.startswith("{"):
-            line.update(json.loads(message))
+        fields = getattr(record, "access", None)
+        if isinstance(fields, dict):
+            line.update(fields)
         else:
-            line["message"] = message
+            message = record.getMessage()
+            if record.name == access.name and message.startswith("{"):
+                line.update(json.loads(message))
+            else:
+                line["message"] = message
         return json.dumps(line, ensure_ascii=False)
 
 

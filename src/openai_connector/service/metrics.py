@@ -72,12 +72,21 @@ class ServiceMetrics:
         self.in_flight = Gauge(
             "openai_connector_calls_in_flight", "Runs under way", registry=self.registry
         )
+        self._children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        self._answered: dict[tuple[str, int], Counter] = {}
 
     def observe(self, exchange: Exchange, connector: str | None) -> None:
         """Count one exchange the connector's observer saw (retries: attempts beyond the
         first)."""
         labels = (connector or "", exchange.operation)
-        self.calls.labels(*labels).inc()
+        children = self._children.get(labels)
+        if children is None:  # made once per connector and operation: labels() is not free
+            children = self._children[labels] = (
+                self.calls.labels(*labels),
+                self.latency.labels(*labels),
+            )
+        calls, latency = children
+        calls.inc()
         if exchange.error_code is not None or (exchange.status or 0) >= 400:
             self.errors.labels(*labels, exchange.error_code or f"http_{exchange.status}").inc()
         usage = exchange.usage
@@ -88,7 +97,15 @@ class ServiceMetrics:
                     self.tokens.labels(*labels, kind).inc(value)
         if exchange.attempts > 1:
             self.retries.labels(*labels).inc(exchange.attempts - 1)
-        self.latency.labels(*labels).observe(exchange.elapsed)
+        latency.observe(exchange.elapsed)
+
+    def answered(self, method: str, status: int, elapsed: float) -> None:
+        """Count one HTTP request the service answered."""
+        counter = self._answered.get((method, status))
+        if counter is None:
+            counter = self._answered[method, status] = self.requests.labels(method, str(status))
+        counter.inc()
+        self.request_latency.observe(elapsed)
 
     def text(self) -> bytes:
         return generate_latest(self.registry)

@@ -12,6 +12,8 @@ import math
 import time
 from typing import TYPE_CHECKING
 
+from starlette.concurrency import run_in_threadpool
+
 from ..errors import UnknownOperation
 from ..operations import registry
 from ..policy import TrustPolicy
@@ -100,3 +102,15 @@ def policy_for(store: Store, record: ConnectorRecord, workspace: Path | None) ->
             input_secrets=False, secrets=strict.secrets, files=strict.files, host_features=True
         )
     return strict
+
+
+async def admit_run(
+    store: Store, limiter: RateLimiter, key: KeyRecord, record: ConnectorRecord, operation: str
+) -> None:
+    """:func:`admit` for a route: on the event loop when the checks read nothing (no rate
+    limit on the key, no budget on the connector), else in a worker thread (the database is
+    read, and a limited key's window written)."""
+    if key.rate_limit_per_minute is None and record.monthly_budget_usd is None:
+        admit(store, limiter, key, record, operation)
+    else:
+        await run_in_threadpool(admit, store, limiter, key, record, operation)

@@ -19,7 +19,7 @@ from ...errors import ConnectorError
 from ...mapping import ResultMapping
 from ..auth import Operator, store_of
 from ..problems import ApiError, error_body, field_path
-from ..run_path import admit
+from ..run_path import admit_run
 from ..runs import Run, connector_error_response, error_payload, jsonable
 from ..workspace import Workspace
 from .connectors import find, find_current
@@ -137,9 +137,7 @@ async def execute(ref: str, request: Request, key: Operator) -> JSONResponse | S
     try:
         body = await _read_request(request, workspace)
         mapping = _result_mapping(body.result_expression)
-        await run_in_threadpool(
-            admit, store, request.app.state.limiter, key, record, body.operation
-        )
+        await admit_run(store, request.app.state.limiter, key, record, body.operation)
         run = Run(
             request,
             key,
@@ -220,9 +218,7 @@ async def run_for(
     params: dict[str, Any],
 ) -> Result:
     """Run a JSON-only operation for another route (Kibana's shape, the test)."""
-    await run_in_threadpool(
-        admit, store_of(request), request.app.state.limiter, key, record, operation
-    )
+    await admit_run(store_of(request), request.app.state.limiter, key, record, operation)
     async with Run(request, key, record, operation, params) as run:
         return await run.run()
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...errors import APIStatusError, ConnectorError, InvalidInput
@@ -24,7 +23,7 @@ from ...operations import registry
 from ...store import ConnectorRecord, KeyRecord
 from ..auth import Operator, store_of
 from ..openai_errors import openai_error
-from ..run_path import admit
+from ..run_path import admit_run
 from ..runs import Run, jsonable
 from ..workspace import Workspace
 
@@ -103,7 +102,7 @@ async def _run(
     else:
         params["model"] = model
     streamed = params.pop("stream", False) is True
-    await run_in_threadpool(admit, store, request.app.state.limiter, key, record, operation)
+    await admit_run(store, request.app.state.limiter, key, record, operation)
     run = Run(request, key, record, operation, params, streamed=streamed, workspace=workspace)
     if streamed and registry.get(operation).streams:
         return await _stream(run)

@@ -14,12 +14,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from ...errors import ConnectorError
 from ..auth import Operator, store_of
 from ..problems import ApiError
-from ..run_path import admit
+from ..run_path import admit_run
 from ..runs import Run, jsonable
 from .connectors import find
 from .execute import run_for
@@ -90,7 +89,7 @@ async def kibana_execute(
     action, body = _body_of(payload)
     if action in ("stream", "invokeStream") or body.get("stream") is True:
         body.pop("stream", None)
-        await run_in_threadpool(admit, store, request.app.state.limiter, key, record, "chat.create")
+        await admit_run(store, request.app.state.limiter, key, record, "chat.create")
         run = Run(request, key, record, "chat.create", body, streamed=True)
         await run.__aenter__()
         try:
