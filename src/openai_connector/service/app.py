@@ -21,6 +21,7 @@ from .body_limit import BodyLimit
 from .connector_cache import ConnectorCache
 from .console_files import router as console_router
 from .console_files import schema_router
+from .loop_reads import LoopReads
 from .metrics import InFlight, ServiceMetrics
 from .offline_docs import add_offline_docs
 from .openai_errors import is_gateway, openai_error
@@ -120,6 +121,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
             )
         await asyncio.to_thread(app.state.usage_writer.close)  # every queued row written
         await app.state.connector_cache.aclose()
+        app.state.loop_reads.close()
 
     app = FastAPI(
         title="openai-connector",
@@ -136,7 +138,8 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     app.state.in_flight = InFlight(app.state.metrics)
     app.state.usage_writer = UsageWriter(store, app.state.metrics.usage_rows_lost.inc)
     app.state.limiter = RateLimiter(store.rates)
-    app.state.connector_cache = ConnectorCache(store)
+    app.state.loop_reads = LoopReads(store)
+    app.state.connector_cache = ConnectorCache(store, app.state.loop_reads)
     app.state.downloads = Downloads(store.data_dir / "downloads", ttl=chosen.download_ttl)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StoreError, _store_error)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..store import KeyRecord, Store
 from ..store.api_keys import allows
+from .loop_reads import LoopReads
 from .problems import ApiError
 
 if TYPE_CHECKING:
@@ -42,12 +43,14 @@ async def caller(
             "this route needs a service key: send 'Authorization: Bearer ocs_...'",
             headers=_CHALLENGE,
         )
-    keys = store_of(request).keys
-    record = keys.lookup(credentials.credentials)
+    reads: LoopReads = request.app.state.loop_reads
+    record = reads.key(credentials.credentials)
     if record is None:
         raise ApiError("invalid_key", "the service key is unknown or revoked", headers=_CHALLENGE)
+    keys = store_of(request).keys
     if keys.touch_due(record):
         record = await run_in_threadpool(keys.touch, record)
+        reads.touched(credentials.credentials, record)
     request.state.caller = record
     return record
 

@@ -33,6 +33,7 @@ from ..operations import registry
 from ..redaction import Redactor
 from ..store import NotInStore
 from .connector_input import connection_settings
+from .loop_reads import LoopReads
 from .problems import ApiError
 from .run_path import policy_for
 
@@ -150,8 +151,11 @@ def build_shared(store: Store, record: ConnectorRecord, *, cached: bool) -> Shar
 class ConnectorCache:
     """Shared connectors by registered connector id, for the runs on one event loop."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, reads: LoopReads | None = None) -> None:
         self._store = store
+        self._reads = reads or LoopReads(store)
+        self._stamps: dict[str, object] = {}
+        """The ``updated`` value (as :class:`LoopReads` reads it) of each kept record."""
         self._entries: dict[str, SharedConnector] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._retired: list[SharedConnector] = []
@@ -161,22 +165,24 @@ class ConnectorCache:
         """The connector ``ref`` (id, else name) as the database has it now, None when there
         is none: one light read of its id and ``updated`` time; the whole record is read
         only when that version is not the one kept here."""
-        version = self._store.connectors.version(ref)
+        version = self._reads.connector_version(ref)
         if version is None:
             self._records.pop(ref, None)
+            self._stamps.pop(ref, None)
             gone = self._entries.pop(ref, None)  # deleted: its session closes when idle
             if gone is not None:
                 self._retire(gone)
             return None
-        connector_id, updated = version
+        connector_id, stamp = version
         kept = self._records.get(connector_id)
-        if kept is not None and kept.updated == updated:
+        if kept is not None and self._stamps.get(connector_id) == stamp:
             return kept
         try:
             fresh = self._store.connectors.get(connector_id)
         except NotInStore:  # deleted meanwhile
             return None
         self._records[connector_id] = fresh
+        self._stamps[connector_id] = stamp
         return fresh
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
