@@ -147,6 +147,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     for module in (
+        gateway,  # first: the busiest routes are matched first (routes are tried in order)
         health,
         connectors,
         execute,
@@ -157,7 +158,6 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
         usage_summary,
         usage,
         metrics,
-        gateway,
     ):
         app.include_router(module.router)
     app.include_router(schema_router)

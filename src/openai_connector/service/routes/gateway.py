@@ -116,7 +116,11 @@ async def _run(
         return Response(result.body, media_type=kind)
     if isinstance(result.body, str):
         return Response(result.body, media_type=result.headers.get("content-type", "text/plain"))
-    return JSONResponse(jsonable(result.body), status_code=result.status)
+    try:  # a provider's JSON body goes out as it is, without a copy made JSON-safe first
+        data = json.dumps(result.body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except TypeError:  # bytes or objects inside (post-processed): made JSON-safe
+        return JSONResponse(jsonable(result.body), status_code=result.status)
+    return Response(data.encode(), status_code=result.status, media_type="application/json")
 
 
 async def _stream(run: Run) -> Response:
