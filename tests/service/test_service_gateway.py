@@ -254,3 +254,24 @@ def test_a_body_over_the_limit_is_413_in_openais_shape(tmp_path: Path) -> None:
     assert response.json()["error"]["code"] == "payload_too_large"
     assert set(response.json()["error"]) == {"message", "type", "param", "code"}
     store.close()
+
+
+def test_the_authorization_header_is_read_as_for_every_route(
+    service: Service, client: openai.OpenAI, server: ScriptedServer
+) -> None:
+    server.default = Reply(json=CHAT_BODY)
+    hi = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
+    http = service.admin.client
+    for header in ("Basic abc", "Bearer", "Bearer ", f"Token {client.api_key}"):
+        refused = http.post("/v1/chat/completions", json=hi, headers={"Authorization": header})
+        assert refused.status_code == 401, header
+        assert refused.json()["error"]["code"] == "unauthenticated"
+        assert refused.headers["www-authenticate"] == "Bearer"
+    assert len(server.requests) == 0
+    lower = {"Authorization": f"bearer   {client.api_key} "}
+    assert http.post("/v1/chat/completions", json=hi, headers=lower).status_code == 200
+    wrong_method = http.get("/v1/chat/completions", headers=lower)
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+    documented = http.get("/openapi.json").json()["paths"]["/v1/chat/completions"]["post"]
+    assert documented["security"] == [{"HTTPBearer": []}]

@@ -147,7 +147,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     for module in (
-        gateway,  # first: the busiest routes are matched first (routes are tried in order)
+        gateway,  # first: routes are tried in order
         health,
         connectors,
         execute,
@@ -160,6 +160,7 @@ def create_app(settings: ServiceSettings | None = None, *, store: Store | None =
         metrics,
     ):
         app.include_router(module.router)
+    app.router.routes[0:0] = gateway.hot_routes()  # tried first: the busiest routes
     app.include_router(schema_router)
     app.include_router(console_router)
     add_offline_docs(app)

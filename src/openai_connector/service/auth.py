@@ -62,15 +62,32 @@ def role(needed: str) -> Callable[..., Any]:
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> KeyRecord:
-        key = await caller(request, credentials)
-        if not allows(key.role, needed):
-            raise ApiError(
-                "forbidden",
-                f"the key {key.name!r} has role {key.role!r}; this needs {needed!r} or higher",
-            )
-        return key
+        return await _of_role(request, credentials, needed)
 
     return check
+
+
+async def _of_role(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, needed: str
+) -> KeyRecord:
+    key = await caller(request, credentials)
+    if not allows(key.role, needed):
+        raise ApiError(
+            "forbidden",
+            f"the key {key.name!r} has role {key.role!r}; this needs {needed!r} or higher",
+        )
+    return key
+
+
+async def key_of_role(request: Request, needed: str) -> KeyRecord:
+    """What :func:`role`'s dependency does, for a route without FastAPI's dependencies: the
+    bearer key read from the header as ``HTTPBearer`` reads it, then checked."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    value = value.strip()
+    credentials = None
+    if scheme and value and scheme.lower() == "bearer":
+        credentials = HTTPAuthorizationCredentials(scheme=scheme, credentials=value)
+    return await _of_role(request, credentials, needed)
 
 
 Viewer = Annotated[KeyRecord, Depends(role("viewer"))]

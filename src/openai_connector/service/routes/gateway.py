@@ -11,17 +11,18 @@ the answer is the provider's body as it came. Errors are in OpenAI's shape
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.datastructures import UploadFile
+from starlette.routing import Route
 
 from ...errors import APIStatusError, ConnectorError, InvalidInput
 from ...operations import registry
 from ...store import ConnectorRecord, KeyRecord
-from ..auth import Operator, store_of
+from ..auth import Operator, key_of_role, store_of
 from ..openai_errors import openai_error
 from ..run_path import admit_run
 from ..runs import Run, jsonable
@@ -151,6 +152,16 @@ async def _stream(run: Run) -> Response:
     return StreamingResponse(events(), media_type="text/event-stream")
 
 
+JSON_ROUTES = (
+    ("/chat/completions", "chat.create"),
+    ("/completions", "completions.create"),
+    ("/embeddings", "embeddings.create"),
+    ("/moderations", "moderation.create"),
+    ("/images/generations", "images.generate"),
+    ("/responses", "responses.create"),
+)
+
+
 def _route(path: str, operation: str) -> None:
     async def call(request: Request, key: Operator) -> Response:
         return await _run(request, key, operation, await _json_body(request))
@@ -160,15 +171,26 @@ def _route(path: str, operation: str) -> None:
     router.add_api_route(path, call, methods=["POST"], response_model=None)
 
 
-for _path, _operation in (
-    ("/chat/completions", "chat.create"),
-    ("/completions", "completions.create"),
-    ("/embeddings", "embeddings.create"),
-    ("/moderations", "moderation.create"),
-    ("/images/generations", "images.generate"),
-    ("/responses", "responses.create"),
-):
+for _path, _operation in JSON_ROUTES:
     _route(_path, _operation)
+
+
+def hot_routes() -> list[Route]:
+    """The JSON routes again as plain Starlette routes, to be matched before the ones above
+    (which stay for the OpenAPI docs): the same checks and answers, without FastAPI's
+    dependency solving on each call. Errors reach the application's handlers as before."""
+
+    def endpoint(operation: str) -> Callable[[Request], Awaitable[Response]]:
+        async def call(request: Request) -> Response:
+            key = await key_of_role(request, "operator")
+            return await _run(request, key, operation, await _json_body(request))
+
+        return call
+
+    return [
+        Route(f"/v1{path}", endpoint(operation), methods=["POST"], include_in_schema=False)
+        for path, operation in JSON_ROUTES
+    ]
 
 
 @router.post("/audio/transcriptions", response_model=None)
