@@ -38,13 +38,16 @@ class Workspace:
     ``close()`` removes it (and everything not moved out)."""
 
     def __init__(self, root: Path) -> None:
-        self._path = root / uuid.uuid4().hex
+        self._root = root
+        self._path: Path | None = None  # named when first needed too
         self._made = False
         self.uploads: set[Path] = set()
 
     @property
     def path(self) -> Path:
         """The folder (made on first use)."""
+        if self._path is None:
+            self._path = self._root / uuid.uuid4().hex
         if not self._made:
             self._path.mkdir(parents=True, mode=0o700)
             self._made = True
@@ -68,7 +71,7 @@ class Workspace:
         )
 
     def close(self) -> None:
-        if self._made:
+        if self._made and self._path is not None:
             shutil.rmtree(self._path, ignore_errors=True)
 
 
