@@ -221,10 +221,15 @@ def open_stream(state: StreamState, request: Any, clock: RetryClock) -> Plan[Any
 
 
 def model_of(prepared: Prepared) -> str | None:
-    """The model (Azure: deployment) a call names, as sent."""
+    """The model (Azure: deployment) a call names, as sent: the input's, the connection's
+    ``default_model`` or the one a compatible server listed, in the body, the form or the
+    path."""
     spec = prepared.spec
-    if spec is not None and isinstance(spec.json, dict):
-        model = spec.json.get("model")
+    if spec is not None:
+        if spec.model is not None:
+            return spec.model
+        fields = spec.json if isinstance(spec.json, dict) else spec.multipart
+        model = fields.get("model") if fields is not None else None
         if isinstance(model, str):
             return model
     model = getattr(prepared.data, "model", None)

@@ -103,3 +103,24 @@ def test_content_is_kept_only_for_a_connector_that_opts_in_and_then_redacted(
     assert content["output"] == "Hello!"
     changed = service.admin.patch("/api/connectors/keeper", json={"log_content": False}).json()
     assert changed["log_content"] is False
+
+
+def test_the_default_deployment_is_the_rows_model_and_is_priced(
+    service: Service, server: ScriptedServer
+) -> None:
+    made = make_connector(
+        service,
+        server,
+        provider="azure",
+        config={"endpoint": server.url, "default_model": "gpt-4o-mini"},
+        secrets={"api_key": "azure-key-1"},
+    )
+    server.default = Reply(json=CHAT_BODY)
+    assert service.admin.post(f"/api/connectors/{made['id']}/execute", json=HI).status_code == 200
+    assert server.requests[0].path == "/openai/deployments/gpt-4o-mini/chat/completions"
+    [row] = service.store.usage.rows()
+    cost = service.admin.client.app.state.prices.cost("gpt-4o-mini", 10, 5)
+    assert row["model"] == "gpt-4o-mini" and row["cost_usd"] == cost is not None
+    summary = service.admin.get("/api/usage/summary").json()
+    assert summary["totals"]["cost_usd"] == cost
+    assert summary["by_connector"][0]["unpriced_calls"] == 0

@@ -164,6 +164,9 @@ class RequestSpec:
     debug mode."""
     download: Download | None = None
     """Stream a successful response's body to this file (a large download)."""
+    model: str | None = None
+    """The model (Azure: deployment) the request names when the provider moved it out of the
+    body (Azure's path): what observers report as the call's model."""
 
 
 Progress = Callable[[dict[str, Any]], None]

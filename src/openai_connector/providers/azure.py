@@ -98,7 +98,7 @@ class Azure(Provider):
             return
         fields = spec.json if spec.json is not None else spec.multipart
         assert fields is not None and "model" in fields, f"{operation.id} names no model"
-        deployment = fields.pop("model")
+        deployment = spec.model = fields.pop("model")
         spec.path = f"/deployments/{quote_path(deployment)}{spec.path}"
 
     def require(self, feature: str, field: str, connection: Connection) -> None:
