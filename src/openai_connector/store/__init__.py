@@ -75,13 +75,11 @@ class Store:
 
         A ConfigError when the database's secrets were sealed with another encryption key
         (instances sharing a database must share the key)."""
-        from .database import default_data_dir, default_url, make_engine, upgrade
+        from .database import default_data_dir, make_engine, private_sqlite_url, upgrade
         from .key_fingerprint import check_sealing_key
 
         folder = data_dir or default_data_dir()
-        if url is None:
-            folder.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(url or default_url(folder))
+        engine = make_engine(url or private_sqlite_url(folder))
         try:
             upgrade(engine)
             cipher = SecretCipher(load_key(folder, environ))

@@ -6,6 +6,7 @@ SQLite in the user's data directory by default; any SQLAlchemy URL otherwise
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,26 @@ def default_data_dir() -> Path:
 
 def default_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / DATABASE_FILE}"
+
+
+def private_sqlite_url(data_dir: Path) -> str:
+    """The default SQLite database's URL, its folder and file kept from other local users.
+
+    The data directory is made 0700, and ``service.db`` 0600 before SQLite opens it (SQLite
+    gives its ``-wal`` and ``-shm`` files the database file's mode): they hold hashed keys,
+    encrypted secrets and the usage log. Files an older version left readable by others are
+    narrowed to their owner."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    database = data_dir / DATABASE_FILE
+    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (database, data_dir / f"{DATABASE_FILE}-wal", data_dir / f"{DATABASE_FILE}-shm"):
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
+    return default_url(data_dir)
 
 
 def make_engine(url: str) -> Engine:

@@ -102,7 +102,7 @@ def load_key(data_dir: Path, environ: Mapping[str, str] | None = None) -> bytes:
     if path.exists() or path.is_symlink():
         check_key_file(path)
         return path.read_bytes().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Fernet.generate_key()
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)

@@ -149,7 +149,7 @@ class SavedInDatabase:
         try:
             from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-            from ..store.database import default_data_dir, default_url, make_engine, upgrade
+            from ..store.database import default_data_dir, make_engine, private_sqlite_url, upgrade
             from ..store.process_instances import ProcessInstances, StaleVersion
             from ..store.records import DuplicateName, NotInStore
         except ModuleNotFoundError as exc:
@@ -160,9 +160,7 @@ class SavedInDatabase:
         try:
             url = self.database_url
             if url is None:
-                folder = self.data_dir or default_data_dir()
-                folder.mkdir(parents=True, exist_ok=True)
-                url = default_url(folder)
+                url = private_sqlite_url(self.data_dir or default_data_dir())
             engine = make_engine(url)
         except (ArgumentError, SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
             raise SavedProcessError(f"cannot open {self._where()}: {_first_line(exc)}") from None
