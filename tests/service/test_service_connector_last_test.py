@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from run_fixtures import CHAT_BODY, make_connector
@@ -137,3 +138,51 @@ def test_the_last_test_survives_a_restart(service: Service, server: ScriptedServ
         assert record.last_test.time.isoformat() == kept["time"]
     finally:
         reopened.close()
+
+
+def _kibana(action: str, body: dict[str, object]) -> dict[str, object]:
+    return {"params": {"subAction": action, "subActionParams": {"body": json.dumps(body)}}}
+
+
+KIBANA_CHAT = {"messages": [{"role": "user", "content": "Say OK."}]}
+
+
+def test_kibanas_test_sub_action_is_kept_as_the_last_test(
+    service: Service, server: ScriptedServer
+) -> None:
+    made = make_connector(service, server)
+    url = f"/api/actions/connector/{made['id']}/_execute"
+    server.default = _works
+    before = datetime.now(UTC)
+    response = service.admin.post(url, json=_kibana("test", KIBANA_CHAT))
+    assert response.json()["status"] == "ok", response.text
+    last = _listed(service, made["id"])["last_test"]
+    assert isinstance(last, dict) and last["ok"] is True
+    assert before <= datetime.fromisoformat(last["time"]) <= datetime.now(UTC)
+    (step,) = last["steps"]
+    assert (step["step"], step["ok"], step["status"]) == ("chat.create", True, 200)
+    assert step["elapsed_ms"] >= 0
+
+    server.default = Reply(status=401, json={"error": {"message": "Incorrect API key provided"}})
+    response = service.admin.post(url, json=_kibana("test", KIBANA_CHAT))
+    assert response.json()["status"] == "error"
+    failed = _listed(service, made["id"])["last_test"]
+    assert isinstance(failed, dict) and failed["ok"] is False and failed["time"] > last["time"]
+    (step,) = failed["steps"]
+    assert (step["step"], step["ok"], step["status"]) == ("chat.create", False, 401)
+    assert "Incorrect API key provided" in step["error"]["message"]
+
+
+def test_kibanas_test_refused_before_sending_is_kept_and_run_is_not(
+    service: Service, server: ScriptedServer
+) -> None:
+    made = make_connector(service, server)
+    url = f"/api/actions/connector/{made['id']}/_execute"
+    server.default = _works
+    assert service.admin.post(url, json=_kibana("run", KIBANA_CHAT)).json()["status"] == "ok"
+    assert _listed(service, made["id"])["last_test"] is None  # a run is no test
+    response = service.admin.post(url, json=_kibana("test", {**KIBANA_CHAT, "temperature": 7}))
+    assert response.json()["status"] == "error"
+    last = _listed(service, made["id"])["last_test"]
+    assert isinstance(last, dict) and last["ok"] is False
+    assert last["steps"][0]["error"]["code"] == "invalid_input"

@@ -4,7 +4,8 @@
 
 ``run`` and ``test`` answer ``{"status": "ok", "connector_id", "data"}`` (``data`` is the
 provider's answer) or ``{"status": "error", "connector_id", "message", "service_message"}``;
-``stream`` answers the provider's server-sent events as they come."""
+``stream`` answers the provider's server-sent events as they come. ``test`` is kept on the
+connector as its last test (``last_test``), as ``POST /api/connectors/{id}/test`` is."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from ..problems import ApiError
 from ..run_path import admit_run
 from ..runs import Run, jsonable
 from .connectors import find
-from .execute import run_for
+from .execute import _kept, run_for
 
 router = APIRouter(tags=["kibana"])
 SUB_ACTIONS = ("run", "test", "stream", "invokeAI", "invokeStream")
@@ -114,5 +115,15 @@ async def kibana_execute(
     try:
         result = await run_for(request, key, record, "chat.create", body)
     except ConnectorError as exc:
+        if action == "test":
+            failed = {"step": "chat.create", "ok": False, "error": exc.to_dict()}
+            answered = getattr(exc, "result", None)
+            if answered is not None:
+                failed["status"] = answered.status
+            await run_in_threadpool(store.connectors.record_test, record.id, False, [_kept(failed)])
         return _failed(record.id, exc)
+    if action == "test":  # kept on the connector like POST /api/connectors/{id}/test
+        step = {"step": "chat.create", "ok": True, "status": result.status}
+        step["elapsed_ms"] = round(result.elapsed * 1000, 3)
+        await run_in_threadpool(store.connectors.record_test, record.id, True, [step])
     return JSONResponse({"status": "ok", "connector_id": record.id, "data": jsonable(result.body)})
