@@ -27,7 +27,8 @@ LOW, HIGH = 0.5, 100.0
 
 def parse(text: str) -> list[tuple[str, list[tuple[str, float]]]]:
     """Sections of (title, [(contender, cost relative to openai-connector)])."""
-    block = text.split("```text", 1)[1].split("```", 1)[0]
+    results = text.split("### Results", 1)[-1]  # the overhead run under its Results heading
+    block = results.split("```text", 1)[1].split("```", 1)[0]
     sections: list[tuple[str, list[tuple[str, float]]]] = []
     better = "lower"
     for line in block.splitlines():
