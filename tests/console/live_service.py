@@ -118,3 +118,19 @@ def call(
         return status, json.loads(raw)
     except ValueError:
         return status, raw.decode()
+
+
+def add_scripted_connector(service: LiveService, base_url: str, name: str = "scripted") -> None:
+    """Register a compatible connector on ``base_url`` (a scripted provider) through the API."""
+    status, made = call(
+        service,
+        "POST",
+        "/api/connectors",
+        body={
+            "name": name,
+            "provider": "compatible",
+            "config": {"base_url": f"{base_url}/v1", "default_model": "gpt-4o-mini"},
+            "secrets": {"api_key": f"sk-{name}-0001"},
+        },
+    )
+    assert status == 201, made

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from console_page import Console, open_console
-from live_service import LiveService, call, seed_usage
+from live_service import LiveService, add_scripted_connector, call, seed_usage
 from playwright.sync_api import expect
 
 from openai_connector.store.records import UsageRecord
@@ -37,18 +37,7 @@ def provider(console: Console, server: ScriptedServer) -> Iterator[ScriptedServe
 
     server.default = answer
     server.stream_delay = delay  # type: ignore[attr-defined]
-    status, made = call(
-        console.service,
-        "POST",
-        "/api/connectors",
-        body={
-            "name": "scripted",
-            "provider": "compatible",
-            "config": {"base_url": f"{server.url}/v1", "default_model": "gpt-4o-mini"},
-            "secrets": {"api_key": "sk-scripted-0001"},
-        },
-    )
-    assert status == 201, made
+    add_scripted_connector(console.service, server.url)
     yield server
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from console_page import Console
-from live_service import call
+from live_service import add_scripted_connector
 from playwright.sync_api import expect
 
 from media_samples import wav
@@ -45,18 +45,7 @@ def provider(console: Console, server: ScriptedServer) -> Iterator[ScriptedServe
         return Reply(status=404, json={"error": {"message": "no such route"}})
 
     server.default = answer
-    status, made = call(
-        console.service,
-        "POST",
-        "/api/connectors",
-        body={
-            "name": "scripted",
-            "provider": "compatible",
-            "config": {"base_url": f"{server.url}/v1", "default_model": "gpt-4o-mini"},
-            "secrets": {"api_key": "sk-scripted-0001"},
-        },
-    )
-    assert status == 201, made
+    add_scripted_connector(console.service, server.url)
     yield server
 
 
