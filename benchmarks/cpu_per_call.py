@@ -12,6 +12,10 @@ listed):
   time (``time.process_time``) per call, for the raw baseline and for openai-connector, with
   the same load shapes as ``overhead.py`` (sync: one thread; async: 64 workers on one loop;
   streams: one after another). nginx's own CPU is not counted.
+  The async section has a *floor* row too (``peers.async_floor``): only the input checked
+  by the operation's pydantic model, orjson both ways and the same aiohttp session, with
+  no retries, redaction, bounded decoding or usage: how close any connector could come to
+  raw aiohttp on this machine.
 
 Only the public API and the transport seam (``transport=``, ``HttpResponse``) are used, so
 the script measures any checkout: run it with that checkout's interpreter
@@ -282,7 +286,7 @@ def run_stub(faces: list[str], calls: int, rounds: int) -> None:
 
 def run_nginx(faces: list[str], calls: int, rounds: int) -> None:
     from local_nginx import LocalNginx
-    from peers import async_aiohttp, async_connector, sync_connector, sync_urllib3
+    from peers import async_aiohttp, async_connector, async_floor, sync_connector, sync_urllib3
     from stream_peers import (
         stream_aiohttp,
         stream_connector,
@@ -321,12 +325,16 @@ def run_nginx(faces: list[str], calls: int, rounds: int) -> None:
             )
         if "async" in faces:
             araw = make_async(async_aiohttp, json_base)
+            afloor = make_async(async_floor, json_base)
             aours = make_async(async_connector, json_base)
             show(
                 "nginx, async calls, 64 workers (µs CPU of this process per call)",
                 measure(
                     {
                         "raw aiohttp (one ClientSession)": lambda n: cpu_async(loop, araw, n, 64),
+                        "floor (validate, orjson, aiohttp, envelope)": lambda n: cpu_async(
+                            loop, afloor, n, 64
+                        ),
                         "openai-connector AsyncConnector.run": lambda n: cpu_async(
                             loop, aours, n, 64
                         ),

@@ -239,6 +239,32 @@ async def async_connector(base: str) -> tuple[AsyncCall, Close]:
     return call, connector.aclose
 
 
+async def async_floor(base: str) -> tuple[AsyncCall, Close]:
+    """The least a connector must do, with nothing else: the input checked by the
+    operation's own pydantic model, the body built and encoded (orjson), sent with aiohttp
+    (one session, as the connector makes it) and the answer decoded (orjson) into an
+    envelope. No retries, redaction, bounded decoding, usage or observers: a ceiling for
+    any connector's async ratio, not a contender."""
+    import aiohttp
+    import orjson
+
+    from openai_connector.operations.chat import ChatInput
+    from openai_connector.result import Result
+
+    session = aiohttp.ClientSession(trust_env=False, auto_decompress=False)
+    url = base + "/chat/completions"
+
+    async def call() -> str | None:
+        data = ChatInput.model_validate(CONNECTOR_PARAMS)
+        body = {"model": data.model, "messages": [{"role": "user", "content": data.prompt}]}
+        async with session.post(url, data=orjson.dumps(body), headers=HEADERS) as r:
+            headers = {k.lower(): v for k, v in r.headers.items()}
+            result = Result(r.status, headers, orjson.loads(await r.read()))
+        return result.text
+
+    return call, session.close
+
+
 CONNECTOR = "openai-connector"
 SYNC = [
     ("raw urllib3 (HTTPConnectionPool)", sync_urllib3),

@@ -68,6 +68,8 @@ def test_very_deep_input_is_too_deep_not_a_recursion_error() -> None:
         '{"n": -9223372036854775809, "m": 18446744073709551616}',
         '{"n": 9223372036854775807, "x": 0.1000000000000000055511151231257827}',
         '{"big": 1e400}',  # json.loads's infinity
+        '{"x": 1e300, "y": [-9.3e18, 2.5]}',  # true floats that large: the same values
+        '[[{"deep": [18446744073709551616, 1.5]}], 2]',  # a big integer far inside
         '\ufeff{"a": 1}',
     ],
 )

@@ -4,7 +4,7 @@
 limit breaks whatever walks it next (redaction, result expressions, printing). Bodies
 nested more than :data:`MAX_DEPTH` levels are refused as ``ValueError``, like broken JSON.
 The check costs nothing for a text of at most ``2 * MAX_DEPTH`` characters (valid JSON that
-deep is longer) and two byte counts unless a body holds more than ``MAX_DEPTH`` brackets.
+deep is longer) and one byte count unless a body holds more than ``MAX_DEPTH`` brackets.
 
 Parsing is orjson's (3-4 times quicker) where its answer is the standard library's: for any
 text it accepts that holds no number of 19 digits or more (orjson reads an integer beyond
@@ -24,12 +24,15 @@ import orjson
 
 MAX_DEPTH = 200
 """The deepest nesting of arrays and objects accepted in a response body or event."""
-_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_FOLD = bytes.maketrans(b"123456789[", b"000000000{")
+"""Every digit as ``0`` and ``[`` as ``{``: one pass gives both the digit runs to look for
+and the opening brackets to count."""
 _RUN = b"0" * 19
 _IN_WORD = frozenset(b'ABCDFGHIJKLMNOPQRSTUVWXYZabcdfghijklmnopqrstuvwxyz_"')
 """What a run of digits inside a string may follow (not ``e``/``E``: an exponent's digits)."""
 _orjson_loads = orjson.loads
 _JSONDecodeError = orjson.JSONDecodeError
+_CONTAINERS = (dict, list)
 
 
 class TooDeep(ValueError):
@@ -41,17 +44,18 @@ class TooDeep(ValueError):
 
 def loads(content: bytes | str) -> Any:
     """``json.loads`` that raises ``ValueError`` (never ``RecursionError``) for deep input."""
+    folded = None
     try:
-        data = content.encode() if isinstance(content, str) else content
+        data = content if type(content) is bytes else _as_bytes(content)
     except UnicodeEncodeError:  # lone surrogates: json.loads decides
         exact = False
     else:
-        digits = data.translate(_AS_ZERO)
+        folded = data.translate(_FOLD)
         # a run of 19 digits after a letter, "_" or '"' is in a string (an id), not a
         # number; any other is taken as one (a run 38 long or more, conservatively, too)
-        start = digits.find(_RUN)
+        start = folded.find(_RUN)
         while start > 0 and data[start - 1] in _IN_WORD:
-            start = digits.find(_RUN, start + len(_RUN))
+            start = folded.find(_RUN, start + 19)
         exact = start == -1
     try:
         if not exact:
@@ -65,14 +69,19 @@ def loads(content: bytes | str) -> Any:
         raise TooDeep() from None
     # Valid JSON nested n deep holds n opening and n closing brackets: a text of at most
     # 2 * MAX_DEPTH characters cannot be too deep, and is not counted (most events).
-    if len(content) > 2 * MAX_DEPTH and type(value) in (dict, list):
-        if isinstance(content, str):
-            brackets = content.count("[") + content.count("{")
-        else:
-            brackets = content.count(b"[") + content.count(b"{")
+    if len(content) > 2 * MAX_DEPTH and type(value) in _CONTAINERS:
+        brackets = (
+            folded.count(b"{")
+            if folded is not None
+            else content.count("[") + content.count("{")  # type: ignore[arg-type]
+        )
         if brackets > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
             raise TooDeep()
     return value
+
+
+def _as_bytes(content: bytes | str) -> bytes:
+    return content.encode() if isinstance(content, str) else content
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

@@ -116,6 +116,8 @@ class Core:
         """Preparing may block (a token command, secret files): the async face uses a thread."""
         self._file_fields: dict[str, tuple[str, ...]] = {}
         self._writes_files: dict[str, bool] = {}
+        self._offered: set[str] = set()
+        """Operations the provider was found to offer (checked once each)."""
 
     # ---------------------------------------------------------------- preparing
 
@@ -269,7 +271,9 @@ class Core:
         if op.credentials is not None:
             for value in op.credentials(data):
                 self.redactor.add(value)
-        op.check_provider(self.context)
+        if op.id not in self._offered:  # the provider's answer does not change
+            op.check_provider(self.context)
+            self._offered.add(op.id)
         policy = retry or self.connection.retry
         if op.runner is not None:
             return Prepared(op, data, None, None, policy)
@@ -461,28 +465,25 @@ class Core:
         log.info("retrying %s after %s in %.2f s", prepared.operation.id, error.code, pause)
         return pause
 
-    def start_attempt(self, prepared: Prepared, clock: RetryClock, per_attempt: float) -> None:
+    def start_attempt(self, prepared: Prepared, clock: RetryClock, per_attempt: float) -> bool:
+        """Count the attempt, set its timeout and log its request; True when the request
+        was logged (its response is logged too)."""
         clock.begin_attempt()
         request = prepared.request
         assert request is not None
         request.timeout = clock.attempt_timeout(per_attempt)
-        self.log_request(request, clock.attempt)
+        debug = self.debug or request.debug
+        if debug or log.isEnabledFor(logging.DEBUG):
+            line = request_line(self.redactor, request, clock.attempt)
+            log.log(logging.INFO if debug else logging.DEBUG, "%s", line, extra=REDACTED)
+            return True
+        return False
 
     def redact_error(self, error: ConnectorError) -> ConnectorError:
         error.redacted(self.redactor)
         return error
 
     # ---------------------------------------------------------------- logging
-
-    def logs(self, request: HttpRequest) -> bool:
-        """Whether this request and its response are logged (debug mode or DEBUG level)."""
-        return self.debug or request.debug or log.isEnabledFor(logging.DEBUG)
-
-    def log_request(self, request: HttpRequest, attempt: int) -> None:
-        debug = self.debug or request.debug
-        if debug or log.isEnabledFor(logging.DEBUG):
-            line = request_line(self.redactor, request, attempt)
-            log.log(logging.INFO if debug else logging.DEBUG, "%s", line, extra=REDACTED)
 
     def log_response(
         self,

@@ -163,11 +163,11 @@ def exchange(
         while True:
             if clock.attempt and core.token_command is not None:  # a retry: the token may be new
                 request.headers.update((yield Blocking(core.auth_headers)))
-            core.start_attempt(prepared, clock, per_attempt)
+            logged = core.start_attempt(prepared, clock, per_attempt)
             try:
                 if attempt is None:
                     response = yield Send(request)
-                    if core.logs(request):
+                    if logged:
                         core.log_response(
                             request,
                             response.status,

@@ -144,11 +144,13 @@ class Redactor:
 
     def may_hold(self, data: bytes) -> bool:
         """Cheap check: could ``data`` (JSON or text) hold a secret, as it is or escaped?"""
-        if self._escapes is None:
+        escapes = self._escapes
+        if escapes is None:
             return False
-        if any(value in data for value in self._bytes):
-            return True
-        return b"\\" in data and self._escapes.search(data) is not None
+        for value in self._bytes:
+            if value in data:
+                return True
+        return b"\\" in data and escapes.search(data) is not None
 
     def may_hold_text(self, text: str) -> bool:
         """:meth:`may_hold` for text (a stream event's data)."""

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 _DETAILS = ("cached_tokens", "reasoning_tokens", "audio_tokens")
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """Tokens of one call (or the sum of several).
+class Usage(NamedTuple):
+    """Tokens of one call (or the sum of several); immutable, and cheap to make (a named
+    tuple: every answer with a body makes one).
 
     ``cached_tokens`` (prompt tokens served from the provider's cache), ``reasoning_tokens``
     and ``audio_tokens`` (prompt and completion audio together) come from the body's
@@ -24,7 +23,8 @@ class Usage:
     reasoning_tokens: int = 0
     audio_tokens: int = 0
 
-    def __add__(self, other: Usage) -> Usage:
+    def __add__(self, other: Usage) -> Usage:  # type: ignore[override]
+        """The counts of both, added (not the tuples joined)."""
         return Usage(
             self.prompt_tokens + other.prompt_tokens,
             self.completion_tokens + other.completion_tokens,
@@ -55,27 +55,40 @@ class Usage:
         usage = body.get("usage")
         if not isinstance(usage, dict):
             return None
-        prompt = usage.get("prompt_tokens", usage.get("input_tokens", 0)) or 0
-        completion = usage.get("completion_tokens", usage.get("output_tokens", 0)) or 0
+        get = usage.get
+        prompt = get("prompt_tokens", _ABSENT)
+        if prompt is _ABSENT:
+            prompt = get("input_tokens", 0)
+        completion = get("completion_tokens", _ABSENT)
+        if completion is _ABSENT:
+            completion = get("output_tokens", 0)
+        prompt = prompt or 0
+        completion = completion or 0
         if type(prompt) is not int or type(completion) is not int:
             return None  # not the shape we know: no usage rather than a wrong one
-        total = usage.get("total_tokens") or prompt + completion
+        total = get("total_tokens") or prompt + completion
         if type(total) is not int:
             return None
         if len(usage) <= 3:  # the common body: no details to look for
             return cls(prompt, completion, total)
-        given = usage.get("prompt_tokens_details", usage.get("input_tokens_details"))
-        taken = usage.get("completion_tokens_details", usage.get("output_tokens_details"))
+        given = get("prompt_tokens_details") or get("input_tokens_details")
+        taken = get("completion_tokens_details") or get("output_tokens_details")
         cached = audio = reasoning = 0  # read inline: every chat body has both details
-        if isinstance(given, dict):
-            cached = _count(given.get("cached_tokens"))
-            audio = _count(given.get("audio_tokens"))
-        if isinstance(taken, dict):
-            reasoning = _count(taken.get("reasoning_tokens"))
-            audio += _count(taken.get("audio_tokens"))
+        if type(given) is dict:
+            cached = given.get("cached_tokens") or 0
+            audio = given.get("audio_tokens") or 0
+            if type(cached) is not int or cached < 0:
+                cached = 0
+            if type(audio) is not int or audio < 0:
+                audio = 0
+        if type(taken) is dict:
+            reasoning = taken.get("reasoning_tokens") or 0
+            spoken = taken.get("audio_tokens") or 0
+            if type(reasoning) is not int or reasoning < 0:
+                reasoning = 0
+            if type(spoken) is int and spoken > 0:
+                audio += spoken
         return cls(prompt, completion, total, cached, reasoning, audio)
 
 
-def _count(value: Any) -> int:
-    """A count from a ``*_tokens_details`` object; 0 when absent or not a count."""
-    return value if type(value) is int and value > 0 else 0
+_ABSENT: Any = object()
