@@ -71,9 +71,7 @@ def loads(content: bytes | str) -> Any:
     # 2 * MAX_DEPTH characters cannot be too deep, and is not counted (most events).
     if len(content) > 2 * MAX_DEPTH and type(value) in _CONTAINERS:
         brackets = (
-            folded.count(b"{")
-            if folded is not None
-            else content.count("[") + content.count("{")  # type: ignore[arg-type]
+            folded.count(b"{") if folded is not None else content.count("[") + content.count("{")  # type: ignore[arg-type]
         )
         if brackets > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
             raise TooDeep()
