@@ -238,7 +238,7 @@ class Session:
 
     def _check_text(self, operation_id: str) -> None:
         """--text with an operation whose answer is never a text: refused before sending."""
-        from ..catalogue import TEXT_ANSWERS
+        from ..operations.registry import TEXT_ANSWERS
 
         if self.options.text and operation_id not in TEXT_ANSWERS:
             raise click.UsageError(
