@@ -81,9 +81,7 @@ class LazyGroup(click.Group):
         return command
 
 
-@click.group(
-    "openai-connector", cls=LazyGroup, context_settings=CONTEXT, epilog=EXIT_CODES
-)
+@click.group("openai-connector", cls=LazyGroup, context_settings=CONTEXT, epilog=EXIT_CODES)
 @click.version_option(__version__, "--version", prog_name="openai-connector")
 @global_options
 @click.pass_context

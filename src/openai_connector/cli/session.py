@@ -69,6 +69,7 @@ class CliOptions:
 
     def __init__(
         self,
+        *,
         connection: str | None = None,
         config: str | None = None,
         debug: bool = False,
