@@ -22,8 +22,29 @@ HEAVY = (
     "openai",
     "litellm",
     "openai_connector.catalogue.example",
+    "openai_connector.catalogue",
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
+    "SpiffWorkflow",
+    "subprocess",
 )
-"""Packages a sync ``chat --text`` does not use (aiohttp is the async face's)."""
+"""Packages a sync ``chat --text`` does not use (aiohttp is the async face's; subprocess
+only a token command's)."""
+CLI_UNUSED = (
+    "openai_connector.cli.options",
+    "openai_connector.cli.keys",
+    "openai_connector.cli.database",
+    "openai_connector.cli.process",
+    "openai_connector.cli.serve",
+    "openai_connector.cli.templates",
+    "openai_connector.cli.usage",
+    "openai_connector.cli.worker",
+    "openai_connector.operations.uploads",
+)
+"""Modules of the command line a plain ``chat`` does not need: the other commands' modules
+(imported when their command runs or is listed), the options generated from input models,
+and the file reading of uploads and local images."""
 REGISTRY = "openai_connector.operations.registry"
 
 
@@ -58,7 +79,8 @@ def _loaded_after(code: str, env: dict[str, str] | None = None) -> dict[str, lis
         "import sys, json; print(json.dumps({"
         "'operations': sorted(m for m in sys.modules if m.startswith("
         "'openai_connector.operations.')), "
-        f"'heavy': sorted(h for h in {HEAVY!r} if h in sys.modules)}}))"
+        f"'heavy': sorted(h for h in {HEAVY!r} if h in sys.modules), "
+        f"'cli': sorted(h for h in {CLI_UNUSED!r} if h in sys.modules)}}))"
     )
     done = subprocess.run(
         [sys.executable, "-c", f"{code}\n{report}"],
@@ -105,3 +127,4 @@ def test_a_chat_from_the_command_line_imports_only_what_it_uses(
     extra = sorted(set(loaded["operations"]) - {*own, REGISTRY})
     assert extra == [], f"a chat imported other operation modules: {extra}"
     assert loaded["heavy"] == []
+    assert loaded["cli"] == []

@@ -170,12 +170,15 @@ class Observers:
                     )
 
 
-@dataclass(slots=True)
 class Run:
-    """One top-level run: its id and the operation the caller named."""
+    """One top-level run: its id and the operation the caller named (a plain slotted class:
+    no dataclass to define at start-up)."""
 
-    id: str
-    operation: str
+    __slots__ = ("id", "operation")
+
+    def __init__(self, id: str, operation: str) -> None:
+        self.id = id
+        self.operation = operation
 
 
 def _outcome(

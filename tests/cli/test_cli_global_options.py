@@ -168,3 +168,22 @@ def test_raw_request_timeout_is_its_own_field(server: ScriptedServer, invoke: In
     result = invoke("run", "raw.request", "--method", "GET", "--path", "/x", "--timeout", "0.2")
     assert result.exit_code == 4, result.stderr  # the field: this call's timeout
     assert "timed out" in result.stderr or "timeout" in result.stderr.lower()
+
+
+def test_global_options_after_a_command_imported_when_used(tmp_path: Any) -> None:
+    # keys is imported (and given the global options) only when it runs
+    result = CliRunner().invoke(cli, ["keys", "list", "--data-dir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_help_lists_the_commands_imported_when_used() -> None:
+    from openai_connector.cli.main import LAZY_COMMANDS
+
+    listed = CliRunner().invoke(cli, ["--help"])
+    assert listed.exit_code == 0
+    for name in LAZY_COMMANDS:
+        assert f"\n  {name} " in listed.stdout, name
+        shown = CliRunner().invoke(cli, [name, "--help"])
+        assert shown.exit_code == 0, (name, shown.stderr)
+        assert f"Usage: openai-connector {name}" in shown.stdout

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import providers
-from ..operations.registry import get, operations
+from ..operations.registry import TEXT_ANSWERS, get, operations
 from .schema import input_schema
 
 if TYPE_CHECKING:
@@ -22,25 +22,6 @@ if TYPE_CHECKING:
 
 COMPOSITE = "(composite)"
 """Shown instead of a path for operations made of several calls."""
-
-TEXT_ANSWERS = frozenset(
-    {
-        "chat.create",
-        "chat.summarize",
-        "completions.create",
-        "edits.create",
-        "responses.create",
-        "responses.retrieve",
-        "audio.transcribe",
-        "audio.translate",
-        "audio.speech",
-        "files.content",
-        "raw.request",
-    }
-)
-"""Operations whose answer is a text (``Result.text``), bytes, or files written (their paths):
-what ``--text`` prints. The others (moderation, embeddings, lists...) answer with data only,
-and ``--text`` is refused for them before anything is sent."""
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP_WORDS = frozenset(

@@ -2,6 +2,9 @@
 
 Only click is imported here; each command imports what it needs when it runs, so
 ``openai-connector --help`` answers without loading pydantic, aiohttp or the operations.
+The commands defined in other modules (``keys``, ``process``, ``serve``...) are imported
+only when they are invoked or listed (:class:`LazyGroup`), and a command gets its copies of
+the global options only then, so a ``chat`` builds none of the other commands.
 """
 
 from __future__ import annotations
@@ -15,13 +18,7 @@ import click
 
 from .. import __version__
 from .global_options import accept_global_options, check, global_options, overrides
-from .keys import keys
-from .process import process
 from .run import OperationGroup
-from .serve import serve
-from .templates import templates
-from .usage import usage
-from .worker import worker
 
 if TYPE_CHECKING:
     from .session import CliOptions
@@ -41,7 +38,50 @@ Exit codes:
 """
 
 
-@click.group("openai-connector", context_settings=CONTEXT, epilog=EXIT_CODES)
+LAZY_COMMANDS = {
+    "keys": "keys",
+    "process": "process",
+    "serve": "serve",
+    "templates": "templates",
+    "usage": "usage",
+    "worker": "worker",
+}
+"""Command name -> the module of this package that defines it (as a same-named object)."""
+
+
+def _accept_global_options(command: click.Command) -> None:
+    """Give ``command`` and its subcommands their copies of the global options."""
+    accept_global_options(command)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_global_options(sub)
+
+
+class LazyGroup(click.Group):
+    """The root group: its commands are imported and given the global options when used."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ready: set[str] = set()
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = LAZY_COMMANDS.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            from importlib import import_module
+
+            loaded = import_module(f"{__package__}.{module}")
+            self.add_command(getattr(loaded, cmd_name))
+        command = self.commands.get(cmd_name)
+        if command is not None and cmd_name not in self._ready:
+            _accept_global_options(command)
+            self._ready.add(cmd_name)
+        return command
+
+
+@click.group("openai-connector", cls=LazyGroup, context_settings=CONTEXT, epilog=EXIT_CODES)
 @click.version_option(__version__, "--version", prog_name="openai-connector")
 @global_options
 @click.pass_context
@@ -120,11 +160,11 @@ def chat(options: CliOptions, /, **values: Any) -> None:
       openai-connector --result-expression "{answer: body.choices[0].message.content}" \\
           chat -p "2+2?" -s "Answer with a number"
     """
-    from .options import json_or_file
-
     if values["prompt"] == "-":
         values["prompt"] = sys.stdin.read()
     if values["history"] is not None:
+        from .options import json_or_file
+
         values["history"] = json_or_file(values["history"], "--history")
     schema = values.pop("json_schema")
     if schema is not None:
@@ -238,22 +278,6 @@ def show(options: CliOptions, operation_id: str) -> None:
     session = Session(options)
     with session.guarded():
         session.output.json(catalogue.describe(operation_id))
-
-
-def _accept_global_options(group: click.Group) -> None:
-    for command in group.commands.values():
-        accept_global_options(command)
-        if isinstance(command, click.Group):
-            _accept_global_options(command)
-
-
-cli.add_command(templates)
-cli.add_command(process)
-cli.add_command(serve)
-cli.add_command(keys)
-cli.add_command(usage)
-cli.add_command(worker)
-_accept_global_options(cli)
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ import traceback
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -53,19 +52,42 @@ def output_closed() -> click.exceptions.Exit:
     return click.exceptions.Exit(OUTPUT_CLOSED)
 
 
-@dataclass
 class CliOptions:
-    """The global options, given before the command."""
+    """The global options, given before the command (a plain class: cheaper to define than
+    a dataclass, on every start-up)."""
 
-    connection: str | None = None
-    config: str | None = None
-    debug: bool = False
-    json: bool = False
-    text: bool = False
-    result_expression: str | None = None
-    result_variable: str | None = None
-    overrides: dict[str, Any] = field(default_factory=dict)
-    """Connection settings from the connection flags (None when not given)."""
+    __slots__ = (
+        "config",
+        "connection",
+        "debug",
+        "json",
+        "overrides",
+        "result_expression",
+        "result_variable",
+        "text",
+    )
+
+    def __init__(
+        self,
+        *,
+        connection: str | None = None,
+        config: str | None = None,
+        debug: bool = False,
+        json: bool = False,
+        text: bool = False,
+        result_expression: str | None = None,
+        result_variable: str | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        self.connection = connection
+        self.config = config
+        self.debug = debug
+        self.json = json
+        self.text = text
+        self.result_expression = result_expression
+        self.result_variable = result_variable
+        self.overrides: dict[str, Any] = {} if overrides is None else overrides
+        """Connection settings from the connection flags (None when not given)."""
 
 
 class _RedactingHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -238,7 +260,7 @@ class Session:
 
     def _check_text(self, operation_id: str) -> None:
         """--text with an operation whose answer is never a text: refused before sending."""
-        from ..catalogue import TEXT_ANSWERS
+        from ..operations.registry import TEXT_ANSWERS
 
         if self.options.text and operation_id not in TEXT_ANSWERS:
             raise click.UsageError(

@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .. import bounded_json
 from ..errors import InvalidInput
 from ..local_files import LocalFiles
-from .uploads import file_size, read_limited
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 PART_TYPES = {
@@ -104,6 +103,8 @@ def image_part(source: str, detail: str | None, files: LocalFiles) -> dict[str, 
     if source.startswith(("http://", "https://", "data:")):
         url = source
     else:
+        from .uploads import file_size, read_limited  # only a local image reads a file
+
         path = files.locate(source)  # ValueError: refused by the policy
         try:
             file_size(source, files)

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from typing import TYPE_CHECKING
 
 from ..errors import UnknownOperation
-from .base import Operation
+
+if TYPE_CHECKING:
+    from .base import Operation
 
 _NOT_AREAS = frozenset({"base", "registry"})
 
@@ -61,6 +64,26 @@ MODULE_OF: dict[str, str] = {
     "responses.retrieve": "responses",
 }
 """Operation id -> the module of this package that declares it (``get`` imports only that)."""
+
+TEXT_ANSWERS = frozenset(
+    {
+        "chat.create",
+        "chat.summarize",
+        "completions.create",
+        "edits.create",
+        "responses.create",
+        "responses.retrieve",
+        "audio.transcribe",
+        "audio.translate",
+        "audio.speech",
+        "files.content",
+        "raw.request",
+    }
+)
+"""Operations whose answer is a text (``Result.text``), bytes, or files written (their paths):
+what ``--text`` prints. The others (moderation, embeddings, lists...) answer with data only,
+and ``--text`` is refused for them before anything is sent. Here, not in the catalogue, so
+the CLI checks ``--text`` without importing the catalogue."""
 
 
 def declared_in(module_name: str) -> tuple[Operation, ...]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shlex
-import subprocess
 import time
 from collections.abc import Callable
 
@@ -55,6 +53,9 @@ class EntraTokenCommand:
         now = self.clock()
         if self._token is not None and now < self._expires - TOKEN_REFRESH_MARGIN:
             return self._token
+        import shlex  # here, not at the top: only a token command needs them
+        import subprocess
+
         try:
             done = subprocess.run(
                 shlex.split(self.command),

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import re
 import warnings
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode
 
@@ -30,14 +29,26 @@ def _looks_like_azure_key(key: str) -> bool:
     return len(key) == 32 and all(c in "0123456789abcdefABCDEF" for c in key)
 
 
-@dataclass(slots=True)
 class Target:
-    provider: str
-    base_url: str
-    """Up to the API root: .../v1 for OpenAI, {endpoint}/openai for Azure."""
-    headers: dict[str, str]
-    query: dict[str, str]
-    api_version: str
+    """Where a connection's requests go (a plain slotted class: no dataclass to define at
+    start-up)."""
+
+    __slots__ = ("api_version", "base_url", "headers", "provider", "query")
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        headers: dict[str, str],
+        query: dict[str, str],
+        api_version: str,
+    ) -> None:
+        self.provider = provider
+        self.base_url = base_url
+        """Up to the API root: .../v1 for OpenAI, {endpoint}/openai for Azure."""
+        self.headers = headers
+        self.query = query
+        self.api_version = api_version
 
     def url(self, path: str, query: dict[str, str] | None = None) -> str:
         params = {**self.query, **query} if query else self.query

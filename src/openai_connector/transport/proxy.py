@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ipaddress
 import urllib.request
-from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from ..connection import Network
@@ -24,18 +23,28 @@ from ..connection import Network
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@dataclass(frozen=True, slots=True)
 class _Bypass:
-    """One NO_PROXY entry."""
+    """One NO_PROXY entry (a plain slotted class: no dataclass to define at start-up)."""
 
-    host: str
-    """Lower case; empty for any host."""
-    subdomains: bool
-    """Match subdomains of ``host`` too."""
-    exact: bool
-    """Match ``host`` itself."""
-    port: int | None = None
-    scheme: str | None = None
+    __slots__ = ("exact", "host", "port", "scheme", "subdomains")
+
+    def __init__(
+        self,
+        host: str,
+        *,
+        subdomains: bool,
+        exact: bool,
+        port: int | None = None,
+        scheme: str | None = None,
+    ) -> None:
+        self.host = host
+        """Lower case; empty for any host."""
+        self.subdomains = subdomains
+        """Match subdomains of ``host`` too."""
+        self.exact = exact
+        """Match ``host`` itself."""
+        self.port = port
+        self.scheme = scheme
 
     def matches(self, scheme: str, host: str, port: int | None) -> bool:
         if self.scheme is not None and scheme != self.scheme:
