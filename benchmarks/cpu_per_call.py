@@ -15,7 +15,10 @@ listed):
   The async section has a *floor* row too (``peers.async_floor``): only the input checked
   by the operation's pydantic model, orjson both ways and the same aiohttp session, with
   no retries, redaction, bounded decoding or usage: how close any connector could come to
-  raw aiohttp on this machine.
+  raw aiohttp on this machine. Two more rows split a call in two: the connector's own
+  aiohttp transport alone, and that transport followed by ``AsyncConnector.run`` on the
+  stub (compare with the ``stub`` figure: the core's work costs more between network
+  callbacks than alone in a tight loop).
 
 Only the public API and the transport seam (``transport=``, ``HttpResponse``) are used, so
 the script measures any checkout: run it with that checkout's interpreter
@@ -169,6 +172,42 @@ def stub_async_stream() -> Callable[[], Awaitable[object]]:
 
 
 # ------------------------------------------------------------------------- measuring
+
+
+async def transport_alone(base: str) -> tuple[Callable[[], Awaitable[object]], Any]:
+    """openai-connector's aiohttp transport with a request built once (orjson-encoded, the
+    connector's headers) and the answer decoded by orjson: what a call costs without the
+    core."""
+    import orjson
+    from peers import HEADERS, REQUEST
+
+    from openai_connector.transport.aio import AiohttpTransport
+
+    transport = AiohttpTransport()
+    url = base + "/chat/completions"
+    content = orjson.dumps(REQUEST)
+    headers = {**HEADERS, "user-agent": "openai-connector"}
+
+    async def call() -> object:
+        response = await transport.send(HttpRequest("POST", url, dict(headers), content))
+        return orjson.loads(response.content)["choices"][0]["message"]["content"]
+
+    return call, transport.aclose
+
+
+async def transport_then_core(base: str) -> tuple[Callable[[], Awaitable[object]], Any]:
+    """:func:`transport_alone`, then ``AsyncConnector.run`` on the stub transport, in turn:
+    the same work as a real call, split in two. Its CPU per call, next to the two parts
+    measured alone, shows how much dearer the core's work is when it runs between network
+    callbacks in a busy loop than alone in a tight one (the ``stub`` setting)."""
+    send, close = await transport_alone(base)
+    core = stub_async_run()
+
+    async def call() -> object:
+        await send()
+        return await core()
+
+    return call, close
 
 
 def cpu_sync(call: Callable[[], object], calls: int) -> float:
@@ -327,6 +366,8 @@ def run_nginx(faces: list[str], calls: int, rounds: int) -> None:
             araw = make_async(async_aiohttp, json_base)
             afloor = make_async(async_floor, json_base)
             aours = make_async(async_connector, json_base)
+            alone = make_async(transport_alone, json_base)
+            split = make_async(transport_then_core, json_base)
             show(
                 "nginx, async calls, 64 workers (µs CPU of this process per call)",
                 measure(
@@ -337,6 +378,12 @@ def run_nginx(faces: list[str], calls: int, rounds: int) -> None:
                         ),
                         "openai-connector AsyncConnector.run": lambda n: cpu_async(
                             loop, aours, n, 64
+                        ),
+                        "  our transport alone (request built once)": lambda n: cpu_async(
+                            loop, alone, n, 64
+                        ),
+                        "  our transport, then run() on the stub": lambda n: cpu_async(
+                            loop, split, n, 64
                         ),
                     },
                     calls,

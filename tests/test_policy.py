@@ -193,6 +193,17 @@ def test_trusted_resolves_references_in_input(
     assert server.requests[0].json["messages"][-1]["content"] == "x hunter2"
 
 
+def test_trusted_resolves_references_inside_a_chat_history(
+    face: Face, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLICY_TEST_SECRET", "hunter2")
+    server.default = Reply(json=chat_body())
+    history = [{"role": "user", "content": [{"type": "text", "text": f"key {REFERENCE}"}]}]
+    face.run("chat.create", {"model": "gpt-4o-mini", "history": history}, **conn(server))
+    sent = server.requests[0].json["messages"][0]["content"][0]["text"]
+    assert sent == "key hunter2"
+
+
 def test_input_secrets_alone_can_be_turned_off(face: Face, server: ScriptedServer) -> None:
     policy = TrustPolicy(input_secrets=False)
     assert refused(face, server, "chat.create", {"prompt": REFERENCE}, policy=policy) == "prompt"

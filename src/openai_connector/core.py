@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from . import bounded_json, json_body
@@ -49,15 +50,27 @@ OUTPUT_FIELDS = frozenset({"output", "output_dir"})
 
 
 def _nothing_to_resolve(params: dict[str, Any]) -> bool:
-    """True when no value could hold a secret reference: resolving would change nothing."""
+    """True when no value could hold a secret reference: resolving would change nothing.
+
+    Containers (a chat's messages) are written as JSON in one C call and searched for
+    ``{{``, rather than walked and copied by the resolver; what JSON cannot write (a
+    ``Secret``, bytes, a model) goes through the resolver."""
+    containers = False
     for value in params.values():
         kind = type(value)
         if kind is str:
             if "{{" in value:
                 return False
+        elif kind is dict or kind is list:
+            containers = True
         elif kind not in _SCALARS:
-            return False  # containers and Secret values go through the resolver
-    return True
+            return False  # Secret values go through the resolver (it registers them)
+    if not containers:
+        return True
+    try:
+        return b"{{" not in orjson.dumps(params)
+    except TypeError:  # orjson.JSONEncodeError too
+        return False
 
 
 @dataclass(slots=True)
