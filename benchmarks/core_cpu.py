@@ -85,7 +85,7 @@ def parts(core: Core, prepared: Any, response: HttpResponse) -> dict[str, Callab
         "validate the input (the operation's pydantic model)": lambda: (
             operation.input.model_validate(PARAMS)
         ),
-        "  the same through Core.validate (secret references refused)": lambda: core.validate(
+        "  the same through Core.validate (secret references looked for)": lambda: core.validate(
             operation, PARAMS
         ),
         "build the request (body, features, path, provider)": lambda: operation.request(

@@ -16,6 +16,8 @@ import peers  # noqa: E402
 import plot  # noqa: E402
 import stream_peers  # noqa: E402
 
+from scripted_server import Reply, ScriptedServer, chat_body  # noqa: E402
+
 
 def test_workers_keep_exactly_n_calls_in_flight_and_count_every_call() -> None:
     in_flight = 0
@@ -102,3 +104,31 @@ def test_plot_reads_the_table_the_harness_prints() -> None:
     assert groups["Async (calls/s)"] == [("raw aiohttp", 0.5), (f"{c} AsyncConnector.run", 1.0)]
     bars = dict(groups["Sync (ms/call)"])
     assert round(bars["raw urllib3"], 3) == 0.667
+
+
+def test_the_floor_and_the_split_rows_make_the_real_call(server: ScriptedServer) -> None:
+    """cpu_per_call.py's extra async rows send the benchmark's chat and read its answer, as
+    the contenders do (a row that did less would flatter the floor)."""
+    import cpu_per_call
+
+    server.default = Reply(json=chat_body("the floor answered"))
+    base = server.url + "/v1"
+
+    async def each() -> list[object]:
+        answers = []
+        for factory in (peers.async_floor, cpu_per_call.transport_alone):
+            call, close = await factory(base)
+            answers.append(await call())
+            await close()
+        split, close = await cpu_per_call.transport_then_core(base)
+        answers.append(await split())  # the stub's answer: the split ends with run()
+        await close()
+        return answers
+
+    floor, alone, split = asyncio.run(each())
+    assert floor == alone == "the floor answered"
+    assert split == json.loads(cpu_per_call.BODY)["choices"][0]["message"]["content"]
+    sent = [json.loads(request.body) for request in server.requests]
+    assert [request.path for request in server.requests] == ["/v1/chat/completions"] * 3
+    assert all(body["messages"][-1]["content"] == peers.PROMPT for body in sent)
+    assert server.requests[0].headers["authorization"] == f"Bearer {peers.API_KEY}"
