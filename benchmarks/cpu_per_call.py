@@ -341,6 +341,9 @@ def run_nginx(faces: list[str], calls: int, rounds: int) -> None:
         closers.append(lambda: loop.run_until_complete(close()))
         return call  # type: ignore[no-any-return]
 
+    def timed(call: Callable[[], Awaitable[object]], workers: int) -> Callable[[int], float]:
+        return lambda n: cpu_async(loop, call, n, workers)
+
     def make_sync(factory: Any, base: str) -> Callable[[], object]:
         call, close = factory(base)
         closers.append(close)
@@ -363,29 +366,17 @@ def run_nginx(faces: list[str], calls: int, rounds: int) -> None:
                 ),
             )
         if "async" in faces:
-            araw = make_async(async_aiohttp, json_base)
-            afloor = make_async(async_floor, json_base)
-            aours = make_async(async_connector, json_base)
-            alone = make_async(transport_alone, json_base)
-            split = make_async(transport_then_core, json_base)
+            rows = (
+                ("raw aiohttp (one ClientSession)", async_aiohttp),
+                ("floor (validate, orjson, aiohttp, envelope)", async_floor),
+                ("openai-connector AsyncConnector.run", async_connector),
+                ("  our transport alone (request built once)", transport_alone),
+                ("  our transport, then run() on the stub", transport_then_core),
+            )
             show(
                 "nginx, async calls, 64 workers (µs CPU of this process per call)",
                 measure(
-                    {
-                        "raw aiohttp (one ClientSession)": lambda n: cpu_async(loop, araw, n, 64),
-                        "floor (validate, orjson, aiohttp, envelope)": lambda n: cpu_async(
-                            loop, afloor, n, 64
-                        ),
-                        "openai-connector AsyncConnector.run": lambda n: cpu_async(
-                            loop, aours, n, 64
-                        ),
-                        "  our transport alone (request built once)": lambda n: cpu_async(
-                            loop, alone, n, 64
-                        ),
-                        "  our transport, then run() on the stub": lambda n: cpu_async(
-                            loop, split, n, 64
-                        ),
-                    },
+                    {name: timed(make_async(factory, json_base), 64) for name, factory in rows},
                     calls,
                     rounds,
                     1,
@@ -393,17 +384,14 @@ def run_nginx(faces: list[str], calls: int, rounds: int) -> None:
             )
         stream_calls = max(1, calls // 100)
         if "stream" in faces:
-            sraw = make_async(stream_aiohttp, stream_base)
-            sours = make_async(stream_connector, stream_base)
+            streams = (
+                ("raw aiohttp (chunks, split events)", stream_aiohttp),
+                ("openai-connector AsyncConnector.stream", stream_connector),
+            )
             show(
                 "nginx, streamed chat, async (µs CPU per event)",
                 measure(
-                    {
-                        "raw aiohttp (chunks, split events)": lambda n: cpu_async(loop, sraw, n, 1),
-                        "openai-connector AsyncConnector.stream": lambda n: cpu_async(
-                            loop, sours, n, 1
-                        ),
-                    },
+                    {name: timed(make_async(factory, stream_base), 1) for name, factory in streams},
                     stream_calls,
                     rounds,
                     STREAM_CHUNKS,
