@@ -39,7 +39,11 @@ class Console:
         self.page.get_by_label("Service key").fill(key or self.service.admin_key)
         self.page.get_by_role("button", name="Sign in").click()
         expect(self.page.get_by_role("navigation", name="Pages")).to_be_visible()
-        expect(self.page.locator("main h1")).to_be_visible()  # the first page has loaded
+        # the first page has loaded: its own heading, not the sign-in form's (still shown
+        # while the page's data is fetched; a test that acts then races that fetch)
+        heading = self.page.locator("main h1")
+        expect(heading).to_be_visible()
+        expect(heading).not_to_have_text("Sign in")
 
     def go(self, page_title: str) -> None:
         from playwright.sync_api import expect
